@@ -1,0 +1,134 @@
+//! Checksums: the Internet checksum (RFC 1071) and the Ethernet CRC-32.
+
+use crate::handoff::PseudoHeader;
+use std::net::IpAddr;
+
+/// One's-complement sum of 16-bit big-endian words, not yet folded or inverted. An odd last byte
+/// is padded with a zero byte, as RFC 1071 says.
+pub fn ones_sum(mut acc: u32, bytes: &[u8]) -> u32 {
+    let mut chunks = bytes.chunks_exact(2);
+    for c in &mut chunks {
+        acc = acc.wrapping_add(u32::from(u16::from_be_bytes([c[0], c[1]])));
+        // Fold early so that very long inputs never overflow.
+        if acc > 0xffff_0000 {
+            acc = (acc & 0xffff) + (acc >> 16);
+        }
+    }
+    if let [last] = chunks.remainder() {
+        acc = acc.wrapping_add(u32::from(*last) << 8);
+    }
+    acc
+}
+
+/// Folds carries back in and inverts: the value a sender writes into the checksum field.
+pub fn finish(mut acc: u32) -> u16 {
+    while acc > 0xffff {
+        acc = (acc & 0xffff) + (acc >> 16);
+    }
+    !(acc as u16)
+}
+
+/// The Internet checksum of `bytes` (an IPv4 header, an ICMP message).
+pub fn internet(bytes: &[u8]) -> u16 {
+    finish(ones_sum(0, bytes))
+}
+
+/// The partial sum of a TCP/UDP/ICMPv6 pseudo-header, with `len` as the upper-layer length.
+pub fn pseudo_sum(p: &PseudoHeader, len: usize) -> u32 {
+    let mut acc = 0u32;
+    match (p.src, p.dst) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => {
+            acc = ones_sum(acc, &s.octets());
+            acc = ones_sum(acc, &d.octets());
+            acc = acc.wrapping_add(u32::from(p.protocol));
+            acc = acc.wrapping_add(len as u32 & 0xffff);
+        }
+        (s, d) => {
+            let s6 = match s { IpAddr::V6(a) => a, IpAddr::V4(a) => a.to_ipv6_mapped() };
+            let d6 = match d { IpAddr::V6(a) => a, IpAddr::V4(a) => a.to_ipv6_mapped() };
+            acc = ones_sum(acc, &s6.octets());
+            acc = ones_sum(acc, &d6.octets());
+            let l = len as u32;
+            acc = acc.wrapping_add(l >> 16).wrapping_add(l & 0xffff);
+            acc = acc.wrapping_add(u32::from(p.protocol));
+        }
+    }
+    acc
+}
+
+/// The checksum a sender would write for a TCP/UDP/ICMPv6 segment whose checksum field is zero.
+/// `segment` is the whole transport header and payload.
+pub fn with_pseudo(p: &PseudoHeader, segment: &[u8]) -> u16 {
+    finish(ones_sum(pseudo_sum(p, segment.len()), segment))
+}
+
+/// Whether a segment whose checksum field is filled in verifies (the sum folds to 0xffff).
+pub fn verify_with_pseudo(p: &PseudoHeader, segment: &[u8]) -> bool {
+    finish(ones_sum(pseudo_sum(p, segment.len()), segment)) == 0
+}
+
+/// IEEE 802.3 CRC-32 (the Ethernet FCS): reflected polynomial 0xEDB88320, init and final XOR
+/// 0xFFFFFFFF. The FCS is sent least significant byte first.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    const TABLE: [u32; 256] = {
+        let mut t = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            let mut c = i as u32;
+            let mut k = 0;
+            while k < 8 {
+                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+                k += 1;
+            }
+            t[i] = c;
+            i += 1;
+        }
+        t
+    };
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc = TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
+    }
+    !crc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    #[test]
+    fn rfc1071_example() {
+        // RFC 1071 section 3: the words 0001 f203 f4f5 f6f7 sum to ddf2 (before inversion).
+        let b = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
+        assert_eq!(internet(&b), !0xddf2);
+    }
+
+    #[test]
+    fn ipv4_header_checksum() {
+        // A real IPv4 header (checksum 0xb861) from a textbook example.
+        let h = [0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7];
+        assert_eq!(internet(&h), 0xb861);
+    }
+
+    #[test]
+    fn crc32_check_value() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn udp_pseudo_roundtrip() {
+        let p = PseudoHeader {
+            src: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+            dst: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
+            protocol: 17,
+            upper_len: 13,
+        };
+        let mut seg = vec![0x13, 0x88, 0x1f, 0x91, 0x00, 0x0d, 0, 0, b'h', b'e', b'l', b'l', b'o'];
+        let c = with_pseudo(&p, &seg);
+        seg[6..8].copy_from_slice(&c.to_be_bytes());
+        assert!(verify_with_pseudo(&p, &seg));
+        seg[9] ^= 1;
+        assert!(!verify_with_pseudo(&p, &seg));
+    }
+}

@@ -1,0 +1,76 @@
+//! Printing bytes from the network safely: no control character or escape sequence from a packet
+//! ever reaches the terminal raw.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// Whether a character must be escaped before it reaches a terminal: C0/C1 controls, DEL, and the
+/// Unicode bidirectional overrides that can make text read differently from what it is.
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Escapes a string taken from a packet: `\n`, `\r`, `\t`, `\\`, `\e` stay readable, other
+/// controls become `\xNN` or `\u{NNNN}`.
+pub fn text(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| needs_escape(c) || c == '\\') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        push_escaped(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\\' => out.push_str("\\\\"),
+        '\x1b' => out.push_str("\\e"),
+        c if needs_escape(c) => {
+            if (c as u32) < 0x100 {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            } else {
+                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+            }
+        }
+        c => out.push(c),
+    }
+}
+
+/// Bytes shown as text: valid UTF-8 runs as characters (escaped as [`text`] does), every invalid
+/// byte as `\xNN`. Used for payload previews, HTTP headers and chat lines.
+pub fn bytes(b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len());
+    for chunk in b.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            push_escaped(&mut out, c);
+        }
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    out
+}
+
+/// The printable-ASCII column of a hexdump: one character per byte, `.` for anything else.
+pub fn ascii_column(b: &[u8]) -> String {
+    b.iter().map(|&x| if (0x20..0x7f).contains(&x) { x as char } else { '.' }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn escapes_terminal_controls() {
+        assert_eq!(text("a\x1b[31mb"), "a\\e[31mb");
+        assert_eq!(text("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(text("plain 中文"), "plain 中文");
+        assert_eq!(bytes(b"hi\r\n\xff\x00"), "hi\\r\\n\\xff\\x00");
+        assert_eq!(bytes("\u{9b}".as_bytes()), "\\x9b");
+        assert_eq!(ascii_column(b"A\x00z\x7f"), "A.z.");
+    }
+}

@@ -1,0 +1,89 @@
+//! Bilingual text. Every heading and explanation exists in English and Simplified Chinese.
+
+/// The language of headings and explanations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Zh,
+}
+
+impl Lang {
+    /// Picks the language from `LC_ALL`, `LC_MESSAGES` or `LANG` (`zh_CN.UTF-8` → Chinese), as
+    /// gettext does: the first one that is set and non-empty wins.
+    pub fn from_env() -> Lang {
+        for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            if let Ok(v) = std::env::var(var) {
+                if !v.is_empty() {
+                    return Lang::from_locale(&v);
+                }
+            }
+        }
+        Lang::En
+    }
+
+    /// `zh`, `zh_CN.UTF-8`, `zh-Hans` → Chinese; anything else → English.
+    pub fn from_locale(s: &str) -> Lang {
+        if s.to_ascii_lowercase().starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+}
+
+/// A static text in both languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Text {
+    pub en: &'static str,
+    pub zh: &'static str,
+}
+
+impl Text {
+    pub const fn new(en: &'static str, zh: &'static str) -> Text {
+        Text { en, zh }
+    }
+    pub fn get(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.en,
+            Lang::Zh => self.zh,
+        }
+    }
+}
+
+/// A text made at run time (it holds values from the packet), in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedText {
+    pub en: String,
+    pub zh: String,
+}
+
+impl OwnedText {
+    pub fn new(en: impl Into<String>, zh: impl Into<String>) -> OwnedText {
+        OwnedText { en: en.into(), zh: zh.into() }
+    }
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Zh => &self.zh,
+        }
+    }
+}
+
+impl From<Text> for OwnedText {
+    fn from(t: Text) -> OwnedText {
+        OwnedText::new(t.en, t.zh)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn locale_detection() {
+        assert_eq!(Lang::from_locale("zh_CN.UTF-8"), Lang::Zh);
+        assert_eq!(Lang::from_locale("ZH"), Lang::Zh);
+        assert_eq!(Lang::from_locale("en_US.UTF-8"), Lang::En);
+        assert_eq!(Lang::from_locale("C"), Lang::En);
+    }
+}

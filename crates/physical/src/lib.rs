@@ -1,0 +1,2 @@
+//! The physical layer: what a frame looks like as bits on the wire.
+#![forbid(unsafe_code)]

@@ -1,0 +1,10 @@
+//! The only crate that knows how layers nest.
+//!
+//! Going up ([`decapsulate`]), each decoder returns a [`Step`] whose [`Handoff`] names what follows
+//! (an EtherType, an IP protocol, a pair of ports); the tables in [`decap`] map those numbers to
+//! the next decoder, exactly as a real receiver's kernel does.
+#![forbid(unsafe_code)]
+
+pub mod decap;
+
+pub use decap::{decapsulate, Dissection, Dissector};
