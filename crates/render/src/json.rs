@@ -1,0 +1,197 @@
+//! NDJSON: one object per frame, flat keys that are Wireshark display-filter names.
+//!
+//! `frame.number`, `frame.len`, `frame.cap_len` come first; then every field of every layer in
+//! tree order (layers outermost first, fields depth first, parent before children), each key
+//! only at its FIRST occurrence, as `tshark -T fields -E occurrence=f` picks it. So the outer IP
+//! header of an ICMP error gives `ip.src`, while `udp.*` comes from the quoted packet when only
+//! the quoted packet has it. See shared/JSON-FIELDS.md for the contract.
+//!
+//! Values: `UInt`, `Hex`, `Enum` → JSON numbers; `Bool` → `true`/`false`; `Mac` → lowercase
+//! `"aa:bb:cc:dd:ee:ff"`; `Ipv4` dotted; `Ipv6` as Rust prints it, which is RFC 5952 and writes
+//! IPv4-mapped addresses as `::ffff:10.77.0.2`, as tshark does; `Text` → a JSON string;
+//! `Bytes` → lowercase hex without separators (`"68656c6c6f"`), exactly what `tshark -T fields`
+//! 4.0 prints for byte fields, so the oracle needs no conversion. Fields with `Value::None` only
+//! group their children and are left out (their children are not). Generated fields are in.
+//!
+//! The object is written by hand into the caller's buffer: no map, no per-frame allocation
+//! once the scratch list of seen keys has grown to the frame's field count.
+
+use std::cell::RefCell;
+use std::io::Write as _;
+
+use netlayers_core::{Field, Value};
+
+use crate::write::{out, write_mac};
+use crate::FrameView;
+
+thread_local! {
+    /// Keys already written in the current object. Reused across frames; a linear scan beats
+    /// hashing for the few dozen keys a frame has.
+    static SEEN: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
+}
+
+/// One frame as one line of NDJSON (the object and a newline).
+pub fn json(buf: &mut Vec<u8>, view: &FrameView<'_>) {
+    SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        seen.clear();
+        out!(buf, "{{\"frame.number\":{},\"frame.len\":{},\"frame.cap_len\":{}", view.number, view.orig_len, view.cap_len);
+        seen.extend(["frame.number", "frame.len", "frame.cap_len"]);
+        for layer in view.layers {
+            for f in &layer.fields {
+                field(buf, f, &mut seen);
+            }
+        }
+        buf.extend_from_slice(b"}\n");
+    });
+}
+
+fn field(buf: &mut Vec<u8>, f: &Field, seen: &mut Vec<&'static str>) {
+    let key = f.spec.key;
+    if !matches!(f.value, Value::None) && !seen.iter().any(|k| same_key(k, key)) {
+        seen.push(key);
+        buf.push(b',');
+        write_json_string(buf, key);
+        buf.push(b':');
+        value(buf, &f.value);
+    }
+    for c in &f.children {
+        field(buf, c, seen);
+    }
+}
+
+fn same_key(a: &str, b: &str) -> bool {
+    // Most repeats are the very same static spec key: compare the pointer before the bytes.
+    std::ptr::eq(a, b) || a == b
+}
+
+fn value(buf: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Bool(b) => buf.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::UInt(n) | Value::Hex { value: n, .. } | Value::Enum { value: n, .. } => out!(buf, "{n}"),
+        Value::Mac(m) => {
+            buf.push(b'"');
+            let mut s = crate::write::Short::new();
+            let _ = write_mac(&mut s, m);
+            buf.extend_from_slice(s.as_str().as_bytes());
+            buf.push(b'"');
+        }
+        Value::Ipv4(a) => out!(buf, "\"{a}\""),
+        Value::Ipv6(a) => out!(buf, "\"{a}\""),
+        Value::Bytes(b) => {
+            buf.push(b'"');
+            for x in b {
+                let _ = write!(buf, "{x:02x}");
+            }
+            buf.push(b'"');
+        }
+        Value::Text(s) => write_json_string(buf, s),
+        // Never reached: grouping fields are skipped before their value is written.
+        Value::None => buf.extend_from_slice(b"null"),
+    }
+}
+
+/// Writes `s` as a JSON string (RFC 8259), quotes included.
+///
+/// Beyond what RFC 8259 requires (`"`, `\` and U+0000–U+001F), DEL, the C1 controls, the
+/// Unicode bidirectional overrides and U+2028/U+2029 are written as `\uXXXX` too: the text is
+/// the same for any JSON reader, and NDJSON printed to a terminal cannot drive it.
+pub fn write_json_string(buf: &mut Vec<u8>, s: &str) {
+    buf.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let short: &[u8] = match c {
+            '"' => b"\\\"",
+            '\\' => b"\\\\",
+            '\n' => b"\\n",
+            '\r' => b"\\r",
+            '\t' => b"\\t",
+            '\u{8}' => b"\\b",
+            '\u{c}' => b"\\f",
+            c if needs_unicode_escape(c) => b"",
+            _ => continue,
+        };
+        buf.extend_from_slice(&bytes[start..i]);
+        if short.is_empty() {
+            out!(buf, "\\u{:04x}", c as u32);
+        } else {
+            buf.extend_from_slice(short);
+        }
+        start = i + c.len_utf8();
+    }
+    buf.extend_from_slice(&bytes[start..]);
+    buf.push(b'"');
+}
+
+fn needs_unicode_escape(c: char) -> bool {
+    // All of these are in the Basic Multilingual Plane, so one \uXXXX each (no surrogate pairs).
+    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn esc(s: &str) -> String {
+        let mut b = Vec::new();
+        write_json_string(&mut b, s);
+        String::from_utf8(b).expect("escaper writes UTF-8")
+    }
+
+    #[test]
+    fn escapes_what_rfc8259_requires() {
+        assert_eq!(esc(""), "\"\"");
+        assert_eq!(esc("plain"), "\"plain\"");
+        assert_eq!(esc("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(esc("\n\r\t\u{8}\u{c}"), r#""\n\r\t\b\f""#);
+        assert_eq!(esc("\0\u{1}\u{1b}\u{1f}"), r#""\u0000\u0001\u001b\u001f""#);
+        // '/' may stay as it is.
+        assert_eq!(esc("a/b"), "\"a/b\"");
+    }
+
+    #[test]
+    fn every_control_character_is_escaped_and_round_trips() {
+        for c in (0u32..0x20).chain([0x7f]).chain(0x80..0xa0).filter_map(char::from_u32) {
+            let s = format!("x{c}y");
+            let j = esc(&s);
+            assert!(j.bytes().all(|b| b >= 0x20 && b != 0x7f), "{c:?} written raw: {j:?}");
+            assert!(!j.contains('\u{80}') && !j.chars().any(|x| x.is_control()), "{c:?}: {j:?}");
+            let back: String = serde_json::from_str(&j).expect("valid JSON");
+            assert_eq!(back, s);
+        }
+    }
+
+    #[test]
+    fn terminal_tricks_are_escaped() {
+        assert_eq!(esc("a\u{202e}b"), r#""a\u202eb""#);
+        assert_eq!(esc("\u{2028}"), r#""\u2028""#);
+        assert_eq!(esc("\u{9b}31m"), r#""\u009b31m""#);
+    }
+
+    #[test]
+    fn non_ascii_text_stays_readable() {
+        let s = "中文 é 🦀";
+        assert_eq!(esc(s), format!("\"{s}\""));
+        let back: String = serde_json::from_str(&esc(s)).expect("valid JSON");
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn all_of_the_basic_plane_round_trips() {
+        // Every scalar value below U+10000 and a sample above, one string: whatever the escaper
+        // does, serde_json must read back exactly the same text.
+        let s: String = (0u32..0x1_0000).chain([0x1_0000, 0x1_f980, 0x10_ffff]).filter_map(char::from_u32).collect();
+        let back: String = serde_json::from_str(&esc(&s)).expect("valid JSON");
+        assert_eq!(back, s);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_string_round_trips(s in ".*") {
+            let j = esc(&s);
+            let back: String = serde_json::from_str(&j).expect("valid JSON");
+            proptest::prop_assert_eq!(back, s);
+        }
+    }
+}
