@@ -38,7 +38,7 @@ pub enum CaptureError {
     BadBlockLength { file: String, offset: u64, block: BlockName, length: u32, reason: String },
 
     /// A pcapng block whose length is fine but whose content is not.
-    #[error("{file}: malformed {block} at byte offset {offset}{frame}: {reason}")]
+    #[error("{file}: malformed block at byte offset {offset} ({block}){frame}: {reason}")]
     Malformed { file: String, offset: u64, block: BlockName, frame: FrameNo, reason: String },
 
     /// An Enhanced/Simple Packet Block that names an interface no Interface Description Block

@@ -10,6 +10,8 @@
 mod error;
 mod source;
 mod window;
+mod write;
 
 pub use error::{BlockName, CaptureError, FrameNo, Limit, NotCaptureKind};
 pub use source::{FileFormat, FrameSource, Interface, MAX_RECORD};
+pub use write::{FrameSink, PcapNgWriter, PcapWriter, TsPrecision, SNAPLEN};
