@@ -58,13 +58,15 @@ pub fn hexdump(buf: &mut Vec<u8>, view: &FrameView<'_>, data: &[u8], lang: Lang,
             let s = if color { style(owner[start + k]) } else { Style::new() };
             if s != current {
                 end_style(buf, current, color);
+            }
+            if k > 0 {
+                buf.push(b' ');
+            }
+            if s != current {
                 start_style(buf, s, color);
                 current = s;
             }
             out!(buf, "{b:02x}");
-            if k + 1 < chunk.len() {
-                buf.push(b' ');
-            }
         }
         end_style(buf, current, color);
         spaces(buf, (PER_LINE - chunk.len()) * 3 + 3);

@@ -7,8 +7,8 @@
 //! the quoted packet has it. See shared/JSON-FIELDS.md for the contract.
 //!
 //! Values: `UInt`, `Hex`, `Enum` → JSON numbers; `Bool` → `true`/`false`; `Mac` → lowercase
-//! `"aa:bb:cc:dd:ee:ff"`; `Ipv4` dotted; `Ipv6` as Rust prints it, which is RFC 5952 and writes
-//! IPv4-mapped addresses as `::ffff:10.77.0.2`, as tshark does; `Text` → a JSON string;
+//! `"aa:bb:cc:dd:ee:ff"`; `Ipv4` dotted; `Ipv6` in RFC 5952 form as tshark prints it (IPv4-mapped
+//! `::ffff:10.77.0.2`, deprecated IPv4-compatible `::1.2.3.4`); `Text` → a JSON string;
 //! `Bytes` → lowercase hex without separators (`"68656c6c6f"`), exactly what `tshark -T fields`
 //! 4.0 prints for byte fields, so the oracle needs no conversion. Fields with `Value::None` only
 //! group their children and are left out (their children are not). Generated fields are in.
@@ -21,7 +21,7 @@ use std::io::Write as _;
 
 use netlayers_core::{Field, Value};
 
-use crate::write::{out, write_mac};
+use crate::write::{out, write_ipv6, write_mac};
 use crate::FrameView;
 
 thread_local! {
@@ -77,7 +77,13 @@ fn value(buf: &mut Vec<u8>, v: &Value) {
             buf.push(b'"');
         }
         Value::Ipv4(a) => out!(buf, "\"{a}\""),
-        Value::Ipv6(a) => out!(buf, "\"{a}\""),
+        Value::Ipv6(a) => {
+            let mut s = crate::write::Short::new();
+            let _ = write_ipv6(&mut s, a);
+            buf.push(b'"');
+            buf.extend_from_slice(s.as_str().as_bytes());
+            buf.push(b'"');
+        }
         Value::Bytes(b) => {
             buf.push(b'"');
             for x in b {

@@ -92,11 +92,13 @@ impl<'a> FrameView<'a> {
 }
 
 /// The colour of layer `i` of a frame: its kind's colour, in the bright shade when an odd number
-/// of earlier layers share its kind, so two adjacent layers of one kind never look alike.
+/// of earlier layers share its kind, so two adjacent layers of one kind never look alike; a
+/// packet quoted inside an ICMP error is underlined as well.
 pub fn layer_style(layers: &[Layer], i: usize) -> anstyle::Style {
     let Some(layer) = layers.get(i) else { return anstyle::Style::new() };
     let same = layers[..i].iter().filter(|l| l.kind == layer.kind).count();
-    kind_style(layer.kind, same % 2 == 1)
+    let style = kind_style(layer.kind, same % 2 == 1);
+    if layer.depth > 0 { style.underline() } else { style }
 }
 
 fn find_field<'a>(fields: &'a [netlayers_core::Field], is_key: &dyn Fn(&str) -> bool) -> Option<&'a Value> {

@@ -25,7 +25,7 @@ pub const UNKNOWN: Text = Text::new("Unknown", "未知");
 // Detail tree.
 pub const EXPERT_INFO: Text = Text::new("Expert Info", "专家信息");
 pub const QUOTED: Text = Text::new("quoted", "被引用的报文");
-pub const GENERATED: Text = Text::new("generated", "计算得出");
+pub const GENERATED: Text = Text::new("generated, not on the wire", "计算得出,不在线路上");
 
 // Hexdump.
 pub const OUTSIDE: Text = Text::new("no layer", "不属于任何层");

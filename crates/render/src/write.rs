@@ -2,6 +2,7 @@
 //! padding by terminal width, and the value and byte-range texts.
 
 use std::fmt;
+use std::net::Ipv6Addr;
 use std::io::Write as _;
 
 use anstyle::Style;
@@ -99,12 +100,26 @@ pub(crate) fn write_mac(w: &mut impl fmt::Write, m: &[u8; 6]) -> fmt::Result {
     write!(w, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
 }
 
+/// Writes an IPv6 address as tshark 4.0 does: RFC 5952 (which Rust's Display follows, with
+/// IPv4-mapped `::ffff:10.77.0.2` in mixed notation), plus the one case where Rust and tshark
+/// part: a deprecated IPv4-compatible address (96 zero bits, then a non-zero group) is written
+/// `::1.2.3.4` by tshark's inet_ntop, `::102:304` by Rust. `::1` and `::` stay as they are.
+pub(crate) fn write_ipv6(w: &mut impl fmt::Write, a: &Ipv6Addr) -> fmt::Result {
+    let g = a.segments();
+    if g[..6] == [0; 6] && g[6] != 0 {
+        let o = a.octets();
+        write!(w, "::{}.{}.{}.{}", o[12], o[13], o[14], o[15])
+    } else {
+        write!(w, "{a}")
+    }
+}
+
 /// An address value as the Source/Destination columns show it.
 pub(crate) fn write_address(w: &mut impl fmt::Write, v: &Value) -> fmt::Result {
     match v {
         Value::Mac(m) => write_mac(w, m),
         Value::Ipv4(a) => write!(w, "{a}"),
-        Value::Ipv6(a) => write!(w, "{a}"),
+        Value::Ipv6(a) => write_ipv6(w, a),
         _ => Ok(()),
     }
 }
@@ -129,6 +144,11 @@ pub(crate) fn write_value(buf: &mut Vec<u8>, v: &Value, masked: bool, lang: Lang
             out!(buf, " ({value})");
         }
         Value::Text(s) => push_escaped(buf, s),
+        Value::Ipv6(a) => {
+            let mut s = Short::new();
+            let _ = write_ipv6(&mut s, a);
+            push(buf, s.as_str());
+        }
         other => {
             let start = buf.len();
             let _ = write!(buf, "{other}");
@@ -171,6 +191,27 @@ mod tests {
         assert!(s.write_str(&"x".repeat(64)).is_ok());
         assert!(s.write_str("y").is_err());
         assert_eq!(s.as_str().len(), 64);
+    }
+
+    #[test]
+    fn ipv6_text_matches_tshark() {
+        // Pairs checked with tshark 4.0 -T fields on the same addresses.
+        for (input, tshark) in [
+            ("::ffff:10.77.0.2", "::ffff:10.77.0.2"),
+            ("::1.2.3.4", "::1.2.3.4"),
+            ("::ffff:0:1.2.3.4", "::ffff:0:102:304"),
+            ("64:ff9b::1.2.3.4", "64:ff9b::102:304"),
+            ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"),
+            ("2001:db8:0:abcd:0:0:0:1", "2001:db8:0:abcd::1"),
+            ("::", "::"),
+            ("::1", "::1"),
+            ("fd77::1", "fd77::1"),
+        ] {
+            let a: Ipv6Addr = input.parse().unwrap();
+            let mut s = Short::new();
+            write_ipv6(&mut s, &a).unwrap();
+            assert_eq!(s.as_str(), tshark, "{input}");
+        }
     }
 
     #[test]
