@@ -368,7 +368,7 @@ impl FrameSource {
             SPB => 16,
             _ => 12,
         };
-        if len % 4 != 0 {
+        if len & 3 != 0 {
             return Err(self.bad_length(btype, len, "not a multiple of 4".into()));
         }
         if len < min {

@@ -330,7 +330,7 @@ fn begin_block(mut buf: Vec<u8>, btype: u32) -> Vec<u8> {
 }
 
 fn pad4(body: &mut Vec<u8>) {
-    while body.len() % 4 != 0 {
+    while body.len() & 3 != 0 {
         body.push(0);
     }
 }

@@ -40,7 +40,7 @@ pub fn pcap_record(be: bool, secs: u32, frac: u32, orig_len: u32, data: &[u8]) -
 /// A pcapng block: type, total length, body padded to 4, length again.
 pub fn block(be: bool, btype: u32, body: &[u8]) -> Vec<u8> {
     let mut body = body.to_vec();
-    while body.len() % 4 != 0 {
+    while body.len() & 3 != 0 {
         body.push(0);
     }
     let len = body.len() as u32 + 12;
@@ -57,7 +57,7 @@ pub fn option(be: bool, code: u16, value: &[u8]) -> Vec<u8> {
     v.extend(u16b(code, be));
     v.extend(u16b(value.len() as u16, be));
     v.extend_from_slice(value);
-    while v.len() % 4 != 0 {
+    while v.len() & 3 != 0 {
         v.push(0);
     }
     v
