@@ -7,9 +7,7 @@ use netlayers_core::{Frame, LinkType, Timestamp};
 
 #[test]
 fn fifty_megabytes_through_one_buffer() {
-    let dir = std::env::temp_dir().join(format!("netlayers-capture-big-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("big.pcap");
+    let path = std::env::temp_dir().join(format!("netlayers-capture-{}-big.pcap", std::process::id()));
 
     // Records of 60 to 1513 bytes, so they straddle the buffer's end at every possible offset.
     let payload = vec![0x5au8; 1514];

@@ -30,9 +30,7 @@ fn read_back(bytes: Vec<u8>) -> (FileFormat, Vec<Frame>) {
 
 /// A fresh file under the system temp dir, unique per test and process.
 fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("netlayers-capture-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+    std::env::temp_dir().join(format!("netlayers-capture-{}-{name}", std::process::id()))
 }
 
 /// An ARP-sized Ethernet frame whose bytes differ per `seed`.
