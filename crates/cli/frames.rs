@@ -1,0 +1,64 @@
+//! One decoded frame to text, the same way for every command that shows frames (`read`, `capture`,
+//! `send`, `arping`): packet-list row, detail tree, hexdump or one NDJSON line.
+
+use netlayers_render::FrameView;
+use netlayers_stack::Dissection;
+
+use crate::args::Format;
+use crate::output::Ui;
+
+/// What the user asked to see of each frame.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameOutput {
+    pub format: Format,
+    /// `-V`: the tree of layers and fields.
+    pub detail: bool,
+    /// `--explain`: each field's explanation in the tree (implies `detail`).
+    pub explain: bool,
+    /// `-x`: a hexdump coloured by layer.
+    pub hex: bool,
+    pub ui: Ui,
+}
+
+impl FrameOutput {
+    pub fn new(format: Format, detail: bool, explain: bool, hex: bool, ui: &Ui) -> FrameOutput {
+        FrameOutput { format, detail: detail || explain, explain, hex, ui: *ui }
+    }
+
+    /// The packet list is shown when nothing else was asked for.
+    pub fn is_table(&self) -> bool {
+        self.format == Format::Table && !self.detail && !self.hex
+    }
+
+    /// What goes before the first frame: the packet list's heading line, or nothing.
+    pub fn header(&self, buf: &mut Vec<u8>) {
+        if self.is_table() {
+            netlayers_render::table_header(buf, self.ui.lang, self.ui.color);
+        }
+    }
+
+    /// Appends one frame's rendering to `buf`. `data` is the frame's captured bytes.
+    pub fn frame(&self, buf: &mut Vec<u8>, d: &Dissection, data: &[u8]) {
+        let view = FrameView {
+            number: d.number,
+            rel_time: d.rel_time,
+            orig_len: d.orig_len,
+            cap_len: d.cap_len,
+            layers: &d.layers,
+        };
+        match self.format {
+            Format::Json => netlayers_render::json(buf, &view),
+            Format::Table => {
+                if self.detail {
+                    netlayers_render::tree(buf, &view, data, self.ui.lang, self.explain, self.ui.color);
+                }
+                if self.hex {
+                    netlayers_render::hexdump(buf, &view, data, self.ui.lang, self.ui.color);
+                }
+                if !self.detail && !self.hex {
+                    netlayers_render::table_row(buf, &view, self.ui.color);
+                }
+            }
+        }
+    }
+}

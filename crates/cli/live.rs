@@ -1,0 +1,466 @@
+//! Real interfaces: `netlayers ifaces`, `capture`, `send` and `arping`.
+//!
+//! Nothing is ever put on a wire unless the user named an interface (`-i`): `send` and `arping`
+//! require it, and `capture` only listens.
+
+use std::io::Write;
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+use netlayers_capture::live::{self, arp, CaptureOptions, IfaceInfo, LiveCapture, LiveError};
+use netlayers_core::{Frame, Lang, LinkType};
+use netlayers_stack::Dissector;
+
+use crate::args::Format;
+use crate::frames::FrameOutput;
+use crate::output::{Outcome, Ui};
+
+/// `netlayers ifaces`
+#[derive(Args, Debug)]
+pub struct IfacesArgs {
+    /// Output format (json: one object per interface per line)
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `netlayers capture`
+#[derive(Args, Debug)]
+pub struct CaptureArgs {
+    /// Interface to listen on (see `netlayers ifaces`)
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: String,
+    /// Stop after N frames
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    pub count: Option<u64>,
+    /// Stop after this many seconds
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+    /// Also write the frames to a pcap file (complete even after Ctrl-C)
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Do not print the frames (with -w: only save them)
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Bytes kept of each frame
+    #[arg(short = 's', long = "snaplen", value_name = "BYTES", default_value_t = live::READ_BUFFER as u32)]
+    pub snaplen: u32,
+    /// Do not put the interface into promiscuous mode (only frames for this host)
+    #[arg(short = 'p', long = "no-promiscuous")]
+    pub no_promiscuous: bool,
+    /// Show every frame as a tree: each layer, each field, its bytes and meaning
+    #[arg(short = 'V', long)]
+    pub detail: bool,
+    /// Add each field's explanation to the tree (implies --detail)
+    #[arg(long)]
+    pub explain: bool,
+    /// Show a hexdump of each frame, bytes coloured by layer
+    #[arg(short = 'x', long)]
+    pub hex: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `netlayers arping`
+#[derive(Args, Debug)]
+pub struct ArpingArgs {
+    /// Interface to send the ARP requests on (it must have an IPv4 address)
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: String,
+    /// The IPv4 address whose MAC address is asked for
+    #[arg(value_name = "IP")]
+    pub target: Ipv4Addr,
+    /// Number of requests (one per second)
+    #[arg(short = 'c', long = "count", value_name = "N", default_value_t = 3)]
+    pub count: u64,
+    /// Seconds to wait for each reply
+    #[arg(long, value_name = "SECS", default_value_t = 1.0)]
+    pub timeout: f64,
+    /// Also show each request and reply as a tree of fields
+    #[arg(short = 'V', long)]
+    pub detail: bool,
+    /// Add each field's explanation to the tree (implies --detail)
+    #[arg(long)]
+    pub explain: bool,
+    /// Also show a hexdump of each request and reply
+    #[arg(short = 'x', long)]
+    pub hex: bool,
+    /// Output format (json: the requests and replies as NDJSON frames)
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+fn tr(lang: Lang, en: String, zh: String) -> String {
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
+
+/// A library error as one line in the user's language.
+fn live_err(e: LiveError, ui: &Ui) -> anyhow::Error {
+    anyhow!(e.message(ui.lang))
+}
+
+/// Set by Ctrl-C (or SIGTERM): loops check it between frames, so a capture ends with its count
+/// printed and its pcap file complete.
+fn stop_flag() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = stop.clone();
+    // Fails only if a handler is already set, which this binary never does twice.
+    let _ = ctrlc::set_handler(move || s.store(true, Ordering::SeqCst));
+    stop
+}
+
+fn mac_text(m: &Option<[u8; 6]>) -> String {
+    match m {
+        Some(m) => netlayers_core::model::fmt_mac(m),
+        None => "-".to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ifaces
+
+fn state_text(i: &IfaceInfo, lang: Lang) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    parts.push(match (i.up, lang) {
+        (true, Lang::En) => "up",
+        (true, Lang::Zh) => "启用",
+        (false, Lang::En) => "down",
+        (false, Lang::Zh) => "关闭",
+    });
+    if i.up && !i.running {
+        parts.push(if lang == Lang::En { "no carrier" } else { "无载波" });
+    }
+    if i.loopback {
+        parts.push(if lang == Lang::En { "loopback" } else { "回环" });
+    }
+    parts.join(if lang == Lang::En { ", " } else { "、" })
+}
+
+/// Terminal columns of a heading: CJK characters take two.
+fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| if matches!(c as u32, 0x1100..=0x115f | 0x2e80..=0xa4cf | 0xac00..=0xd7a3 | 0xf900..=0xfaff | 0xfe30..=0xfe4f | 0xff00..=0xff60 | 0xffe0..=0xffe6) { 2 } else { 1 })
+        .sum()
+}
+
+fn pad(out: &mut String, s: &str, w: usize) {
+    out.push_str(s);
+    for _ in width(s)..w {
+        out.push(' ');
+    }
+}
+
+/// Interface names come from the kernel but may hold any byte but `/` and NUL: escape them.
+fn json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn iface_json(i: &IfaceInfo) -> String {
+    let mut s = String::from("{\"name\":");
+    json_str(&mut s, &i.name);
+    s.push_str(&format!(",\"index\":{},\"mac\":", i.index));
+    match &i.mac {
+        Some(m) => json_str(&mut s, &netlayers_core::model::fmt_mac(m)),
+        None => s.push_str("null"),
+    }
+    s.push_str(",\"addresses\":[");
+    for (n, a) in i.addrs.iter().enumerate() {
+        if n > 0 {
+            s.push(',');
+        }
+        json_str(&mut s, &a.to_string());
+    }
+    s.push_str("],\"mtu\":");
+    match i.mtu {
+        Some(m) => s.push_str(&m.to_string()),
+        None => s.push_str("null"),
+    }
+    s.push_str(&format!(",\"up\":{},\"running\":{},\"loopback\":{}}}\n", i.up, i.running, i.loopback));
+    s
+}
+
+/// The interface table: one line per interface, its further addresses on lines below it.
+fn ifaces_table(list: &[IfaceInfo], lang: Lang) -> String {
+    let heads: [&str; 5] = match lang {
+        Lang::En => ["Interface", "MAC", "Addresses", "MTU", "State"],
+        Lang::Zh => ["接口", "MAC 地址", "IP 地址/前缀", "MTU", "状态"],
+    };
+    let rows: Vec<[String; 5]> = list
+        .iter()
+        .map(|i| {
+            [
+                netlayers_core::escape::text(&i.name).into_owned(),
+                mac_text(&i.mac),
+                String::new(),
+                i.mtu.map_or("-".to_string(), |m| m.to_string()),
+                state_text(i, lang),
+            ]
+        })
+        .collect();
+    let addr_w = list.iter().flat_map(|i| i.addrs.iter().map(|a| a.to_string().len())).max().unwrap_or(1);
+    let mut w = [0usize; 5];
+    for (k, h) in heads.iter().enumerate() {
+        w[k] = width(h);
+    }
+    for r in &rows {
+        for k in [0, 1, 3] {
+            w[k] = w[k].max(width(&r[k]));
+        }
+    }
+    w[2] = w[2].max(addr_w);
+    let mut out = String::new();
+    for (k, h) in heads.iter().enumerate() {
+        pad(&mut out, h, if k == 4 { 0 } else { w[k] + 2 });
+    }
+    out.push('\n');
+    for (i, r) in list.iter().zip(&rows) {
+        let first = i.addrs.first().map_or("-".to_string(), |a| a.to_string());
+        pad(&mut out, &r[0], w[0] + 2);
+        pad(&mut out, &r[1], w[1] + 2);
+        pad(&mut out, &first, w[2] + 2);
+        // MTU right-aligned: numbers read better that way.
+        out.push_str(&format!("{:>width$}  ", r[3], width = w[3]));
+        out.push_str(&r[4]);
+        out.push('\n');
+        for a in i.addrs.iter().skip(1) {
+            pad(&mut out, "", w[0] + 2 + w[1] + 2);
+            out.push_str(&a.to_string());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+pub fn run_ifaces(a: &IfacesArgs, ui: &Ui) -> Result<Outcome> {
+    let list = live::list_interfaces();
+    let text = match a.format {
+        Format::Table => ifaces_table(&list, ui.lang),
+        Format::Json => list.iter().map(iface_json).collect(),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(if list.is_empty() { Outcome::NothingMatched } else { Outcome::Success })
+}
+
+// ---------------------------------------------------------------------------------------------
+// capture
+
+fn describe(i: &IfaceInfo) -> String {
+    let mut parts = vec![mac_text(&i.mac)];
+    parts.extend(i.addrs.iter().map(|a| a.to_string()));
+    parts.join(", ")
+}
+
+pub fn run_capture(a: &CaptureArgs, ui: &Ui) -> Result<Outcome> {
+    let opts = CaptureOptions { snaplen: a.snaplen, promiscuous: !a.no_promiscuous, ..CaptureOptions::default() };
+    let stop = stop_flag();
+    let mut cap = LiveCapture::open(&a.interface, opts).map_err(|e| live_err(e, ui))?;
+    // The file is created only once the socket is open, so its existence means "listening".
+    let mut writer = match &a.write {
+        Some(p) => Some(
+            netlayers_capture::PcapWriter::create(p, LinkType::Ethernet, netlayers_capture::TsPrecision::Micro)
+                .with_context(|| p.display().to_string())?,
+        ),
+        None => None,
+    };
+    let name = netlayers_core::escape::text(&cap.iface().name).into_owned();
+    eprintln!(
+        "{}",
+        tr(
+            ui.lang,
+            format!(
+                "capturing on {name} ({}), link type Ethernet, snapshot length {} bytes: Ctrl-C stops",
+                describe(cap.iface()),
+                cap.snaplen()
+            ),
+            format!("正在 {name}({})上抓包,链路类型:以太网,快照长度 {} 字节:按 Ctrl-C 停止", describe(cap.iface()), cap.snaplen()),
+        )
+    );
+    let show = FrameOutput::new(a.format, a.detail, a.explain, a.hex, ui);
+    let deadline = a.duration.map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
+    let mut stdout = std::io::stdout().lock();
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    let mut dissector = Dissector::new();
+    if !a.quiet {
+        show.header(&mut buf);
+        stdout.write_all(&buf)?;
+        stdout.flush()?;
+    }
+    let mut seen = 0u64;
+    let result = (|| -> Result<()> {
+        loop {
+            if stop.load(Ordering::SeqCst) || deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(());
+            }
+            let Some(frame) = cap.next_frame().map_err(|e| live_err(e, ui))? else { continue };
+            seen += 1;
+            // Saved before it is printed: a closed stdout must not lose a frame from the file.
+            if let (Some(w), Some(p)) = (writer.as_mut(), a.write.as_ref()) {
+                w.write(frame.ts, frame.orig_len, &frame.data).with_context(|| p.display().to_string())?;
+            }
+            if !a.quiet {
+                let d = dissector.dissect(&frame);
+                buf.clear();
+                show.frame(&mut buf, &d, &frame.data);
+                stdout.write_all(&buf)?;
+                // Live output is read as it comes (often through a pipe): never hold a frame back.
+                stdout.flush()?;
+            }
+            if a.count.is_some_and(|c| seen >= c) {
+                return Ok(());
+            }
+        }
+    })();
+    // The writer flushed after every frame: the file is complete whatever stopped the loop.
+    drop(writer);
+    let saved = a.write.as_ref().map(|p| p.display().to_string());
+    eprintln!(
+        "{}",
+        match (ui.lang, saved) {
+            (Lang::En, None) => format!("{seen} frames captured"),
+            (Lang::En, Some(p)) => format!("{seen} frames captured, written to {p}"),
+            (Lang::Zh, None) => format!("共捕获 {seen} 帧"),
+            (Lang::Zh, Some(p)) => format!("共捕获 {seen} 帧,已写入 {p}"),
+        }
+    );
+    result?;
+    Ok(if seen == 0 { Outcome::NothingMatched } else { Outcome::Success })
+}
+
+// ---------------------------------------------------------------------------------------------
+// arping
+
+fn frame_of(number: u64, data: Vec<u8>) -> Frame {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    Frame {
+        number,
+        ts: netlayers_core::Timestamp { secs: now.as_secs() as i64, nanos: now.subsec_nanos() },
+        orig_len: data.len() as u32,
+        data,
+        link: LinkType::Ethernet,
+        interface: 0,
+    }
+}
+
+pub fn run_arping(a: &ArpingArgs, ui: &Ui) -> Result<Outcome> {
+    if !(a.timeout.is_finite() && a.timeout > 0.0) {
+        bail!("--timeout {}: expected a positive number of seconds", a.timeout);
+    }
+    let stop = stop_flag();
+    let opts = CaptureOptions { promiscuous: false, read_timeout: Duration::from_millis(20), ..CaptureOptions::default() };
+    let mut cap = LiveCapture::open(&a.interface, opts).map_err(|e| live_err(e, ui))?;
+    let iface = cap.iface().clone();
+    let name = netlayers_core::escape::text(&iface.name).into_owned();
+    let Some(mac) = iface.mac else {
+        bail!(tr(ui.lang, format!("{name} has no MAC address: ARP works on Ethernet-like interfaces"), format!("{name} 没有 MAC 地址:ARP 只用于以太网这类接口")));
+    };
+    let Some(me) = iface.ipv4() else {
+        bail!(tr(
+            ui.lang,
+            format!("{name} has no IPv4 address to ask from: add one with `ip addr add ADDR/PREFIX dev {name}`"),
+            format!("{name} 没有 IPv4 地址,无法作为 ARP 请求的发送方:请先用 `ip addr add 地址/前缀 dev {name}` 添加"),
+        ));
+    };
+    let target = a.target;
+    let show = FrameOutput::new(a.format, a.detail, a.explain, a.hex, ui);
+    let lines = a.format == Format::Table;
+    let extra = !show.is_table();
+    let mut stdout = std::io::stdout().lock();
+    let mut buf = Vec::new();
+    let mut dissector = Dissector::new();
+    let mut number = 0u64;
+    if lines {
+        writeln!(stdout, "{}", tr(ui.lang, format!("ARPING {target} from {me} {name}"), format!("ARPING {target},从 {me} 经 {name} 发出")))?;
+    }
+    let wait = Duration::from_secs_f64(a.timeout);
+    let (mut sent, mut received) = (0u64, 0u64);
+    for probe in 0..a.count {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let request = arp::request(mac, me, target);
+        let started = Instant::now();
+        cap.send(&request).map_err(|e| live_err(e, ui))?;
+        sent += 1;
+        number += 1;
+        if extra {
+            let f = frame_of(number, request);
+            let d = dissector.dissect(&f);
+            buf.clear();
+            show.frame(&mut buf, &d, &f.data);
+            stdout.write_all(&buf)?;
+        }
+        stdout.flush()?;
+        let mut answered = false;
+        while started.elapsed() < wait && !stop.load(Ordering::SeqCst) {
+            let Some(frame) = cap.next_frame().map_err(|e| live_err(e, ui))? else { continue };
+            let Some(reply) = arp::is_reply(&frame.data, target, me) else { continue };
+            let rtt = started.elapsed();
+            received += 1;
+            answered = true;
+            if lines {
+                let ms = rtt.as_secs_f64() * 1000.0;
+                let who = netlayers_core::model::fmt_mac(&reply.sender_mac);
+                let line = match (reply.eth_dst == [0xff; 6], ui.lang) {
+                    (false, Lang::En) => format!("Unicast reply from {target} [{who}]  {ms:.3}ms"),
+                    (true, Lang::En) => format!("Broadcast reply from {target} [{who}]  {ms:.3}ms"),
+                    (false, Lang::Zh) => format!("收到 {target} [{who}] 的单播应答  {ms:.3}ms"),
+                    (true, Lang::Zh) => format!("收到 {target} [{who}] 的广播应答  {ms:.3}ms"),
+                };
+                writeln!(stdout, "{line}")?;
+            }
+            if extra {
+                number += 1;
+                let f = Frame { number, ..frame };
+                let d = dissector.dissect(&f);
+                buf.clear();
+                show.frame(&mut buf, &d, &f.data);
+                stdout.write_all(&buf)?;
+            }
+            stdout.flush()?;
+            break;
+        }
+        if !answered && lines && !stop.load(Ordering::SeqCst) {
+            writeln!(
+                stdout,
+                "{}",
+                tr(ui.lang, format!("No reply from {target} within {} s", a.timeout), format!("{} 秒内没有收到 {target} 的应答", a.timeout))
+            )?;
+            stdout.flush()?;
+        }
+        // One request per second, as arping sends them; none after the last.
+        if probe + 1 < a.count {
+            while started.elapsed() < Duration::from_secs(1) && !stop.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+    if lines {
+        let text = tr(
+            ui.lang,
+            format!("Sent {sent} probes ({sent} broadcast(s))\nReceived {received} response(s)"),
+            format!("已发送 {sent} 个探测(其中广播 {sent} 个)\n收到 {received} 个应答"),
+        );
+        writeln!(stdout, "{text}")?;
+    }
+    stdout.flush()?;
+    Ok(if received == 0 { Outcome::NothingMatched } else { Outcome::Success })
+}
