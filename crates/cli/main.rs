@@ -1,1 +1,36 @@
-fn main() {}
+//! The `netlayers` binary: parse arguments, call a library, render. No protocol logic lives here.
+//!
+//! Exit codes: 0 success, 1 nothing matched, 2 error (one line on stderr naming the file,
+//! interface or argument at fault). A closed pipe (`| head`) exits 0 quietly.
+
+mod args;
+mod frames;
+mod output;
+mod read;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ui = output::Ui::new(&cli.global);
+    let result = match &cli.command {
+        Command::Read(a) => read::run(a, &ui),
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "netlayers", &mut std::io::stdout());
+            Ok(output::Outcome::Success)
+        }
+    };
+    match result {
+        Ok(output::Outcome::Success) => ExitCode::SUCCESS,
+        Ok(output::Outcome::NothingMatched) => ExitCode::from(1),
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("netlayers: {}", output::one_line(&e));
+            ExitCode::from(2)
+        }
+    }
+}

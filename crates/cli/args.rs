@@ -1,0 +1,166 @@
+//! Command-line arguments. Flags follow tcpdump and tshark where users know them (-r, -c, -V, -x).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "netlayers",
+    version,
+    about = "See the five network layers with real bytes / 用真实的字节看懂网络五层模型",
+    long_about = "netlayers decodes captures and live traffic layer by layer (link, network, transport, \
+application), with every field, its bytes and what it means, in English or Chinese.",
+    after_help = "Examples:\n  netlayers read captures/http.pcap\n  netlayers read captures/dns.pcap -V --lang zh\n  \
+netlayers read captures/ping.pcap --format json | head -3\n  tcpdump -w - -i lo | netlayers read -\n\n\
+Run `netlayers <command> --help` for the examples of each command."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Language of headings and explanations [default: from LC_ALL/LANG]
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<LangArg>,
+    /// When to colour the output (NO_COLOR is honoured by `auto`)
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LangArg {
+    En,
+    Zh,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Decode a pcap or pcapng file (or stdin) layer by layer
+    #[command(after_help = "Examples:\n  netlayers read captures/http.pcap                 the packet list\n  \
+netlayers read -r captures/http.pcap -c 3           the first 3 frames (tcpdump style)\n  \
+netlayers read captures/dns.pcap --detail           every field, its bytes and meaning\n  \
+netlayers read captures/dns.pcap -V --explain --lang zh   with explanations, in Chinese\n  \
+netlayers read captures/ping.pcap --hex --frames 1,3-4    coloured hexdump by layer\n  \
+netlayers read captures/http.pcap --format json    NDJSON, Wireshark field names\n  \
+tcpdump -i lo -w - | netlayers read -               from stdin")]
+    Read(ReadArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell)
+    #[command(after_help = "Examples:\n  netlayers completions bash > ~/.local/share/bash-completion/completions/netlayers\n  \
+netlayers completions zsh > ~/.zfunc/_netlayers")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ReadArgs {
+    /// Capture file (pcap or pcapng, detected by content); `-` reads stdin
+    #[arg(value_name = "FILE", required_unless_present = "read_file", conflicts_with = "read_file")]
+    pub file: Option<PathBuf>,
+    /// Capture file, as in tcpdump
+    #[arg(short = 'r', value_name = "FILE")]
+    pub read_file: Option<PathBuf>,
+    /// Stop after N frames
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    pub count: Option<u64>,
+    /// Only these frames, e.g. `3,7-9` (numbers as in the No. column)
+    #[arg(long, value_name = "LIST", value_parser = parse_frame_list)]
+    pub frames: Option<FrameList>,
+    /// Show every frame as a tree: each layer, each field, its bytes and meaning
+    #[arg(short = 'V', long)]
+    pub detail: bool,
+    /// Add each field's explanation to the tree (implies --detail)
+    #[arg(long)]
+    pub explain: bool,
+    /// Show a hexdump of each frame, bytes coloured by layer
+    #[arg(short = 'x', long)]
+    pub hex: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+impl ReadArgs {
+    pub fn path(&self) -> &std::path::Path {
+        self.file.as_deref().or(self.read_file.as_deref()).unwrap_or(std::path::Path::new("-"))
+    }
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// Frame numbers picked with `--frames 3,7-9`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameList(Vec<(u64, u64)>);
+
+impl FrameList {
+    pub fn contains(&self, n: u64) -> bool {
+        self.0.iter().any(|&(a, b)| (a..=b).contains(&n))
+    }
+    /// The largest frame number asked for: reading can stop after it.
+    pub fn last(&self) -> u64 {
+        self.0.iter().map(|&(_, b)| b).max().unwrap_or(0)
+    }
+}
+
+pub fn parse_frame_list(s: &str) -> Result<FrameList, String> {
+    let mut out = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let num = |t: &str| {
+            t.trim().parse::<u64>().ok().filter(|&n| n >= 1).ok_or_else(|| {
+                format!("`{t}` in `{s}` is not a frame number (frames count from 1)")
+            })
+        };
+        let (a, b) = match part.split_once('-') {
+            Some((a, b)) => (num(a)?, num(b)?),
+            None => {
+                let n = num(part)?;
+                (n, n)
+            }
+        };
+        if a > b {
+            return Err(format!("range `{part}` goes backwards"));
+        }
+        out.push((a, b));
+    }
+    if out.is_empty() {
+        return Err("expected frame numbers like `3,7-9`".into());
+    }
+    Ok(FrameList(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn frame_lists() {
+        let l = parse_frame_list("3,7-9").unwrap();
+        assert!(l.contains(3) && l.contains(8) && !l.contains(4) && !l.contains(10));
+        assert_eq!(l.last(), 9);
+        assert!(parse_frame_list("0").is_err());
+        assert!(parse_frame_list("5-2").is_err());
+        assert!(parse_frame_list("x").is_err());
+        assert!(parse_frame_list("").is_err());
+    }
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}
