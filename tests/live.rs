@@ -389,8 +389,8 @@ time.sleep(8)\n",
     cap.signal("-INT");
     let (code, out, err) = cap.finish(Duration::from_secs(10));
     assert_eq!(code, Some(0), "capture ended cleanly on SIGINT: {err}");
-    assert!(err.contains("frames captured"), "count on stderr: {err}");
     let frames: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect("NDJSON")).collect();
+    assert!(err.contains(&format!("{} frames captured", frames.len())), "count on stderr: {err}");
     let tcp = |f: &serde_json::Value, sport: u64, flags: u64| {
         f["tcp.srcport"] == sport && f["tcp.flags"] == flags
     };
@@ -594,4 +594,34 @@ fn errors_name_the_interface_and_what_to_do() {
     let (code, out, _) = run_for(c, "ifaces without CAP_NET_RAW", t);
     assert_eq!(code, Some(0));
     assert!(out.contains("nl0"), "{out}");
+}
+
+#[test]
+fn loopback_capture_shows_each_packet_once() {
+    if !needs_root() {
+        return;
+    }
+    // The kernel gives a packet socket on `lo` every packet twice (leaving and arriving).
+    let p = Pair::new("lo", 8, false);
+    let cap = start(p.netlayers(&p.a, &["capture", "-i", "lo", "--format", "json", "--duration", "10"]), "netlayers capture -i lo");
+    let mut cap = cap;
+    cap.wait_for("capturing on", Duration::from_secs(10));
+    let script = "import socket\n\
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+r.bind(('127.0.0.1', 7777))\n\
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'once', ('127.0.0.1', 7777))\n\
+print(r.recv(10).decode())\n";
+    let mut c = p.cmd(&p.a, "python3");
+    c.args(["-c", script]);
+    let (code, out, err) = run_for(c, "python3 over lo", Duration::from_secs(10));
+    assert_eq!((code, out.trim()), (Some(0), "once"), "{err}");
+    std::thread::sleep(Duration::from_millis(500));
+    cap.signal("-INT");
+    let (code, out, err) = cap.finish(Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("1 frame captured"), "{err}");
+    let frames: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect("NDJSON")).collect();
+    assert_eq!(frames.len(), 1, "one UDP datagram, one frame: {out}");
+    // 14 (all-zero Ethernet header) + 20 (IPv4) + 8 (UDP) + 4.
+    assert_eq!(frames[0]["frame.len"], 46);
 }

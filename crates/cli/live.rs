@@ -263,6 +263,14 @@ pub fn run_ifaces(a: &IfacesArgs, ui: &Ui) -> Result<Outcome> {
 // ---------------------------------------------------------------------------------------------
 // capture
 
+fn frames_word(n: u64) -> &'static str {
+    if n == 1 {
+        "frame"
+    } else {
+        "frames"
+    }
+}
+
 fn describe(i: &IfaceInfo) -> String {
     let mut parts = vec![mac_text(&i.mac)];
     parts.extend(i.addrs.iter().map(|a| a.to_string()));
@@ -335,8 +343,8 @@ pub fn run_capture(a: &CaptureArgs, ui: &Ui) -> Result<Outcome> {
     eprintln!(
         "{}",
         match (ui.lang, saved) {
-            (Lang::En, None) => format!("{seen} frames captured"),
-            (Lang::En, Some(p)) => format!("{seen} frames captured, written to {p}"),
+            (Lang::En, None) => format!("{seen} {} captured", frames_word(seen)),
+            (Lang::En, Some(p)) => format!("{seen} {} captured, written to {p}", frames_word(seen)),
             (Lang::Zh, None) => format!("共捕获 {seen} 帧"),
             (Lang::Zh, Some(p)) => format!("共捕获 {seen} 帧,已写入 {p}"),
         }

@@ -13,8 +13,9 @@
 //! microseconds later than tcpdump's for the same frame.
 //!
 //! The loopback interface on Linux has an all-zero Ethernet header, so its frames are
-//! [`LinkType::Ethernet`] too. Unlike libpcap, `pnet_datalink` does not tell outgoing from incoming
-//! frames, so on `lo` every packet is seen twice (once leaving, once arriving).
+//! [`LinkType::Ethernet`] too. On `lo` the kernel hands a packet socket every packet twice (once
+//! leaving, once arriving) and `pnet_datalink` does not say which is which; as libpcap does, a
+//! socket filter drops the outgoing copy, so each packet is seen once.
 
 use std::fmt;
 use std::io;
@@ -219,12 +220,54 @@ impl Default for CaptureOptions {
     }
 }
 
+/// `ETH_P_ALL`: every protocol, in the network byte order `socket(2)` wants for packet sockets.
+const ETH_P_ALL_BE: i32 = 0x0003u16.to_be() as i32;
+
+/// Kernel-side queue of frames waiting to be read: a burst (a fragmented datagram, a TCP window)
+/// must not overflow the default ~200 KiB while the terminal is slow to print.
+const KERNEL_RCVBUF: usize = 4 << 20;
+
+/// Classic BPF for `lo`: drop `PACKET_OUTGOING` copies, keep the rest whole. The same test
+/// libpcap makes, so a capture on `lo` shows each packet once, as tcpdump does.
+fn loopback_filter() -> [socket2::SockFilter; 4] {
+    const LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
+    const JEQ_K: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+    const RET_K: u16 = 0x06; // BPF_RET | BPF_K
+    const SKF_AD_PKTTYPE: u32 = 0xffff_f000 + 4; // SKF_AD_OFF + SKF_AD_PKTTYPE
+    const PACKET_OUTGOING: u32 = 4;
+    [
+        socket2::SockFilter::new(LD_W_ABS, 0, 0, SKF_AD_PKTTYPE),
+        socket2::SockFilter::new(JEQ_K, 0, 1, PACKET_OUTGOING),
+        socket2::SockFilter::new(RET_K, 0, 0, 0),
+        socket2::SockFilter::new(RET_K, 0, 0, u32::MAX),
+    ]
+}
+
+/// The packet socket pnet will bind, made here so that it gets a larger kernel buffer and, on
+/// loopback, the filter above (pnet offers neither).
+fn packet_socket(loopback: bool) -> io::Result<i32> {
+    use std::os::fd::IntoRawFd;
+    let sock = socket2::Socket::new(socket2::Domain::PACKET, socket2::Type::RAW, Some(socket2::Protocol::from(ETH_P_ALL_BE)))?;
+    // A smaller buffer only costs frames under load: not worth failing the capture for.
+    let _ = sock.set_recv_buffer_size(KERNEL_RCVBUF);
+    if loopback {
+        sock.attach_filter(&loopback_filter())?;
+    }
+    // pnet owns the descriptor from here on and closes it when the channel is dropped.
+    Ok(sock.into_raw_fd())
+}
+
+/// The two ends of one packet socket.
+type Halves = (Box<dyn DataLinkSender>, Box<dyn DataLinkReceiver>);
+
 fn open_channel(
     ni: &NetworkInterface,
     promiscuous: bool,
     read_timeout: Duration,
-) -> Result<(Box<dyn DataLinkSender>, Box<dyn DataLinkReceiver>), LiveError> {
+) -> Result<Halves, LiveError> {
+    let fd = packet_socket(ni.is_loopback()).map_err(|e| LiveError::io(&ni.name, "opening a raw socket", e))?;
     let config = Config {
+        socket_fd: Some(fd),
         read_buffer_size: READ_BUFFER,
         write_buffer_size: READ_BUFFER,
         read_timeout: Some(read_timeout),
