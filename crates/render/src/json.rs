@@ -17,17 +17,53 @@
 //! once the scratch list of seen keys has grown to the frame's field count.
 
 use std::cell::RefCell;
-use std::io::Write as _;
 
 use netlayers_core::{Field, Value};
 
-use crate::write::{out, write_ipv6, write_mac};
+use crate::write::{out, write_ipv6};
 use crate::FrameView;
 
+/// Keys already written in the current object: a 256-bit filter over a cheap hash of each key,
+/// and the keys themselves, compared only when the filter says "maybe". Kept per thread and
+/// cleared per frame, so it allocates only while growing to the largest frame's key count.
+#[derive(Default)]
+struct Seen {
+    filter: [u64; 4],
+    keys: Vec<&'static str>,
+}
+
+impl Seen {
+    fn clear(&mut self) {
+        self.filter = [0; 4];
+        self.keys.clear();
+    }
+
+    /// Records `key`; false if it was already there.
+    fn insert(&mut self, key: &'static str) -> bool {
+        let h = Self::hash(key);
+        let (word, bit) = (usize::from(h >> 6), 1u64 << (h & 63));
+        if self.filter[word] & bit != 0 && self.keys.contains(&key) {
+            return false;
+        }
+        self.filter[word] |= bit;
+        self.keys.push(key);
+        true
+    }
+
+    /// Eight bits from the key's length and last eight bytes, where keys of one protocol differ
+    /// (`ip.flags.df` / `ip.flags.mf`).
+    fn hash(key: &str) -> u8 {
+        let b = key.as_bytes();
+        let tail = &b[b.len().saturating_sub(8)..];
+        let mut w = [0u8; 8];
+        w[..tail.len()].copy_from_slice(tail);
+        let x = (u64::from_le_bytes(w) ^ (b.len() as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (x >> 56) as u8
+    }
+}
+
 thread_local! {
-    /// Keys already written in the current object. Reused across frames; a linear scan beats
-    /// hashing for the few dozen keys a frame has.
-    static SEEN: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
+    static SEEN: RefCell<Seen> = RefCell::new(Seen::default());
 }
 
 /// One frame as one line of NDJSON (the object and a newline).
@@ -35,8 +71,15 @@ pub fn json(buf: &mut Vec<u8>, view: &FrameView<'_>) {
     SEEN.with(|seen| {
         let mut seen = seen.borrow_mut();
         seen.clear();
-        out!(buf, "{{\"frame.number\":{},\"frame.len\":{},\"frame.cap_len\":{}", view.number, view.orig_len, view.cap_len);
-        seen.extend(["frame.number", "frame.len", "frame.cap_len"]);
+        buf.extend_from_slice(b"{\"frame.number\":");
+        push_u64(buf, view.number);
+        buf.extend_from_slice(b",\"frame.len\":");
+        push_u64(buf, u64::from(view.orig_len));
+        buf.extend_from_slice(b",\"frame.cap_len\":");
+        push_u64(buf, view.cap_len as u64);
+        for k in ["frame.number", "frame.len", "frame.cap_len"] {
+            seen.insert(k);
+        }
         for layer in view.layers {
             for f in &layer.fields {
                 field(buf, f, &mut seen);
@@ -46,10 +89,9 @@ pub fn json(buf: &mut Vec<u8>, view: &FrameView<'_>) {
     });
 }
 
-fn field(buf: &mut Vec<u8>, f: &Field, seen: &mut Vec<&'static str>) {
+fn field(buf: &mut Vec<u8>, f: &Field, seen: &mut Seen) {
     let key = f.spec.key;
-    if !matches!(f.value, Value::None) && !seen.iter().any(|k| same_key(k, key)) {
-        seen.push(key);
+    if !matches!(f.value, Value::None) && seen.insert(key) {
         buf.push(b',');
         write_json_string(buf, key);
         buf.push(b':');
@@ -60,23 +102,31 @@ fn field(buf: &mut Vec<u8>, f: &Field, seen: &mut Vec<&'static str>) {
     }
 }
 
-fn same_key(a: &str, b: &str) -> bool {
-    // Most repeats are the very same static spec key: compare the pointer before the bytes.
-    std::ptr::eq(a, b) || a == b
-}
-
 fn value(buf: &mut Vec<u8>, v: &Value) {
     match v {
         Value::Bool(b) => buf.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::UInt(n) | Value::Hex { value: n, .. } | Value::Enum { value: n, .. } => out!(buf, "{n}"),
+        Value::UInt(n) | Value::Hex { value: n, .. } | Value::Enum { value: n, .. } => push_u64(buf, *n),
         Value::Mac(m) => {
             buf.push(b'"');
-            let mut s = crate::write::Short::new();
-            let _ = write_mac(&mut s, m);
-            buf.extend_from_slice(s.as_str().as_bytes());
+            for (i, &x) in m.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b':');
+                }
+                buf.push(HEX[usize::from(x >> 4)]);
+                buf.push(HEX[usize::from(x & 0xf)]);
+            }
             buf.push(b'"');
         }
-        Value::Ipv4(a) => out!(buf, "\"{a}\""),
+        Value::Ipv4(a) => {
+            buf.push(b'"');
+            for (i, &x) in a.octets().iter().enumerate() {
+                if i > 0 {
+                    buf.push(b'.');
+                }
+                push_u64(buf, u64::from(x));
+            }
+            buf.push(b'"');
+        }
         Value::Ipv6(a) => {
             let mut s = crate::write::Short::new();
             let _ = write_ipv6(&mut s, a);
@@ -86,8 +136,9 @@ fn value(buf: &mut Vec<u8>, v: &Value) {
         }
         Value::Bytes(b) => {
             buf.push(b'"');
-            for x in b {
-                let _ = write!(buf, "{x:02x}");
+            for &x in b {
+                buf.push(HEX[usize::from(x >> 4)]);
+                buf.push(HEX[usize::from(x & 0xf)]);
             }
             buf.push(b'"');
         }
@@ -105,29 +156,63 @@ fn value(buf: &mut Vec<u8>, v: &Value) {
 pub fn write_json_string(buf: &mut Vec<u8>, s: &str) {
     buf.push(b'"');
     let bytes = s.as_bytes();
+    // Bytes up to `start` are written; plain ASCII is copied in runs.
     let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let short: &[u8] = match c {
-            '"' => b"\\\"",
-            '\\' => b"\\\\",
-            '\n' => b"\\n",
-            '\r' => b"\\r",
-            '\t' => b"\\t",
-            '\u{8}' => b"\\b",
-            '\u{c}' => b"\\f",
-            c if needs_unicode_escape(c) => b"",
-            _ => continue,
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let (short, len): (&[u8], usize) = match b {
+            b'"' => (b"\\\"", 1),
+            b'\\' => (b"\\\\", 1),
+            b'\n' => (b"\\n", 1),
+            b'\r' => (b"\\r", 1),
+            b'\t' => (b"\\t", 1),
+            0x08 => (b"\\b", 1),
+            0x0c => (b"\\f", 1),
+            0x00..=0x1f | 0x7f => (b"", 1),
+            0x20..=0x7e => {
+                i += 1;
+                continue;
+            }
+            _ => {
+                // Non-ASCII: only a few characters need escaping; decode just this one.
+                let c = s.get(i..).and_then(|rest| rest.chars().next()).unwrap_or('\u{fffd}');
+                let len = c.len_utf8();
+                if !needs_unicode_escape(c) {
+                    i += len;
+                    continue;
+                }
+                (b"", len)
+            }
         };
         buf.extend_from_slice(&bytes[start..i]);
         if short.is_empty() {
+            let c = s.get(i..).and_then(|rest| rest.chars().next()).unwrap_or('\u{fffd}');
             out!(buf, "\\u{:04x}", c as u32);
         } else {
             buf.extend_from_slice(short);
         }
-        start = i + c.len_utf8();
+        i += len;
+        start = i;
     }
     buf.extend_from_slice(&bytes[start..]);
     buf.push(b'"');
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// A number in decimal, without the formatting machinery (it is most of what a frame writes).
+fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[at..]);
 }
 
 fn needs_unicode_escape(c: char) -> bool {
@@ -165,6 +250,32 @@ mod tests {
             assert!(!j.contains('\u{80}') && !j.chars().any(|x| x.is_control()), "{c:?}: {j:?}");
             let back: String = serde_json::from_str(&j).expect("valid JSON");
             assert_eq!(back, s);
+        }
+    }
+
+    #[test]
+    fn seen_keys_are_found_again_whatever_the_filter_says() {
+        let mut seen = Seen::default();
+        let keys = ["ip.flags.df", "ip.flags.mf", "ip.flags.rb", "ip", "a", "tcp.flags.syn", "eth.src", "eth.dst"];
+        for k in keys {
+            assert!(seen.insert(k), "{k} is new");
+        }
+        for k in keys {
+            assert!(!seen.insert(k), "{k} was seen");
+        }
+        // The same text from another allocation is the same key.
+        let owned: &'static str = Box::leak(String::from("eth.src").into_boxed_str());
+        assert!(!seen.insert(owned));
+        seen.clear();
+        assert!(seen.insert("eth.src"));
+    }
+
+    #[test]
+    fn numbers_print_in_decimal() {
+        for n in [0, 1, 9, 10, 99, 100, 12345, u64::from(u32::MAX), u64::MAX] {
+            let mut b = Vec::new();
+            push_u64(&mut b, n);
+            assert_eq!(String::from_utf8(b).unwrap(), n.to_string());
         }
     }
 
