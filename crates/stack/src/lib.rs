@@ -6,5 +6,9 @@
 #![forbid(unsafe_code)]
 
 pub mod decap;
+pub mod encap;
 
 pub use decap::{decapsulate, Dissection, Dissector};
+pub use encap::{encapsulate, EncapError, EncapOptions, Encapsulation};
+/// The physical layer's pure functions (wire time, bit order), for the binary's `encap` view.
+pub use netlayers_physical as physical;
