@@ -1115,7 +1115,7 @@ fn steps(e: &Encapsulation, packets: &[Vec<u8>]) -> Vec<EncapStep> {
     steps.push(EncapStep {
         kind: LayerKind::Transport,
         heading: txt(
-            format!("{tname} adds a {thl}-byte header"),
+            format!("{tname} adds {} {thl}-byte header", if thl == 8 { "an" } else { "a" }),
             format!("{tname} 加上 {thl} 字节的首部"),
         ),
         pdus: vec![Pdu {
