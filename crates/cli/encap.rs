@@ -665,10 +665,13 @@ fn checksum_text(buf: &mut String, c: &ChecksumWork, p: &Paint, lang: Lang, tran
     for (from, to) in c.fold_steps() {
         steps.push(format!("0x{:x} + 0x{:x} = 0x{to:04x}", from & 0xffff, from >> 16));
     }
+    let carried = steps.len() > 1;
     let fold = steps.join(" → ");
-    let (a, b, d) = match lang {
-        Lang::En => ("sum", "fold the carry", "invert"),
-        Lang::Zh => ("总和", "进位回卷", "取反"),
+    let (a, b, d) = match (lang, carried) {
+        (Lang::En, true) => ("sum", "fold the carry", "invert"),
+        (Lang::En, false) => ("sum", "no carry to fold", "invert"),
+        (Lang::Zh, true) => ("总和", "进位回卷", "取反"),
+        (Lang::Zh, false) => ("总和", "没有进位需要回卷", "取反"),
     };
     let _ = writeln!(buf, "    {a} {fold}   ({b})");
     let _ = writeln!(buf, "    {d} ~0x{:04x} = {}", c.folded, p.bold(&format!("0x{:04x}", c.computed)));

@@ -1310,9 +1310,15 @@ fn network_notes(e: &Encapsulation, whole_len: usize) -> Vec<OwnedText> {
         ));
     } else {
         let w = e.ip_checksums.first();
+        let (len_en, len_zh) = if e.fragmentation.is_some() {
+            ("total length (each fragment its own)".to_string(), "总长度(每个分片各自的长度)".to_string())
+        } else {
+            (format!("total length {whole_len}"), format!("总长度 {whole_len}"))
+        };
+        let (of_en, of_zh) = if e.fragmentation.is_some() { (" of fragment 1", "第 1 片的") } else { ("", "") };
         v.push(txt(
             format!(
-                "IPv4 adds 20 bytes: version 4, header length 20, total length {whole_len}, identification 0x{:04x}, \
+                "IPv4 adds 20 bytes: version 4, header length 20, {len_en}, identification 0x{:04x}, \
                  flags, TTL {}, protocol {proto} ({tname}), header checksum, source {} and destination {}.",
                 o.ip_id,
                 o.ttl,
@@ -1320,7 +1326,7 @@ fn network_notes(e: &Encapsulation, whole_len: usize) -> Vec<OwnedText> {
                 o.dst.ip()
             ),
             format!(
-                "IPv4 加上 20 个字节:版本 4、首部长度 20、总长度 {whole_len}、标识 0x{:04x}、标志、TTL {}、\
+                "IPv4 加上 20 个字节:版本 4、首部长度 20、{len_zh}、标识 0x{:04x}、标志、TTL {}、\
                  协议号 {proto}({tname})、首部校验和、源地址 {} 和目的地址 {}。",
                 o.ip_id,
                 o.ttl,
@@ -1331,12 +1337,12 @@ fn network_notes(e: &Encapsulation, whole_len: usize) -> Vec<OwnedText> {
         if let Some(w) = w {
             v.push(txt(
                 format!(
-                    "The header checksum covers only these 20 bytes: the 10 words sum to 0x{:x}, fold to 0x{:04x}, \
+                    "The header checksum{of_en} covers only these 20 bytes: the 10 words sum to 0x{:x}, fold to 0x{:04x}, \
                      invert to 0x{:04x}. Every router recomputes it, because it lowers the TTL.",
                     w.sum, w.folded, w.computed
                 ),
                 format!(
-                    "首部校验和只覆盖这 20 个字节:10 个 16 位字相加得 0x{:x},进位回卷得 0x{:04x},取反得 0x{:04x}。\
+                    "{of_zh}首部校验和只覆盖这 20 个字节:10 个 16 位字相加得 0x{:x},进位回卷得 0x{:04x},取反得 0x{:04x}。\
                      每个路由器都要重新计算它,因为路由器会把 TTL 减一。",
                     w.sum, w.folded, w.computed
                 ),
@@ -1351,14 +1357,15 @@ fn network_notes(e: &Encapsulation, whole_len: usize) -> Vec<OwnedText> {
     }
     let ttl_name = if v6 { "Hop limit" } else { "TTL" };
     let ttl_zh = if v6 { "跳数限制" } else { "TTL" };
+    let rfc = if v6 { "" } else { " (RFC 1122)" };
     if o.ttl == 0 {
         v.push(txt(
             format!(
-                "{ttl_name} 0: a host must never send this (RFC 1122). The first router would drop it and send back \
+                "{ttl_name} 0: a host should never send this{rfc}. The first router would drop it and send back \
                  ICMP Time Exceeded; only a receiver on the same link gets it."
             ),
             format!(
-                "{ttl_zh} 为 0:主机本不该发出这样的分组(RFC 1122)。第一个路由器就会丢弃它并回送 ICMP 超时报文;\
+                "{ttl_zh} 为 0:主机本不该发出这样的分组{rfc}。第一个路由器就会丢弃它并回送 ICMP 超时报文;\
                  只有同一链路上的接收方能收到它。"
             ),
         ));
@@ -1812,6 +1819,8 @@ fn walk_up(e: &Encapsulation, out: &mut Vec<Check>) -> Option<()> {
     }
     let ttl_name = if v6 { "Hop limit" } else { "TTL" };
     let ttl_zh = if v6 { "跳数限制" } else { "TTL" };
+    let ttl_lc = if v6 { "hop limit" } else { "TTL" };
+    let rfc = if v6 { "" } else { " (RFC 1122)" };
     if o.ttl == 0 {
         push(
             LayerKind::Network,
@@ -1819,11 +1828,11 @@ fn walk_up(e: &Encapsulation, out: &mut Vec<Check>) -> Option<()> {
             Verdict::Warn,
             format!(
                 "{ttl_name} 0: a router would drop this packet and send ICMP Time Exceeded. This host is the destination \
-                 on the same link, and a host does not discard a datagram for its {ttl_name} (RFC 1122), so it goes on."
+                 on the same link, and a host does not discard a packet for its {ttl_lc}{rfc}, so it goes on."
             ),
             format!(
                 "{ttl_zh} 为 0:路由器会丢弃它并回送 ICMP 超时报文。但本机就是同一链路上的目的主机,\
-                 主机不会因为 {ttl_zh} 而丢弃数据报(RFC 1122),所以继续处理。"
+                 主机不会因为 {ttl_zh} 而丢弃分组{rfc},所以继续处理。"
             ),
         )?;
     } else {
@@ -1902,9 +1911,9 @@ fn walk_up(e: &Encapsulation, out: &mut Vec<Check>) -> Option<()> {
     } else {
         let (en, zh) = match o.transport {
             Transport::Udp => (
-                "the kernel drops the datagram silently (counted in InCsumErrors): the application never sees it and \
+                "the kernel drops the datagram silently (counted in InCsumErrors); the application never sees it and \
                  nothing is sent back.",
-                "内核悄悄丢弃这个数据报(计入 InCsumErrors):应用程序根本收不到,也不会回送任何东西。",
+                "内核悄悄丢弃这个数据报(计入 InCsumErrors);应用程序根本收不到,也不会回送任何东西。",
             ),
             Transport::Tcp => (
                 "the kernel drops the segment without answering; the sender retransmits when its timer runs out.",
