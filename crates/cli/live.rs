@@ -40,7 +40,7 @@ pub struct CaptureArgs {
     /// Stop after this many seconds
     #[arg(long, value_name = "SECS")]
     pub duration: Option<f64>,
-    /// Also write the frames to a pcap file (complete even after Ctrl-C)
+    /// Also write the frames to a pcap file, complete even after Ctrl-C (`-` for stdout)
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
     /// Do not print the frames (with -w: only save them)
@@ -303,11 +303,13 @@ pub fn run_capture(a: &CaptureArgs, ui: &Ui) -> Result<Outcome> {
         )
     );
     let show = FrameOutput::new(a.format, a.detail, a.explain, a.hex, ui);
+    // `-w -` puts the pcap on stdout, so nothing else may go there.
+    let quiet = a.quiet || a.write.as_deref().is_some_and(|p| p.as_os_str() == "-");
     let deadline = a.duration.map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
     let mut stdout = std::io::stdout().lock();
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut dissector = Dissector::new();
-    if !a.quiet {
+    if !quiet {
         show.header(&mut buf);
         stdout.write_all(&buf)?;
         stdout.flush()?;
@@ -324,7 +326,7 @@ pub fn run_capture(a: &CaptureArgs, ui: &Ui) -> Result<Outcome> {
             if let (Some(w), Some(p)) = (writer.as_mut(), a.write.as_ref()) {
                 w.write(frame.ts, frame.orig_len, &frame.data).with_context(|| p.display().to_string())?;
             }
-            if !a.quiet {
+            if !quiet {
                 let d = dissector.dissect(&frame);
                 buf.clear();
                 show.frame(&mut buf, &d, &frame.data);
