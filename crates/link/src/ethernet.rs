@@ -112,7 +112,12 @@ pub fn ethernet(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx) -> Step {
                 .with_display(format!("{} (0x{type_len:04x})", name.unwrap_or("Unknown"))),
         );
         layer.title = format!("Ethernet II, Src: {}, Dst: {}", fmt_mac(&src), fmt_mac(&dst));
-        layer.info = Some("Ethernet II".into());
+        // The IEEE's two EtherTypes for local experiments have a Wireshark dissector that only
+        // names them; every other type is named by the layer that decodes it.
+        layer.info = Some(match type_len {
+            0x88b5 | 0x88b6 => name.unwrap_or("Ethernet II").to_string(),
+            _ => "Ethernet II".into(),
+        });
         next = Handoff::EtherType(type_len);
     } else if type_len <= MAX_802_3_LEN {
         let mut len = Field::new(&LEN, Value::UInt(type_len.into()), w.abs(field::TYPE));

@@ -216,9 +216,12 @@ fn header_fields(w: &Window<'_>, o: &Offsets, version: u8, out: &mut Vec<Field>,
     } else {
         out.extend([hatype_field, pkttype_field]);
     }
-    layer.info = Some(match pkttype_name(pkttype) {
+    // tshark names the packet type in the Info column; for SLL2 it reads the byte after the
+    // packet type (the address length) for that, and so do we, to show the same text.
+    let shown = if version == 2 { uint(w, &o.halen)? } else { pkttype };
+    layer.info = Some(match pkttype_name(shown) {
         Some(n) => n.to_string(),
-        None => format!("Unknown ({pkttype})"),
+        None => format!("Unknown ({shown})"),
     });
     let halen = uint(w, &o.halen)?;
     out.push(Field::new(&HALEN, Value::UInt(halen.into()), w.abs(o.halen.clone())));
@@ -336,7 +339,8 @@ mod tests {
             ]
         );
         assert_eq!(l.find("sll.ifindex").and_then(|f| f.value.as_u64()), Some(1));
-        assert_eq!(l.info.as_deref(), Some("Sent by us"));
+        // tshark's Info for SLL2 names the address length as if it were the packet type.
+        assert_eq!(l.info.as_deref(), Some("Unicast to us"));
         assert_eq!(l.title, "Linux cooked capture v2");
     }
 

@@ -102,7 +102,8 @@ pub fn ethernet_vlan(frame: &[u8], at: Range<usize>, tpid: u16, _ctx: DecodeCtx)
             Field::new(&AD_ID, Value::UInt(vid.into()), tci_range).with_mask(field::VID_MASK.into()),
         ];
         layer.title = format!("IEEE 802.1ad, ID: {vid}");
-        layer.info = Some(format!("PRI: {pcp}  DROP: {}  ID: {vid}", u8::from(dei)));
+        // Wireshark's spacing, one space fewer before the ID than in 802.1Q's text.
+        layer.info = Some(format!("PRI: {pcp}  DROP: {} ID: {vid}", u8::from(dei)));
     } else {
         layer.fields = vec![
             Field::new(&PRIORITY, Value::Enum { value: pcp.into(), name: Some(priority_name(pcp)) }, tci_range.clone())

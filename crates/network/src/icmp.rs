@@ -252,7 +252,11 @@ fn carrier(frame: &[u8], start: usize) -> Option<Carrier> {
         if h[0] != 0x40 | words as u8 || h[9] != 1 || u16::from_be_bytes([h[6], h[7]]) & 0x1fff != 0 {
             continue;
         }
-        let total = usize::from(u16::from_be_bytes([h[2], h[3]]));
+        let total = match usize::from(u16::from_be_bytes([h[2], h[3]])) {
+            // A zero length is taken for segmentation offload, as the IPv4 decoder does.
+            0 => frame.len() - s,
+            n => n,
+        };
         if total < h.len() {
             continue;
         }

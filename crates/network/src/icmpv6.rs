@@ -300,6 +300,9 @@ fn code_text(t: u8, c: u8) -> Option<String> {
         .unwrap_or_else(|| "Unknown".into()),
         kind::TIME_EXCEEDED => known(&["hop limit exceeded in transit", "fragment reassembly time exceeded"])
             .unwrap_or_else(|| format!("Unknown ({c})")),
+        160 => known(&["No error"]).unwrap_or_else(|| format!("Unknown ({c})")),
+        161 => known(&["No error", "Malformed Query", "No Such Interface", "No Such Table Entry", "Multiple Interfaces Satisfy Query"])
+            .unwrap_or_else(|| format!("Unknown ({c})")),
         kind::PARAM_PROBLEM => known(&[
             "erroneous header field encountered",
             "unrecognized Next Header type encountered",
@@ -579,7 +582,7 @@ fn message(w: &Window<'_>, t: u8, carrier: Option<&Carrier>, out: &mut Vec<Field
             reserved(w, 4..6, out)?;
             let n = w.u16(6)?;
             out.push(Field::new(&MLDR_NB_MCAST_RECORDS, Value::UInt(n.into()), w.abs(6..8)));
-            let end = mld_records(w, n, out);
+            let end = mld_records(w, out);
             Some((Handoff::Data, end))
         }
         _ => Some((Handoff::Data, field::HEADER_LEN.min(all).max(4))),
@@ -704,10 +707,11 @@ fn mld_record_type_name(t: u8) -> Option<&'static str> {
     })
 }
 
-/// The multicast address records of an MLDv2 report. Returns where they end.
-fn mld_records(w: &Window<'_>, n: u16, out: &mut Vec<Field>) -> usize {
+/// The multicast address records of an MLDv2 report. Like Wireshark, this reads records until
+/// the message ends, whatever the record count says. Returns where they end.
+fn mld_records(w: &Window<'_>, out: &mut Vec<Field>) -> usize {
     let mut off = field::HEADER_LEN;
-    for _ in 0..n {
+    while off < w.len() {
         let (Some(rt), Some(aux), Some(ns), Some(group)) = (w.u8(off), w.u8(off + 1), w.u16(off + 2), w.ipv6(off + 4)) else {
             break;
         };

@@ -233,7 +233,9 @@ fn common(w: &Window<'_>, version: u8, t: u8, out: &mut Vec<Field>, info: &mut S
         out.push(Field::new(&RESERVED, Value::Bytes(vec![code]), w.abs(field::MAX_RESP)));
     } else {
         let tenths = max_resp_tenths(code);
-        let mut f = Field::new(&MAX_RESP, Value::UInt(code.into()), w.abs(field::MAX_RESP))
+        // The value is the time in tenths of a second (what tshark reports), decoded from
+        // IGMPv3's floating-point code when that is 128 or more.
+        let mut f = Field::new(&MAX_RESP, Value::UInt(tenths.into()), w.abs(field::MAX_RESP))
             .with_display(format!("{}.{} sec (0x{code:02x})", tenths / 10, tenths % 10));
         if version == 3 && code >= 128 {
             let r = w.abs(field::MAX_RESP);
@@ -288,8 +290,14 @@ fn query_v3(w: &Window<'_>, group: Ipv4Addr, out: &mut Vec<Field>, info: &mut St
         out.push(Field::new(&SADDR, Value::Ipv4(a), w.abs(off..off + 4)));
         sources.push(a);
     }
-    if !sources.is_empty() {
-        let _ = write!(info, ", source {{{}}}", addr_list(&sources));
+    match sources.len() {
+        0 => {}
+        1 => {
+            let _ = write!(info, ", source {{{}}}", addr_list(&sources));
+        }
+        _ => {
+            let _ = write!(info, ", sources {{{}}}", addr_list(&sources));
+        }
     }
     Some(())
 }
@@ -304,37 +312,34 @@ fn report_v3(w: &Window<'_>, out: &mut Vec<Field>, info: &mut String) -> Option<
     out.push(Field::new(&NUM_GRP_RECS, Value::UInt(n.into()), w.abs(6..8)));
     let mut off = field::HEADER_LEN;
     for _ in 0..n {
-        let rt = w.u8(off)?;
-        let aux = usize::from(w.u8(off + 1)?);
-        let ns = usize::from(w.u16(off + 2)?);
-        let group = w.ipv4(off + 4)?;
-        let len = 8 + ns * 4 + aux * 4;
-        let mut children = vec![
-            Field::new(&AUX_DATA_LEN, Value::UInt(aux as u64), w.abs(off + 1..off + 2)),
-            Field::new(&NUM_SRC, Value::UInt(ns as u64), w.abs(off + 2..off + 4)),
-            Field::new(&MADDR, Value::Ipv4(group), w.abs(off + 4..off + 8)),
-        ];
+        // tshark reads the record's first eight bytes before showing any of them; the sources
+        // then appear as far as they were captured.
+        let (rt, aux, ns, group) = (w.u8(off)?, usize::from(w.u8(off + 1)?), usize::from(w.u16(off + 2)?), w.ipv4(off + 4)?);
+        let rname = record_type_name(rt);
+        out.push(
+            Field::new(&RECORD_TYPE, Value::Enum { value: rt.into(), name: rname }, w.abs(off..off + 1))
+                .with_display(format!("Group Record : {group}  {}", rname.unwrap_or("Unknown")))
+                .with_children(vec![
+                    Field::new(&AUX_DATA_LEN, Value::UInt(aux as u64), w.abs(off + 1..off + 2)),
+                    Field::new(&NUM_SRC, Value::UInt(ns as u64), w.abs(off + 2..off + 4)),
+                    Field::new(&MADDR, Value::Ipv4(group), w.abs(off + 4..off + 8)),
+                ]),
+        );
+        let Some(record) = out.last_mut() else { return None };
         let mut sources = Vec::new();
         for i in 0..ns {
             let s = off + 8 + i * 4;
             let a = w.ipv4(s)?;
-            children.push(Field::new(&SADDR, Value::Ipv4(a), w.abs(s..s + 4)));
+            record.children.push(Field::new(&SADDR, Value::Ipv4(a), w.abs(s..s + 4)));
             sources.push(a);
         }
         if aux > 0 {
             let s = off + 8 + ns * 4;
             let d = w.bytes(s..s + aux * 4)?;
-            children.push(Field::new(&AUX_DATA, Value::Bytes(d.to_vec()), w.abs(s..s + aux * 4)));
+            record.children.push(Field::new(&AUX_DATA, Value::Bytes(d.to_vec()), w.abs(s..s + aux * 4)));
         }
-        let rname = record_type_name(rt);
-        // The record type field heads its record, so the tree shows one group per record.
-        out.push(
-            Field::new(&RECORD_TYPE, Value::Enum { value: rt.into(), name: rname }, w.abs(off..off + 1))
-                .with_display(format!("Group Record : {group}  {}", rname.unwrap_or("Unknown")))
-                .with_children(children),
-        );
         info.push_str(&record_info(rt, group, &sources));
-        off += len;
+        off += 8 + ns * 4 + aux * 4;
     }
     Some(())
 }
@@ -342,14 +347,22 @@ fn report_v3(w: &Window<'_>, out: &mut Vec<Field>, info: &mut String) -> Option<
 /// Wireshark's summary of one IGMPv3 group record in the Info column.
 fn record_info(rt: u8, group: Ipv4Addr, sources: &[Ipv4Addr]) -> String {
     let list = addr_list(sources);
-    match (rt, sources.is_empty()) {
-        (1 | 3, true) => format!(" / Leave group {group}"),
-        (1 | 3, false) => format!(" / Join group {group} for sources in {{{list}}}"),
-        (2 | 4, true) => format!(" / Join group {group} for any sources"),
-        (2 | 4, false) => format!(" / Join group {group} for sources not in {{{list}}}"),
-        (5, _) => format!(" / Join group {group} new source: {{{list}}}"),
-        (6, _) => format!(" / Leave group {group} source: {{{list}}}"),
-        _ => format!(" / Unknown record type {rt} for group {group}"),
+    let one = sources.len() == 1;
+    match (rt, sources.len()) {
+        (1 | 3, 0) => format!(" / Leave group {group}"),
+        (1 | 3, _) if one => format!(" / Join group {group} for source {{{list}}}"),
+        (1 | 3, _) => format!(" / Join group {group} for sources in {{{list}}}"),
+        (2 | 4, 0) => format!(" / Join group {group} for any sources"),
+        (2 | 4, _) if one => format!(" / Join group {group}, for source not {{{list}}}"),
+        (2 | 4, _) => format!(" / Join group {group}, for sources not in {{{list}}}"),
+        (5, 0) => format!(" / Group {group}, ALLOW_NEW_SOURCES but no source specified (?)"),
+        (5, _) if one => format!(" / Group {group}, new source {{{list}}}"),
+        (5, _) => format!(" / Group {group}, new sources {{{list}}}"),
+        (6, 0) => format!(" / Group {group}, BLOCK_OLD_SOURCES but no source specified (?)"),
+        (6, _) if one => format!(" / Group {group}, block source {{{list}}}"),
+        (6, _) => format!(" / Group {group}, block sources {{{list}}}"),
+        (_, 0) => format!(" / Group {group}, unknown record type (?)"),
+        _ => format!(" / Group {group}, unknown record type (?), sources {{{list}}}"),
     }
 }
 
@@ -412,6 +425,7 @@ mod tests {
         assert_eq!(l.display_name, "IGMPv3");
         assert_eq!(l.info.as_deref(), Some("Membership Query, specific for group 239.1.2.3, source {10.0.0.7}"));
         assert_eq!(l.find("igmp.max_resp").and_then(|f| f.display.clone()).as_deref(), Some("20.8 sec (0x8a)"));
+        assert_eq!(value(&l, "igmp.max_resp"), Some(Value::UInt(208)));
         assert_eq!(value(&l, "igmp.s"), Some(Value::Bool(true)));
         assert_eq!(value(&l, "igmp.qrv"), Some(Value::UInt(2)));
         assert_eq!(value(&l, "igmp.saddr"), Some(Value::Ipv4(Ipv4Addr::new(10, 0, 0, 7))));
@@ -427,6 +441,17 @@ mod tests {
             l.info.as_deref(),
             Some("Membership Report / Join group 239.1.2.3 for any sources / Join group 239.9.9.9 for sources in {10.0.0.5, 10.0.0.6}")
         );
+        let cases: [(u8, &[Ipv4Addr], &str); 6] = [
+            (1, &[], " / Leave group 239.1.2.3"),
+            (3, &[Ipv4Addr::new(10, 0, 0, 5)], " / Join group 239.1.2.3 for source {10.0.0.5}"),
+            (2, &[Ipv4Addr::new(10, 0, 0, 5)], " / Join group 239.1.2.3, for source not {10.0.0.5}"),
+            (5, &[Ipv4Addr::new(10, 0, 0, 5), Ipv4Addr::new(10, 0, 0, 6)], " / Group 239.1.2.3, new sources {10.0.0.5, 10.0.0.6}"),
+            (6, &[], " / Group 239.1.2.3, BLOCK_OLD_SOURCES but no source specified (?)"),
+            (9, &[Ipv4Addr::new(10, 0, 0, 5)], " / Group 239.1.2.3, unknown record type (?), sources {10.0.0.5}"),
+        ];
+        for (rt, sources, text) in cases {
+            assert_eq!(record_info(rt, Ipv4Addr::new(239, 1, 2, 3), sources), text);
+        }
         let recs: Vec<_> = l.fields.iter().filter(|f| f.key() == "igmp.record_type").collect();
         assert_eq!(recs.len(), 2);
         assert_eq!(recs[1].children.iter().filter(|c| c.key() == "igmp.saddr").count(), 2);

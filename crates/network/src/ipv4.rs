@@ -221,6 +221,9 @@ spec!(OPTION_ROUTER_ALERT, "ip.options.routeralert", "IP Option - Router Alert",
 spec!(OPTION_SDB, "ip.options.sdb", "IP Option - Selective Directed Broadcast", "IP 选项 - 选择性定向广播",
     "List of addresses for a selective directed broadcast (RFC 1770).",
     "选择性定向广播的地址列表(RFC 1770)。");
+spec!(OPTION_UNKNOWN, "ip.options.unknown", "IP Option - Unknown", "IP 选项 - 未知",
+    "An option type this decoder (like Wireshark) does not know; its bytes are skipped using its length.",
+    "本解码器(和 Wireshark 一样)不认识的选项类型;根据它的长度跳过这些字节。");
 spec!(OPTION_QS, "ip.options.qs", "IP Option - Quick-Start", "IP 选项 - 快速启动",
     "Quick-Start rate request (RFC 4782).",
     "快速启动速率请求(RFC 4782)。");
@@ -675,12 +678,8 @@ fn options(w: &Window<'_>, ihl: usize, out: &mut Vec<Field>, notes: &mut Vec<Not
             Some((spec, n)) => Field::new(spec, Value::None, body.abs(0..len))
                 .with_display(format!("IP Option - {n} ({len} bytes)"))
                 .with_children(children),
-            // An option Wireshark does not know: its type byte carries the rest.
-            None => {
-                let mut type_field = children.remove(0).with_display(format!("Unknown (0x{t:02x}) ({len} bytes)"));
-                type_field.children.extend(children);
-                type_field
-            }
+            // An option Wireshark does not know: tshark shows only a line of text, no field.
+            None => Field::new(&OPTION_UNKNOWN, Value::None, body.abs(0..len)).with_display(format!("Unknown (0x{t:02x}) ({len} bytes)")),
         };
         out.push(group);
         off += len;
@@ -1007,9 +1006,9 @@ mod tests {
         let p = with_options(&[68, 8, 9, 0, 0, 0, 4, 0xd2, 0x99, 4, 0xab, 0xcd]);
         let l = &decode(&p).layers[0];
         assert_eq!(value(l, "ip.opt.time_stamp"), Some(Value::UInt(1234)));
-        let unknown = l.fields.iter().find(|f| f.key() == "ip.opt.type" && f.value == Value::UInt(0x99)).expect("unknown option");
-        assert_eq!(unknown.range, 28..29);
-        assert!(unknown.children.iter().any(|c| c.key() == "ip.opt.len"));
+        let unknown = l.find("ip.options.unknown").expect("unknown option");
+        assert_eq!((unknown.range.clone(), &unknown.value), (28..32, &Value::None));
+        assert_eq!(l.fields.iter().filter(|f| f.key().starts_with("ip.options")).count(), 2);
     }
 
     #[test]

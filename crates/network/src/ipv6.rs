@@ -354,9 +354,10 @@ fn fixed_header(w: &Window<'_>, out: &mut Vec<Field>) -> Option<(u16, u8, Ipv6Ad
     out.push(
         Field::new(&FLOW, Value::Hex { value: (word & 0xf_ffff).into(), digits: 5 }, w.abs(field::FLOW)).with_mask(0x0f_ffff),
     );
+    // tshark reads the next header before it shows the payload length.
     let plen = w.u16(field::PLEN.start)?;
-    out.push(Field::new(&PLEN, Value::UInt(plen.into()), w.abs(field::PLEN)));
     let nxt = w.u8(field::NXT.start)?;
+    out.push(Field::new(&PLEN, Value::UInt(plen.into()), w.abs(field::PLEN)));
     out.push(nxt_field(&NXT, nxt, w.abs(field::NXT)));
     let hlim = w.u8(field::HLIM.start)?;
     out.push(Field::new(&HLIM, Value::UInt(hlim.into()), w.abs(field::HLIM)));
@@ -633,7 +634,7 @@ mod tests {
             ("ip.version", 1),
             ("ipv6.tclass", 4),
             ("ipv6.flow", 4),
-            ("ipv6.plen", 6),
+            ("ipv6.plen", 7),
             ("ipv6.nxt", 7),
             ("ipv6.hlim", 8),
             ("ipv6.src", 24),

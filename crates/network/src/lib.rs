@@ -137,6 +137,7 @@ pub static FIELDS: &[&FieldSpec] = &[
     &ipv4::OPTION_ROUTER_ALERT,
     &ipv4::OPTION_SDB,
     &ipv4::OPTION_QS,
+    &ipv4::OPTION_UNKNOWN,
     &ipv6::VERSION,
     &ipv6::TCLASS,
     &ipv6::TCLASS_DSCP,
