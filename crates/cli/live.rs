@@ -4,7 +4,7 @@
 //! require it, and `capture` only listens.
 
 use std::io::Write;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -12,11 +12,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
-use netlayers_capture::live::{self, arp, CaptureOptions, IfaceInfo, LiveCapture, LiveError};
+use netlayers_capture::live::{self, arp, ndp, CaptureOptions, IfaceInfo, LiveCapture, LiveError};
 use netlayers_core::{Frame, Lang, LinkType};
 use netlayers_stack::Dissector;
 
 use crate::args::Format;
+use crate::encap::EncapArgs;
 use crate::frames::FrameOutput;
 use crate::output::{Outcome, Ui};
 
@@ -93,6 +94,28 @@ pub struct ArpingArgs {
     /// Output format (json: the requests and replies as NDJSON frames)
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+/// `netlayers send`
+#[derive(Args, Debug)]
+pub struct SendArgs {
+    /// Interface to put the frame(s) on (see `netlayers ifaces`)
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: String,
+    #[command(flatten)]
+    pub encap: EncapArgs,
+    /// Show each frame sent as a tree: each layer, each field, its bytes and meaning
+    #[arg(short = 'V', long)]
+    pub detail: bool,
+    /// Add each field's explanation to the tree (implies --detail)
+    #[arg(long)]
+    pub explain: bool,
+    /// Show a hexdump of each frame sent, bytes coloured by layer
+    #[arg(short = 'x', long)]
+    pub hex: bool,
+    /// Seconds to wait for the ARP or neighbour-discovery reply that finds the destination MAC
+    #[arg(long = "resolve-timeout", value_name = "SECS", default_value_t = 1.0)]
+    pub resolve_timeout: f64,
 }
 
 fn tr(lang: Lang, en: String, zh: String) -> String {
@@ -473,4 +496,222 @@ pub fn run_arping(a: &ArpingArgs, ui: &Ui) -> Result<Outcome> {
     }
     stdout.flush()?;
     Ok(if received == 0 { Outcome::NothingMatched } else { Outcome::Success })
+}
+
+// ---------------------------------------------------------------------------------------------
+// send
+
+/// Reads frames until `matches` accepts one or `wait` has passed; the value `matches` returned.
+fn await_frame<T>(cap: &mut LiveCapture, wait: Duration, stop: &AtomicBool, ui: &Ui, mut matches: impl FnMut(&[u8]) -> Option<T>) -> Result<Option<T>> {
+    let started = Instant::now();
+    while started.elapsed() < wait && !stop.load(Ordering::SeqCst) {
+        if let Some(frame) = cap.next_frame().map_err(|e| live_err(e, ui))? {
+            if let Some(v) = matches(&frame.data) {
+                return Ok(Some(v));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The destination MAC the way a host finds it: ARP for IPv4, a Neighbor Solicitation for IPv6.
+/// Only for an address on the interface's own network: anything else goes to a router, whose MAC
+/// the user gives.
+fn resolve_mac(cap: &mut LiveCapture, dst: IpAddr, wait: Duration, stop: &AtomicBool, ui: &Ui) -> Result<[u8; 6]> {
+    let iface = cap.iface().clone();
+    let name = netlayers_core::escape::text(&iface.name).into_owned();
+    let Some(mac) = iface.mac else {
+        bail!(tr(ui.lang, format!("{name} has no MAC address: give --dst-mac"), format!("{name} 没有 MAC 地址:请用 --dst-mac 指定目的 MAC")));
+    };
+    if !live::on_link(&iface, dst) {
+        let nets: Vec<String> = iface.addrs.iter().map(|a| a.to_string()).collect();
+        bail!(tr(
+            ui.lang,
+            format!("{dst} is not on {name}'s networks ({}): it is reached through a router; give the router's MAC with --dst-mac", nets.join(", ")),
+            format!("{dst} 不在 {name} 所在的网络({})内,要经路由器转发:请用 --dst-mac 给出路由器的 MAC 地址", nets.join(", ")),
+        ));
+    }
+    let (found, how) = match dst {
+        IpAddr::V4(target) => {
+            let Some(me) = iface.ipv4() else { bail!("{name} has no IPv4 address to ask ARP from: give --dst-mac") };
+            cap.send(&arp::request(mac, me, target)).map_err(|e| live_err(e, ui))?;
+            (await_frame(cap, wait, stop, ui, |f| arp::is_reply(f, target, me).map(|p| p.sender_mac))?, "ARP")
+        }
+        IpAddr::V6(target) => {
+            let me = iface
+                .addrs
+                .iter()
+                .find_map(|a| match a.ip {
+                    IpAddr::V6(v6) => Some(v6),
+                    IpAddr::V4(_) => None,
+                })
+                .ok_or_else(|| anyhow!("{name} has no IPv6 address to solicit from: give --dst-mac"))?;
+            cap.send(&ndp::solicit(mac, me, target)).map_err(|e| live_err(e, ui))?;
+            (await_frame(cap, wait, stop, ui, |f| ndp::advertised_mac(f, target))?, "NDP")
+        }
+    };
+    let Some(found) = found else {
+        bail!(tr(
+            ui.lang,
+            format!("no {how} reply from {dst} on {name} within {} s: is the address up? give --dst-mac to send anyway", wait.as_secs_f64()),
+            format!("{} 秒内在 {name} 上没有收到 {dst} 的 {how} 应答:这个地址存在吗?如仍要发送,请用 --dst-mac 指定", wait.as_secs_f64()),
+        ));
+    };
+    let m = netlayers_core::model::fmt_mac(&found);
+    eprintln!("{}", tr(ui.lang, format!("{dst} is at {m} ({how} on {name})"), format!("{dst} 的 MAC 地址是 {m}(经 {name} 用 {how} 查得)")));
+    Ok(found)
+}
+
+fn first_addr(iface: &IfaceInfo, v6: bool) -> Option<IpAddr> {
+    iface.addrs.iter().map(|a| a.ip).find(|ip| ip.is_ipv6() == v6 && !matches!(ip, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80))
+}
+
+fn is_group(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => a.is_multicast() || a == Ipv4Addr::BROADCAST,
+        IpAddr::V6(a) => a.is_multicast(),
+    }
+}
+
+pub fn run_send(a: &SendArgs, ui: &Ui) -> Result<Outcome> {
+    let Some(dst) = a.encap.dst else {
+        // The encap defaults are classroom addresses: on a real wire the user says where to.
+        bail!(tr(
+            ui.lang,
+            "send needs --dst IP:PORT: the address to send to (on a real network there is no default)".to_string(),
+            "send 需要 --dst IP:端口:要发往的地址(在真实网络上没有默认值)".to_string(),
+        ));
+    };
+    if !(a.resolve_timeout.is_finite() && a.resolve_timeout > 0.0) {
+        bail!("--resolve-timeout {}: expected a positive number of seconds", a.resolve_timeout);
+    }
+    let stop = stop_flag();
+    let opts = CaptureOptions { promiscuous: false, read_timeout: Duration::from_millis(20), ..CaptureOptions::default() };
+    let mut cap = LiveCapture::open(&a.interface, opts).map_err(|e| live_err(e, ui))?;
+    let iface = cap.iface().clone();
+    let name = netlayers_core::escape::text(&iface.name).into_owned();
+    let mut options = a.encap.options();
+    // What a host would put there: its own addresses, unless the user chose others.
+    if a.encap.src.is_none() {
+        let ip = first_addr(&iface, dst.is_ipv6()).ok_or_else(|| {
+            anyhow!(tr(
+                ui.lang,
+                format!("{name} has no {} address: give --src IP:PORT", if dst.is_ipv6() { "IPv6" } else { "IPv4" }),
+                format!("{name} 没有 {} 地址:请用 --src IP:端口 指定源地址", if dst.is_ipv6() { "IPv6" } else { "IPv4" }),
+            ))
+        })?;
+        options.src = SocketAddr::new(ip, options.src.port());
+    }
+    if a.encap.src_mac.is_none() {
+        options.src_mac = iface.mac.filter(|m| *m != [0; 6]).or(options.src_mac);
+    }
+    if a.encap.dst_mac.is_none() && !is_group(dst.ip()) && !iface.loopback {
+        options.dst_mac = Some(resolve_mac(&mut cap, dst.ip(), Duration::from_secs_f64(a.resolve_timeout), &stop, ui)?);
+    }
+    if iface.loopback && a.encap.dst_mac.is_none() {
+        options.dst_mac = Some([0; 6]);
+    }
+    if a.encap.bad_fcs {
+        eprintln!("{}", tr(ui.lang, "note: the network card computes the FCS itself, so --bad-fcs cannot reach the wire".to_string(), "注意:FCS 由网卡自己计算,--bad-fcs 无法发到线路上".to_string()));
+    }
+    let e = netlayers_stack::encap::encapsulate(a.encap.message.as_bytes(), &options).map_err(|err| anyhow!(err.message(ui.lang)))?;
+    let mut writer = match &a.encap.write {
+        Some(p) => Some(
+            netlayers_capture::PcapWriter::create(p, LinkType::Ethernet, netlayers_capture::TsPrecision::Micro)
+                .with_context(|| p.display().to_string())?,
+        ),
+        None => None,
+    };
+    let show = FrameOutput::new(a.encap.format, a.detail, a.explain, a.hex, ui);
+    let mut stdout = std::io::stdout().lock();
+    let mut buf = Vec::new();
+    show.header(&mut buf);
+    let mut dissector = Dissector::new();
+    let mut bytes = 0usize;
+    for (i, data) in e.frames.iter().enumerate() {
+        cap.send(data).map_err(|err| live_err(err, ui))?;
+        bytes += data.len();
+        let frame = frame_of(i as u64 + 1, data.clone());
+        if let (Some(w), Some(p)) = (writer.as_mut(), a.encap.write.as_ref()) {
+            w.write(frame.ts, frame.orig_len, &frame.data).with_context(|| p.display().to_string())?;
+        }
+        let d = dissector.dissect(&frame);
+        show.frame(&mut buf, &d, &frame.data);
+        stdout.write_all(&buf)?;
+        buf.clear();
+    }
+    stdout.flush()?;
+    let n = e.frames.len();
+    eprintln!(
+        "{}",
+        match ui.lang {
+            Lang::En => format!("sent {n} {} ({bytes} bytes) on {name}", frames_word(n as u64)),
+            Lang::Zh => format!("已在 {name} 上发送 {n} 帧(共 {bytes} 字节)"),
+        }
+    );
+    Ok(Outcome::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv6Addr;
+
+    #[test]
+    fn group_addresses_need_no_resolution() {
+        assert!(is_group("255.255.255.255".parse().unwrap()));
+        assert!(is_group("224.0.0.251".parse().unwrap()));
+        assert!(is_group("ff02::1".parse().unwrap()));
+        assert!(!is_group("10.0.0.1".parse().unwrap()));
+        assert!(!is_group(IpAddr::V6(Ipv6Addr::LOCALHOST)));
+    }
+
+    #[test]
+    fn source_address_skips_link_local() {
+        let mk = |ip: &str, prefix| live::IfaceAddr { ip: ip.parse().unwrap(), prefix };
+        let i = IfaceInfo {
+            name: "x".into(),
+            index: 1,
+            mac: None,
+            addrs: vec![mk("10.0.0.1", 24), mk("fe80::1", 64), mk("fd99::1", 64)],
+            mtu: None,
+            up: true,
+            running: true,
+            loopback: false,
+        };
+        assert_eq!(first_addr(&i, false), Some("10.0.0.1".parse().unwrap()));
+        assert_eq!(first_addr(&i, true), Some("fd99::1".parse().unwrap()));
+    }
+
+    #[test]
+    fn interface_table_aligns_wide_headings() {
+        let mk = |ip: &str, prefix| live::IfaceAddr { ip: ip.parse().unwrap(), prefix };
+        let i = IfaceInfo {
+            name: "nl0".into(),
+            index: 2,
+            mac: Some([2, 0, 0, 0, 0, 1]),
+            addrs: vec![mk("10.0.0.1", 24), mk("fd99::1", 64)],
+            mtu: Some(1500),
+            up: true,
+            running: false,
+            loopback: false,
+        };
+        let t = ifaces_table(std::slice::from_ref(&i), Lang::En);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 3, "{t}");
+        assert!(lines[1].starts_with("nl0        02:00:00:00:00:01  10.0.0.1/24"), "{t}");
+        assert!(lines[1].ends_with("1500  up, no carrier"), "{t}");
+        // The second address sits under the first.
+        assert_eq!(lines[2].find("fd99::1/64"), lines[1].find("10.0.0.1/24"));
+        let z = ifaces_table(&[i.clone()], Lang::Zh);
+        let zl: Vec<&str> = z.lines().collect();
+        // CJK headings take two columns each: the MAC column starts where the heading says.
+        assert_eq!(width(&zl[0][..zl[0].find("MAC").unwrap()]), zl[1].find("02:00").unwrap());
+        assert!(z.contains("启用、无载波"), "{z}");
+        let j = iface_json(&i);
+        assert_eq!(
+            j,
+            "{\"name\":\"nl0\",\"index\":2,\"mac\":\"02:00:00:00:00:01\",\"addresses\":[\"10.0.0.1/24\",\"fd99::1/64\"],\"mtu\":1500,\"up\":true,\"running\":false,\"loopback\":false}\n"
+        );
+    }
 }

@@ -518,6 +518,123 @@ pub mod arp {
     }
 }
 
+/// IPv6 neighbour discovery (RFC 4861 section 4.3-4.4), just what `send` needs to find a
+/// neighbour's MAC: a Neighbor Solicitation, and the Neighbor Advertisement read back.
+///
+/// ```text
+/// Ethernet (14) | IPv6 (40): next header 58, hop limit 255 | ICMPv6 (32):
+///  0      1      2           4            8                         24     25     26        32
+/// +------+------+-----------+------------+-------------------------+------+------+---------+
+/// | type | code | checksum  | reserved   | target address          | opt  | len  | our MAC |
+/// +------+------+-----------+------------+-------------------------+------+------+---------+
+/// ```
+pub mod ndp {
+    use std::net::{IpAddr, Ipv6Addr};
+
+    use netlayers_core::{checksum, PseudoHeader};
+
+    mod field {
+        use std::ops::Range;
+        pub const ETHERTYPE: Range<usize> = 12..14;
+        pub const ETH_SRC: Range<usize> = 6..12;
+        pub const IP: usize = 14;
+        pub const NEXT_HEADER: usize = IP + 6;
+        pub const HOP_LIMIT: usize = IP + 7;
+        pub const IP_SRC: Range<usize> = IP + 8..IP + 24;
+        pub const IP_DST: Range<usize> = IP + 24..IP + 40;
+        pub const ICMP: usize = IP + 40;
+        pub const TARGET: Range<usize> = ICMP + 8..ICMP + 24;
+        pub const OPTIONS: usize = ICMP + 24;
+    }
+
+    pub const SOLICITATION: u8 = 135;
+    pub const ADVERTISEMENT: u8 = 136;
+
+    /// ff02::1:ffXX:XXXX: the multicast group every host joins for the low 24 bits of each of
+    /// its addresses, so a solicitation wakes (almost) only the host asked for.
+    pub fn solicited_node(target: Ipv6Addr) -> Ipv6Addr {
+        let t = target.octets();
+        Ipv6Addr::new(0xff02, 0, 0, 0, 0, 1, 0xff00 | u16::from(t[13]), u16::from_be_bytes([t[14], t[15]]))
+    }
+
+    /// "Who has `target`? I am `src_ip` at `src_mac`", to the target's solicited-node group.
+    pub fn solicit(src_mac: [u8; 6], src_ip: Ipv6Addr, target: Ipv6Addr) -> Vec<u8> {
+        let group = solicited_node(target);
+        let g = group.octets();
+        let mut f = Vec::with_capacity(field::OPTIONS + 8);
+        f.extend_from_slice(&[0x33, 0x33, g[12], g[13], g[14], g[15]]);
+        f.extend_from_slice(&src_mac);
+        f.extend_from_slice(&[0x86, 0xdd]);
+        // Version 6, no traffic class or flow label; 32 bytes of ICMPv6; hop limit 255, which a
+        // receiver checks to know the message was not forwarded by a router.
+        f.extend_from_slice(&[0x60, 0, 0, 0, 0, 32, 58, 255]);
+        f.extend_from_slice(&src_ip.octets());
+        f.extend_from_slice(&g);
+        let mut icmp = vec![SOLICITATION, 0, 0, 0, 0, 0, 0, 0];
+        icmp.extend_from_slice(&target.octets());
+        // Source link-layer address option (type 1, length 1 = 8 bytes): saves the target an
+        // extra solicitation to answer us.
+        icmp.extend_from_slice(&[1, 1]);
+        icmp.extend_from_slice(&src_mac);
+        let pseudo = PseudoHeader { src: IpAddr::V6(src_ip), dst: IpAddr::V6(group), protocol: 58, upper_len: icmp.len() };
+        let sum = checksum::with_pseudo(&pseudo, &icmp);
+        icmp[2..4].copy_from_slice(&sum.to_be_bytes());
+        f.extend_from_slice(&icmp);
+        f
+    }
+
+    /// The MAC a Neighbor Advertisement for `target` gives (its target link-layer address
+    /// option, else the frame's Ethernet source); `None` for any other frame.
+    pub fn advertised_mac(frame: &[u8], target: Ipv6Addr) -> Option<[u8; 6]> {
+        if frame.get(field::ETHERTYPE)? != [0x86, 0xdd]
+            || *frame.get(field::NEXT_HEADER)? != 58
+            || *frame.get(field::HOP_LIMIT)? != 255
+            || *frame.get(field::ICMP)? != ADVERTISEMENT
+            || frame.get(field::TARGET)? != target.octets()
+        {
+            return None;
+        }
+        let mut at = field::OPTIONS;
+        while let (Some(&kind), Some(&len)) = (frame.get(at), frame.get(at + 1)) {
+            if len == 0 {
+                break;
+            }
+            if kind == 2 && len == 1 {
+                return frame.get(at + 2..at + 8)?.try_into().ok();
+            }
+            at += usize::from(len) * 8;
+        }
+        frame.get(field::ETH_SRC)?.try_into().ok()
+    }
+
+    /// The source and destination addresses of an IPv6 frame (for tests and checks).
+    pub fn addresses(frame: &[u8]) -> Option<(Ipv6Addr, Ipv6Addr)> {
+        let s: [u8; 16] = frame.get(field::IP_SRC)?.try_into().ok()?;
+        let d: [u8; 16] = frame.get(field::IP_DST)?.try_into().ok()?;
+        Some((Ipv6Addr::from(s), Ipv6Addr::from(d)))
+    }
+}
+
+/// Whether `ip` is on the link of one of the interface's addresses (same prefix): then it is
+/// reached directly, by its own MAC, not through a router.
+pub fn on_link(iface: &IfaceInfo, ip: IpAddr) -> bool {
+    iface.addrs.iter().any(|a| same_prefix(a.ip, ip, a.prefix))
+}
+
+fn same_prefix(a: IpAddr, b: IpAddr, prefix: u8) -> bool {
+    match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix.min(32))) };
+            u32::from(a) & mask == u32::from(b) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(prefix.min(128))) };
+            u128::from(a) & mask == u128::from(b) & mask
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -606,6 +723,64 @@ mod tests {
             LiveCapture::open("netlayers-no-such-if", CaptureOptions::default()),
             Err(LiveError::NoSuchInterface { .. })
         ));
+    }
+
+    #[test]
+    fn neighbor_solicitation_layout_and_checksum() {
+        use std::net::Ipv6Addr;
+        let me: Ipv6Addr = "fd99::1".parse().unwrap();
+        let target: Ipv6Addr = "fd99::2:3456".parse().unwrap();
+        let mac = [0x02, 0, 0, 0, 0, 0x01];
+        let f = ndp::solicit(mac, me, target);
+        assert_eq!(f.len(), 14 + 40 + 32);
+        // Solicited-node group ff02::1:ff02:3456 and its MAC 33:33:ff:02:34:56.
+        assert_eq!(&f[0..6], &[0x33, 0x33, 0xff, 0x02, 0x34, 0x56]);
+        assert_eq!(ndp::addresses(&f), Some((me, "ff02::1:ff02:3456".parse().unwrap())));
+        assert_eq!(f[54], ndp::SOLICITATION);
+        let pseudo = netlayers_core::PseudoHeader {
+            src: IpAddr::V6(me),
+            dst: IpAddr::V6(ndp::solicited_node(target)),
+            protocol: 58,
+            upper_len: 32,
+        };
+        assert!(netlayers_core::checksum::verify_with_pseudo(&pseudo, &f[54..]));
+        // A solicitation is not an advertisement.
+        assert_eq!(ndp::advertised_mac(&f, target), None);
+        // Made into an advertisement with a target link-layer option, it gives that MAC.
+        let mut na = f.clone();
+        na[54] = ndp::ADVERTISEMENT;
+        na[78] = 2;
+        na[80..86].copy_from_slice(&[2, 0, 0, 0, 0, 9]);
+        assert_eq!(ndp::advertised_mac(&na, target), Some([2, 0, 0, 0, 0, 9]));
+        assert_eq!(ndp::advertised_mac(&na, me), None, "for another target");
+        for n in 0..na.len() {
+            let _ = ndp::advertised_mac(&na[..n], target);
+        }
+        // Without the option: the Ethernet source.
+        na.truncate(78);
+        assert_eq!(ndp::advertised_mac(&na, target), Some(mac));
+    }
+
+    #[test]
+    fn on_link_follows_the_prefix() {
+        let i = IfaceInfo {
+            name: "x".into(),
+            index: 1,
+            mac: None,
+            addrs: vec![
+                IfaceAddr { ip: "10.99.1.1".parse().unwrap(), prefix: 24 },
+                IfaceAddr { ip: "fd99:1::1".parse().unwrap(), prefix: 64 },
+            ],
+            mtu: Some(1500),
+            up: true,
+            running: true,
+            loopback: false,
+        };
+        assert!(on_link(&i, "10.99.1.200".parse().unwrap()));
+        assert!(!on_link(&i, "10.99.2.1".parse().unwrap()));
+        assert!(on_link(&i, "fd99:1::abcd".parse().unwrap()));
+        assert!(!on_link(&i, "fd99:2::1".parse().unwrap()));
+        assert!(same_prefix("1.2.3.4".parse().unwrap(), "9.9.9.9".parse().unwrap(), 0));
     }
 
     #[test]
