@@ -261,7 +261,9 @@ fn message(len: usize) -> String {
     (0..len).map(|i| (b'a' + ((i * 7 + i / 26) % 26) as u8) as char).collect()
 }
 
-fn send_udp_and_receive(test: &str, n: u8, v6: bool, len: usize, extra: &[&str]) {
+/// `resolve`: leave the MACs out, so that `send` takes its own and finds the peer's by ARP (IPv4)
+/// or neighbour discovery (IPv6), as a host would.
+fn send_udp_and_receive(test: &str, n: u8, v6: bool, len: usize, resolve: bool, extra: &[&str]) {
     if !needs_root() {
         return;
     }
@@ -275,10 +277,17 @@ fn send_udp_and_receive(test: &str, n: u8, v6: bool, len: usize, extra: &[&str])
     let msg = message(len);
     let mut args = vec!["send", "-i", "nl0", &msg, "--udp", "--src", &src, "--dst", &dst];
     let (smac, dmac) = (p.mac(1), p.mac(2));
-    args.extend(["--src-mac", &smac, "--dst-mac", &dmac]);
+    if !resolve {
+        args.extend(["--src-mac", &smac, "--dst-mac", &dmac]);
+    }
     args.extend(extra);
     let (code, out, err) = run_for(p.netlayers(&p.a, &args), "netlayers send", Duration::from_secs(20));
     assert_eq!(code, Some(0), "netlayers send: stdout {out}\nstderr {err}");
+    if resolve {
+        let how = if v6 { "NDP" } else { "ARP" };
+        let want = format!("{} is at {dmac} ({how} on nl0)", if v6 { p.ip6(2) } else { p.ip4(2) });
+        assert!(err.contains(&want), "{want:?} in {err}");
+    }
     let (code, out, err) = rx.finish(Duration::from_secs(15));
     assert_eq!(code, Some(0), "the kernel socket got nothing: {err}");
     // `wait_for` took the "ready" line: what is left is the payload, then the sender.
@@ -291,18 +300,18 @@ fn send_udp_and_receive(test: &str, n: u8, v6: bool, len: usize, extra: &[&str])
 
 #[test]
 fn udp_over_ipv4_reaches_a_kernel_socket_byte_for_byte() {
-    send_udp_and_receive("udp4", 1, false, 15, &[]);
+    send_udp_and_receive("udp4", 1, false, 15, false, &[]);
 }
 
 #[test]
 fn udp_over_ipv6_reaches_a_kernel_socket_byte_for_byte() {
-    send_udp_and_receive("udp6", 2, true, 15, &[]);
+    send_udp_and_receive("udp6", 2, true, 15, true, &[]);
 }
 
 #[test]
 fn fragments_are_reassembled_by_the_peer_kernel() {
     // 4000 bytes of UDP payload over a 1500-byte MTU: three fragments, reassembled by the peer.
-    send_udp_and_receive("frag", 3, false, 4000, &["--mtu", "1500"]);
+    send_udp_and_receive("frag", 3, false, 4000, true, &["--mtu", "1500"]);
 }
 
 #[test]
@@ -560,6 +569,28 @@ fn errors_name_the_interface_and_what_to_do() {
     assert_error(&o, &["no interface named eth9", "nl0"]);
     let o = run_for(p.netlayers(&p.a, &["--lang", "zh", "capture", "-i", "eth9"]), "capture -i eth9 --lang zh", t);
     assert_error(&o, &["没有名为 eth9 的网络接口", "nl0"]);
+
+    // `send` needs a destination, and a MAC for it.
+    let o = run_for(p.netlayers(&p.a, &["send", "-i", "nl0", "hi"]), "send without --dst", t);
+    assert_error(&o, &["send needs --dst"]);
+    let o = run_for(
+        p.netlayers(&p.a, &["send", "-i", "nl0", "hi", "--dst", "10.99.7.9:9", "--resolve-timeout", "0.3"]),
+        "send to nobody",
+        t,
+    );
+    assert_error(&o, &["no ARP reply from 10.99.7.9 on nl0", "--dst-mac"]);
+    let o = run_for(p.netlayers(&p.a, &["send", "-i", "nl0", "hi", "--dst", "10.98.0.1:9"]), "send off-link", t);
+    assert_error(&o, &["10.98.0.1 is not on nl0's networks (10.99.7.1/24)", "--dst-mac"]);
+    let o = run_for(p.netlayers(&p.a, &["send", "-i", "eth9", "hi", "--dst", "10.99.7.2:9"]), "send -i eth9", t);
+    assert_error(&o, &["no interface named eth9", "nl0"]);
+    // A frame longer than the interface takes: say which limit and what to do.
+    let big = "x".repeat(3000);
+    let o = run_for(
+        p.netlayers(&p.a, &["send", "-i", "nl0", &big, "--dst", "10.99.7.2:9", "--dst-mac", "02:00:00:00:00:02", "--mtu", "9000"]),
+        "send over the MTU",
+        t,
+    );
+    assert_error(&o, &["nl0: a frame of 3042 bytes", "MTU 1500", "--mtu"]);
 
     // Interface down.
     must(&["ip", "-n", &p.a, "link", "set", "nl0", "down"]);

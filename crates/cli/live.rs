@@ -113,8 +113,8 @@ pub struct SendArgs {
     /// Show a hexdump of each frame sent, bytes coloured by layer
     #[arg(short = 'x', long)]
     pub hex: bool,
-    /// Seconds to wait for the ARP or neighbour-discovery reply that finds the destination MAC
-    #[arg(long = "resolve-timeout", value_name = "SECS", default_value_t = 1.0)]
+    /// Seconds to wait for the ARP or neighbour-discovery reply that finds the destination MAC (3 tries)
+    #[arg(long = "resolve-timeout", value_name = "SECS", default_value_t = 3.0)]
     pub resolve_timeout: f64,
 }
 
@@ -514,6 +514,19 @@ fn await_frame<T>(cap: &mut LiveCapture, wait: Duration, stop: &AtomicBool, ui: 
     Ok(None)
 }
 
+/// Sends `request` up to three times within `wait` (a host retries ARP and neighbour
+/// solicitations the same way: a peer whose link just came up may miss the first one).
+fn ask<T>(cap: &mut LiveCapture, request: &[u8], wait: Duration, stop: &AtomicBool, ui: &Ui, mut matches: impl FnMut(&[u8]) -> Option<T>) -> Result<Option<T>> {
+    const TRIES: u32 = 3;
+    for _ in 0..TRIES {
+        cap.send(request).map_err(|e| live_err(e, ui))?;
+        if let Some(v) = await_frame(cap, wait / TRIES, stop, ui, &mut matches)? {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
+}
+
 /// The destination MAC the way a host finds it: ARP for IPv4, a Neighbor Solicitation for IPv6.
 /// Only for an address on the interface's own network: anything else goes to a router, whose MAC
 /// the user gives.
@@ -534,8 +547,8 @@ fn resolve_mac(cap: &mut LiveCapture, dst: IpAddr, wait: Duration, stop: &Atomic
     let (found, how) = match dst {
         IpAddr::V4(target) => {
             let Some(me) = iface.ipv4() else { bail!("{name} has no IPv4 address to ask ARP from: give --dst-mac") };
-            cap.send(&arp::request(mac, me, target)).map_err(|e| live_err(e, ui))?;
-            (await_frame(cap, wait, stop, ui, |f| arp::is_reply(f, target, me).map(|p| p.sender_mac))?, "ARP")
+            let request = arp::request(mac, me, target);
+            (ask(cap, &request, wait, stop, ui, |f| arp::is_reply(f, target, me).map(|p| p.sender_mac))?, "ARP")
         }
         IpAddr::V6(target) => {
             let me = iface
@@ -546,8 +559,8 @@ fn resolve_mac(cap: &mut LiveCapture, dst: IpAddr, wait: Duration, stop: &Atomic
                     IpAddr::V4(_) => None,
                 })
                 .ok_or_else(|| anyhow!("{name} has no IPv6 address to solicit from: give --dst-mac"))?;
-            cap.send(&ndp::solicit(mac, me, target)).map_err(|e| live_err(e, ui))?;
-            (await_frame(cap, wait, stop, ui, |f| ndp::advertised_mac(f, target))?, "NDP")
+            let request = ndp::solicit(mac, me, target);
+            (ask(cap, &request, wait, stop, ui, |f| ndp::advertised_mac(f, target))?, "NDP")
         }
     };
     let Some(found) = found else {
