@@ -15,3 +15,6 @@ mod write;
 pub use error::{BlockName, CaptureError, FrameNo, Limit, NotCaptureKind};
 pub use source::{FileFormat, FrameSource, Interface, MAX_RECORD};
 pub use write::{FrameSink, PcapNgWriter, PcapWriter, TsPrecision, SNAPLEN};
+
+/// Live interfaces: list, capture, send (Linux `AF_PACKET`), and the ARP/NDP a sender needs.
+pub mod live;
