@@ -716,7 +716,7 @@ mod tests {
         assert!(lines[1].ends_with("1500  up, no carrier"), "{t}");
         // The second address sits under the first.
         assert_eq!(lines[2].find("fd99::1/64"), lines[1].find("10.0.0.1/24"));
-        let z = ifaces_table(&[i.clone()], Lang::Zh);
+        let z = ifaces_table(std::slice::from_ref(&i), Lang::Zh);
         let zl: Vec<&str> = z.lines().collect();
         // CJK headings take two columns each: the MAC column starts where the heading says.
         assert_eq!(width(&zl[0][..zl[0].find("MAC").unwrap()]), zl[1].find("02:00").unwrap());
