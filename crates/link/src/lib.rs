@@ -119,7 +119,7 @@ mod tests {
         let mut layers = Vec::new();
         let mut step = first;
         loop {
-            layers.extend(step.layers.drain(..));
+            layers.append(&mut step.layers);
             let at = step.payload.clone();
             step = match step.next {
                 Handoff::EtherType(0x0806) => arp(frame, at, DecodeCtx::default()),

@@ -282,6 +282,12 @@ fn carrier(frame: &[u8], start: usize) -> Option<Carrier> {
 /// first six bytes were captured.
 pub fn icmp(frame: &[u8], at: Range<usize>, ctx: DecodeCtx) -> Step {
     let w = Window::new(frame, at);
+    let carrier = carrier(frame, w.start());
+    if w.len() == 0 && carrier.as_ref().is_none_or(|c| c.icmp_len == 0) {
+        // tshark does not call ICMP for an empty payload (only for one the capture cut off):
+        // no layer at all.
+        return Step { layers: Vec::new(), next: Handoff::End, payload: w.abs(0..0) };
+    }
     let mut layer = Layer::new(LayerKind::Network, "icmp", "ICMP", w.abs(0..w.len()));
     layer.title = "Internet Control Message Protocol".into();
     layer.info = Some(String::new());
@@ -293,7 +299,6 @@ pub fn icmp(frame: &[u8], at: Range<usize>, ctx: DecodeCtx) -> Step {
     let (Some(t), Some(code), Some(orig_words)) = (w.u8(0), w.u8(1), w.u8(field::LENGTH)) else {
         return Step::end(layer);
     };
-    let carrier = carrier(frame, w.start());
     let type_str = type_name(t).unwrap_or("Unknown ICMP (obsolete or malformed?)");
     let type_str = match (t, code) {
         (kind::ROUTER_ADVERT, 0 | 16) => "Mobile IP Advertisement",
@@ -330,7 +335,8 @@ pub fn icmp(frame: &[u8], at: Range<usize>, ctx: DecodeCtx) -> Step {
             let quoted = w.sub(field::HEADER_LEN..w.len());
             let limit = quoted_len(&quoted, t, orig_words, w.len());
             let payload = quoted.abs(0..limit.unwrap_or(quoted.len()));
-            Step { layers: vec![layer], next: Handoff::Quoted, payload }
+            let next = if payload.is_empty() { Handoff::End } else { Handoff::Quoted };
+            Step { layers: vec![layer], next, payload }
         }
         kind::ECHO | kind::ECHO_REPLY => {
             layer.range = w.abs(0..field::HEADER_LEN);
@@ -616,7 +622,10 @@ mod tests {
     #[test]
     fn every_too_short_length() {
         let p = in_ipv4(echo());
-        for n in 0..8 {
+        // No bytes and none promised: no layer. Promised but cut off by the capture: a layer.
+        assert!(icmp(&echo(), 0..0, DecodeCtx::default()).layers.is_empty());
+        assert_eq!(icmp(&p[..20], 20..20, DecodeCtx::default()).layers.len(), 1);
+        for n in 1..8 {
             let s = icmp(&p[..20 + n], 20..20 + n, DecodeCtx::default());
             let l = &s.layers[0];
             let keys: Vec<_> = l.fields.iter().map(|f| f.key()).collect();

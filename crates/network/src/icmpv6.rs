@@ -380,6 +380,10 @@ fn carrier(frame: &[u8], start: usize, pseudo: &PseudoHeader) -> Option<Carrier>
 /// quoted packet (`Handoff::Quoted`); echo data is handed on as data.
 pub fn icmpv6(frame: &[u8], at: Range<usize>, ctx: DecodeCtx, pseudo: &PseudoHeader) -> Step {
     let w = Window::new(frame, at);
+    if w.len() == 0 && pseudo.upper_len == 0 {
+        // As in tshark, which does not call ICMPv6 for an empty payload: no layer at all.
+        return Step { layers: Vec::new(), next: Handoff::End, payload: w.abs(0..0) };
+    }
     let mut layer = Layer::new(LayerKind::Network, "icmpv6", "ICMPv6", w.abs(0..w.len()));
     layer.title = "Internet Control Message Protocol v6".into();
     layer.info = Some(String::new());
@@ -425,6 +429,7 @@ pub fn icmpv6(frame: &[u8], at: Range<usize>, ctx: DecodeCtx, pseudo: &PseudoHea
     if next != Handoff::End {
         layer.range = w.abs(0..used);
     }
+    let next = if next == Handoff::Quoted && payload.is_empty() { Handoff::End } else { next };
     Step { layers: vec![layer], next, payload }
 }
 

@@ -151,6 +151,10 @@ fn addr_list(a: &[Ipv4Addr]) -> String {
 /// IGMP v1, v2 or v3. Nothing follows an IGMP message.
 pub fn igmp(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx) -> Step {
     let w = Window::new(frame, at);
+    if w.len() == 0 {
+        // As in tshark, which does not call IGMP for an empty payload: no layer at all.
+        return Step { layers: Vec::new(), next: Handoff::End, payload: w.abs(0..0) };
+    }
     let mut layer = Layer::new(LayerKind::Network, "igmp", "IGMP", w.abs(0..w.len()));
     layer.title = "Internet Group Management Protocol".into();
     layer.info = Some(String::new());
@@ -325,7 +329,7 @@ fn report_v3(w: &Window<'_>, out: &mut Vec<Field>, info: &mut String) -> Option<
                     Field::new(&MADDR, Value::Ipv4(group), w.abs(off + 4..off + 8)),
                 ]),
         );
-        let Some(record) = out.last_mut() else { return None };
+        let record = out.last_mut()?;
         let mut sources = Vec::new();
         for i in 0..ns {
             let s = off + 8 + i * 4;
@@ -470,7 +474,8 @@ mod tests {
     fn every_too_short_length() {
         let m = with_checksum(vec![0x16, 0, 0, 0, 239, 1, 2, 3]);
         let need = [("igmp.type", 1), ("igmp.max_resp", 2), ("igmp.checksum", 4), ("igmp.maddr", 8)];
-        for n in 0..8 {
+        assert!(igmp(&m, 0..0, DecodeCtx::default()).layers.is_empty());
+        for n in 1..8 {
             let l = decode(&m[..n]);
             for (key, at) in need {
                 assert_eq!(l.find(key).is_some(), n >= at, "{key} at {n}");

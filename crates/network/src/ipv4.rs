@@ -482,6 +482,9 @@ fn header(w: &Window<'_>, ctx: DecodeCtx, p: &mut Parsed, layer: &mut Layer) -> 
         None => out.push(Field::new(&DST, Value::Ipv4(dst), w.abs(field::DST))),
     }
     if ihl > field::MIN_HEADER_LEN {
+        // tshark adds the options' subtree for all of them at once: if they were not all
+        // captured, none is shown.
+        w.bytes(field::MIN_HEADER_LEN..ihl)?;
         options(w, ihl, out, notes)?;
     }
     Some(())
@@ -1025,9 +1028,16 @@ mod tests {
         let p = with_options(&[1, 1, 1, 1, 7, 7, 8, 1, 2, 3, 4, 0]);
         for n in 20..32 {
             let s = decode(&p[..n]);
+            let l = &s.layers[0];
             assert_eq!(s.next, Handoff::End, "{n}");
-            s.layers[0].walk(&mut |f| assert!(f.range.end <= n));
+            // tshark shows the options only when all of them were captured, and even the
+            // destination needs them: it first looks for a source route in the options.
+            assert!(l.fields.iter().all(|f| !f.key().starts_with("ip.options")), "{n}");
+            assert!(l.find("ip.dst").is_none(), "{n}");
+            assert!(l.find("ip.src").is_some());
+            l.walk(&mut |f| assert!(f.range.end <= n));
         }
+        assert!(decode(&p[..32]).layers[0].find("ip.options.record_route").is_some());
     }
 
     #[test]

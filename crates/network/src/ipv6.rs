@@ -292,8 +292,14 @@ pub fn ipv6(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx) -> Step {
         layer.notes.push(Note::truncated("IPv6 header", w.start(), field::HEADER_LEN, w.len()));
         return Step::end(layer);
     };
-    let walk = extension_headers(&w, nxt, &mut fields, &mut layer.notes);
+    let mut last_header = None;
+    let walk = extension_headers(&w, nxt, &mut fields, &mut layer.notes, &mut last_header);
     layer.fields = fields;
+    // Each extension header's dissector in tshark names itself in the Info column; the last
+    // one shown stays when nothing after it does.
+    if let Some(text) = last_header {
+        layer.info = Some(text.into());
+    }
     let Some(walk) = walk else {
         layer.notes.push(Note::truncated("IPv6 extension header", w.start(), field::HEADER_LEN, w.len()));
         return Step::end(layer);
@@ -323,7 +329,7 @@ pub fn ipv6(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx) -> Step {
     if fragment_offset == 0 && upper_len > 0 {
         // What tshark says when no dissector takes the payload; the layer that decodes it
         // replaces this text with its own.
-        layer.info = Some(format!("{} ({})", ipproto::name(walk.next).unwrap_or("Unknown"), walk.next));
+        layer.info = Some(format!("Unknown IP Protocol: {} ({})", ipproto::name(walk.next).unwrap_or("Unknown"), walk.next));
     }
     let pseudo = PseudoHeader {
         src: src.into(),
@@ -369,8 +375,15 @@ fn fixed_header(w: &Window<'_>, out: &mut Vec<Field>) -> Option<(u16, u8, Ipv6Ad
 }
 
 /// Walks the extension headers after the fixed header, adding one group field per header.
-/// `None` when the captured bytes end inside one.
-fn extension_headers(w: &Window<'_>, first: u8, out: &mut Vec<Field>, notes: &mut Vec<Note>) -> Option<Walk> {
+/// Like tshark, a header cut short by the capture shows the fields it has; `None` then ends
+/// the packet there.
+fn extension_headers(
+    w: &Window<'_>,
+    first: u8,
+    out: &mut Vec<Field>,
+    notes: &mut Vec<Note>,
+    info: &mut Option<&'static str>,
+) -> Option<Walk> {
     let mut walk = Walk { end: field::HEADER_LEN, next: first, fragment: None, final_dst: None, jumbo: None };
     // Each header is at least 8 bytes, so this ends; the bound only guards hostile input.
     for _ in 0..64 {
@@ -384,13 +397,11 @@ fn extension_headers(w: &Window<'_>, first: u8, out: &mut Vec<Field>, notes: &mu
                 } else {
                     (&DSTOPTS, &DSTOPTS_NXT, &DSTOPTS_LEN, &DSTOPTS_LEN_OCT)
                 };
-                let nxt = h.u8(0)?;
-                let len = h.u8(1)?;
+                *info = Some(if hop { "IPv6 hop-by-hop options" } else { "IPv6 destination options" });
+                // tshark needs the length before it shows the header.
+                let (nxt, len) = (h.u8(0)?, h.u8(1)?);
                 let total = (usize::from(len) + 1) * 8;
                 let body = h.sub(0..total);
-                if body.len() < total {
-                    return None;
-                }
                 let mut children = vec![
                     nxt_field(nxt_s, nxt, h.abs(0..1)),
                     Field::new(len_s, Value::UInt(len.into()), h.abs(1..2)),
@@ -398,50 +409,54 @@ fn extension_headers(w: &Window<'_>, first: u8, out: &mut Vec<Field>, notes: &mu
                 ];
                 options(&body, total, &mut children, &mut walk.jumbo, notes);
                 out.push(Field::new(group, Value::None, body.abs(0..total)).with_children(children));
+                if body.len() < total {
+                    return None;
+                }
                 walk.end = off + total;
                 walk.next = nxt;
             }
             nh::ROUTING => {
-                let nxt = h.u8(0)?;
-                let len = h.u8(1)?;
+                *info = Some("IPv6 routing");
+                let (nxt, len) = (h.u8(0)?, h.u8(1)?);
                 let total = (usize::from(len) + 1) * 8;
                 let body = h.sub(0..total);
-                if body.len() < total {
-                    return None;
-                }
-                let rtype = body.u8(2)?;
-                let segleft = body.u8(3)?;
-                let mut children = vec![
+                out.push(Field::new(&ROUTING, Value::None, body.abs(0..total)).with_children(vec![
                     nxt_field(&ROUTING_NXT, nxt, h.abs(0..1)),
                     Field::new(&ROUTING_LEN, Value::UInt(len.into()), h.abs(1..2)),
                     Field::generated(&ROUTING_LEN_OCT, Value::UInt(total as u64)).with_display(format!("{total} bytes")),
-                    Field::new(&ROUTING_TYPE, Value::Enum { value: rtype.into(), name: routing_type_name(rtype) }, body.abs(2..3)),
-                    Field::new(&ROUTING_SEGLEFT, Value::UInt(segleft.into()), body.abs(3..4)),
-                ];
-                let last = routing_data(&body, rtype, total, &mut children);
+                ]));
+                let children = &mut out.last_mut()?.children;
+                let rtype = body.u8(2)?;
+                children.push(Field::new(&ROUTING_TYPE, Value::Enum { value: rtype.into(), name: routing_type_name(rtype) }, body.abs(2..3)));
+                let segleft = body.u8(3)?;
+                children.push(Field::new(&ROUTING_SEGLEFT, Value::UInt(segleft.into()), body.abs(3..4)));
+                let last = routing_data(&body, rtype, total, children);
+                if body.len() < total {
+                    return None;
+                }
                 if segleft > 0 {
                     walk.final_dst = last;
                 }
-                out.push(Field::new(&ROUTING, Value::None, body.abs(0..total)).with_children(children));
                 walk.end = off + total;
                 walk.next = nxt;
             }
             nh::FRAGMENT => {
+                // tshark reads the whole fragment header before it shows any of it.
                 let body = h.sub(0..8);
-                let nxt = body.u8(0)?;
-                let mut children = vec![nxt_field(&FRAGHDR_NXT, nxt, body.abs(0..1))];
-                let res = body.u8(1)?;
-                children.push(Field::new(&FRAGHDR_RESERVED_OCTET, Value::Hex { value: res.into(), digits: 2 }, body.abs(1..2)));
-                let word = body.u16(2)?;
+                let (nxt, res, word, ident) = (body.u8(0)?, body.u8(1)?, body.u16(2)?, body.u32(4)?);
                 let r = body.abs(2..4);
                 let offset = u32::from(word & 0xfff8);
                 let more = word & 1 != 0;
-                children.push(Field::new(&FRAGHDR_OFFSET, Value::UInt(offset.into()), r.clone()).with_mask(0xfff8).with_display(format!("{} ({offset} bytes)", offset / 8)));
-                children.push(Field::new(&FRAGHDR_RESERVED_BITS, Value::UInt(((word >> 1) & 3).into()), r.clone()).with_mask(0x0006));
-                children.push(Field::new(&FRAGHDR_MORE, Value::Bool(more), r).with_mask(0x0001));
-                let ident = body.u32(4)?;
-                children.push(Field::new(&FRAGHDR_IDENT, Value::Hex { value: ident.into(), digits: 8 }, body.abs(4..8)));
-                out.push(Field::new(&FRAGHDR, Value::None, body.abs(0..8)).with_children(children));
+                out.push(Field::new(&FRAGHDR, Value::None, body.abs(0..8)).with_children(vec![
+                    nxt_field(&FRAGHDR_NXT, nxt, body.abs(0..1)),
+                    Field::new(&FRAGHDR_RESERVED_OCTET, Value::Hex { value: res.into(), digits: 2 }, body.abs(1..2)),
+                    Field::new(&FRAGHDR_OFFSET, Value::UInt(offset.into()), r.clone())
+                        .with_mask(0xfff8)
+                        .with_display(format!("{} ({offset} bytes)", offset / 8)),
+                    Field::new(&FRAGHDR_RESERVED_BITS, Value::UInt(((word >> 1) & 3).into()), r.clone()).with_mask(0x0006),
+                    Field::new(&FRAGHDR_MORE, Value::Bool(more), r).with_mask(0x0001),
+                    Field::new(&FRAGHDR_IDENT, Value::Hex { value: ident.into(), digits: 8 }, body.abs(4..8)),
+                ]));
                 walk.end = off + 8;
                 walk.next = nxt;
                 walk.fragment = Some((offset, more, ident));
@@ -457,7 +472,8 @@ fn extension_headers(w: &Window<'_>, first: u8, out: &mut Vec<Field>, notes: &mu
     Some(walk)
 }
 
-/// The type-length-value options of a Hop-by-Hop or Destination Options header.
+/// The type-length-value options of a Hop-by-Hop or Destination Options header. An option is
+/// shown only if all its bytes were captured (tshark's option item needs them all).
 fn options(body: &Window<'_>, total: usize, out: &mut Vec<Field>, jumbo: &mut Option<u32>, notes: &mut Vec<Note>) {
     let mut off = 2;
     while off < total {
@@ -484,13 +500,14 @@ fn options(body: &Window<'_>, total: usize, out: &mut Vec<Field>, jumbo: &mut Op
             return;
         }
         let data = off + 2..off + 2 + len;
-        let dr = body.abs(data.clone());
+        let Some(value) = body.bytes(data.clone()) else { return };
+        let dr = body.abs(data);
         let mut children = vec![type_field, Field::new(&OPT_LENGTH, Value::UInt(len as u64), body.abs(off + 1..off + 2))];
-        match (t, len) {
-            (1, _) => children.push(Field::new(&OPT_PADN, Value::Bytes(body.bytes(data).unwrap_or(&[]).to_vec()), dr)),
-            (4, 1) => children.push(Field::new(&OPT_TEL, Value::UInt(body.u8(data.start).unwrap_or(0).into()), dr)),
-            (5, 2) => {
-                let v = body.u16(data.start).unwrap_or(0);
+        match (t, value) {
+            (1, _) => children.push(Field::new(&OPT_PADN, Value::Bytes(value.to_vec()), dr)),
+            (4, &[v]) => children.push(Field::new(&OPT_TEL, Value::UInt(v.into()), dr)),
+            (5, &[a, b]) => {
+                let v = u16::from_be_bytes([a, b]);
                 let what = match v {
                     0 => "MLD",
                     1 => "RSVP",
@@ -499,13 +516,13 @@ fn options(body: &Window<'_>, total: usize, out: &mut Vec<Field>, jumbo: &mut Op
                 };
                 children.push(Field::new(&OPT_ROUTER_ALERT, Value::UInt(v.into()), dr).with_display(format!("{what} ({v})")));
             }
-            (194, 4) => {
-                let v = body.u32(data.start).unwrap_or(0);
+            (194, &[a, b, c, d]) => {
+                let v = u32::from_be_bytes([a, b, c, d]);
                 *jumbo = Some(v);
                 children.push(Field::new(&OPT_JUMBO, Value::UInt(v.into()), dr));
             }
-            (_, 0) => {}
-            _ => children.push(Field::new(&OPT_UNKNOWN, Value::Bytes(body.bytes(data).unwrap_or(&[]).to_vec()), dr)),
+            (_, []) => {}
+            _ => children.push(Field::new(&OPT_UNKNOWN, Value::Bytes(value.to_vec()), dr)),
         }
         out.push(
             Field::new(&OPT, Value::None, body.abs(off..off + 2 + len))
@@ -704,15 +721,24 @@ mod tests {
 
     #[test]
     fn truncated_extension_header_ends_the_walk() {
-        let mut ext = vec![17, 1, 1, 12];
-        ext.extend_from_slice(&[0; 12]);
+        // Hop-by-hop: router alert, then PadN 10.
+        let ext = [17, 1, 5, 2, 0, 0, 1, 10, 0, 0, 0, 0, 0, 0, 0, 0];
         let p = packet(0, &ext);
         for n in 40..p.len() {
             let s = decode(&p[..n]);
+            let l = &s.layers[0];
             assert_eq!(s.next, Handoff::End, "{n}");
-            assert!(s.layers[0].find("ipv6.dst").is_some());
-            s.layers[0].walk(&mut |f| assert!(f.range.end <= n));
+            assert!(l.find("ipv6.dst").is_some());
+            // As in tshark: the header's fields as captured, each option only when whole.
+            assert_eq!(l.find("ipv6.hopopts.nxt").is_some(), n >= 42, "{n}");
+            assert_eq!(l.find("ipv6.opt.router_alert").is_some(), n >= 46, "{n}");
+            assert!(l.find("ipv6.opt.padn").is_none());
+            l.walk(&mut |f| assert!(f.range.end <= n));
         }
+        // A fragment header shows nothing unless all of it was captured.
+        let p = packet(44, &[17, 0, 0, 1, 0, 0, 0, 9]);
+        assert!(decode(&p[..47]).layers[0].find("ipv6.fraghdr").is_none());
+        assert!(decode(&p[..48]).layers[0].find("ipv6.fraghdr.ident").is_some());
     }
 
     #[test]
@@ -720,6 +746,11 @@ mod tests {
         let s = decode(&packet(59, &[]));
         assert_eq!(s.next, Handoff::End);
         assert_eq!(s.layers[0].info.as_deref(), Some("IPv6 no next header"));
+        let s = decode(&packet(99, b"abcd"));
+        assert_eq!(s.layers[0].info.as_deref(), Some("Unknown IP Protocol: any private encryption scheme (99)"));
+        // A hop-by-hop header names itself when nothing follows it.
+        let s = decode(&packet(0, &[17, 0, 1, 4, 0, 0, 0, 0]));
+        assert_eq!(s.layers[0].info.as_deref(), Some("IPv6 hop-by-hop options"));
     }
 
     #[test]
