@@ -56,6 +56,32 @@ netlayers read captures/ping.pcap --hex --frames 1,3-4    coloured hexdump by la
 netlayers read captures/http.pcap --format json    NDJSON, Wireshark field names\n  \
 tcpdump -i lo -w - | netlayers read -               from stdin")]
     Read(ReadArgs),
+    /// Show a message going DOWN the five layers at a sender, then UP at the receiver
+    #[command(after_help = "Examples:\n  netlayers encap                                    \"hello\" over UDP, every layer explained\n  \
+netlayers encap \"hi\" --tcp --flags PA --seq 1000 --ack 1  a TCP segment with PSH+ACK\n  \
+netlayers encap \"hello\" --src [fd00::1]:5000 --dst [fd00::2]:8081   over IPv6\n  \
+netlayers encap \"$(head -c 3000 /dev/zero | tr '\\\\0' x)\" --mtu 1500   IP fragmentation\n  \
+netlayers encap hello --bad-checksum               what a receiver does with a corrupt segment\n  \
+netlayers encap hello --step --lang zh             one layer per Enter, in Chinese\n  \
+netlayers encap hello -w hello.pcap                save the frame for Wireshark")]
+    Encap(crate::encap::EncapArgs),
+    /// Build a frame as `encap` does and transmit it on a real interface (needs CAP_NET_RAW)
+    #[command(after_help = "Examples:\n  sudo netlayers send -i veth0 hello --src 10.0.0.1:5000 --dst 10.0.0.2:8081\n  \
+sudo netlayers send -i veth0 --tcp --flags S --dst 10.0.0.2:80       a SYN to a listening socket\n  \
+sudo netlayers send -i veth0 -V hello                                   and show what went out")]
+    Send(crate::live::SendArgs),
+    /// Decode live frames from an interface, like `read` does for files (needs CAP_NET_RAW)
+    #[command(after_help = "Examples:\n  sudo netlayers capture -i lo -c 10\n  \
+sudo netlayers capture -i eth0 -V                 every field of every frame\n  \
+sudo netlayers capture -i eth0 -w out.pcap        save while showing; Ctrl-C ends cleanly\n  \
+sudo netlayers capture -i eth0 --format json | jq .")]
+    Capture(crate::live::CaptureArgs),
+    /// List network interfaces: MAC, addresses, MTU, up/down
+    #[command(after_help = "Examples:\n  netlayers ifaces\n  netlayers ifaces --format json")]
+    Ifaces(crate::live::IfacesArgs),
+    /// Send a real ARP request and show the decoded reply (needs CAP_NET_RAW)
+    #[command(after_help = "Examples:\n  sudo netlayers arping -i eth0 10.0.0.2\n  sudo netlayers arping -i eth0 -c 3 -V 10.0.0.2")]
+    Arping(crate::live::ArpingArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell)
     #[command(after_help = "Examples:\n  netlayers completions bash > ~/.local/share/bash-completion/completions/netlayers\n  \
 netlayers completions zsh > ~/.zfunc/_netlayers")]

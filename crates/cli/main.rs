@@ -4,7 +4,9 @@
 //! interface or argument at fault). A closed pipe (`| head`) exits 0 quietly.
 
 mod args;
+mod encap;
 mod frames;
+mod live;
 mod output;
 mod read;
 
@@ -19,6 +21,11 @@ fn main() -> ExitCode {
     let ui = output::Ui::new(&cli.global);
     let result = match &cli.command {
         Command::Read(a) => read::run(a, &ui),
+        Command::Encap(a) => encap::run(a, &ui),
+        Command::Send(a) => live::run_send(a, &ui),
+        Command::Capture(a) => live::run_capture(a, &ui),
+        Command::Ifaces(a) => live::run_ifaces(a, &ui),
+        Command::Arping(a) => live::run_arping(a, &ui),
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "netlayers", &mut std::io::stdout());
             Ok(output::Outcome::Success)
