@@ -484,6 +484,12 @@ fn message(w: &Window<'_>, t: u8, carrier: Option<&Carrier>, out: &mut Vec<Field
             out.push(Field::new(&POINTER, Value::UInt(p.into()), w.abs(4..8)));
             Some((Handoff::Quoted, field::HEADER_LEN))
         }
+        160 | 161 => {
+            // Extended echo (RFC 8335): the identifier is where echo keeps it.
+            let id = w.u16(4)?;
+            out.push(Field::new(&ECHO_IDENTIFIER, Value::Hex { value: id.into(), digits: 4 }, w.abs(4..6)));
+            Some((Handoff::Data, 6))
+        }
         kind::ECHO_REQUEST | kind::ECHO_REPLY => {
             let id = w.u16(4)?;
             out.push(Field::new(&ECHO_IDENTIFIER, Value::Hex { value: id.into(), digits: 4 }, w.abs(4..6)));
@@ -713,37 +719,41 @@ fn mld_record_type_name(t: u8) -> Option<&'static str> {
 }
 
 /// The multicast address records of an MLDv2 report. Like Wireshark, this reads records until
-/// the message ends, whatever the record count says. Returns where they end.
+/// the message ends, whatever the record count says, each field as far as it was captured.
+/// Returns where they end.
 fn mld_records(w: &Window<'_>, out: &mut Vec<Field>) -> usize {
     let mut off = field::HEADER_LEN;
     while off < w.len() {
-        let (Some(rt), Some(aux), Some(ns), Some(group)) = (w.u8(off), w.u8(off + 1), w.u16(off + 2), w.ipv6(off + 4)) else {
-            break;
-        };
-        let len = 20 + usize::from(ns) * 16 + usize::from(aux) * 4;
+        let aux = w.u8(off + 1).map_or(0, usize::from);
+        let ns = w.u16(off + 2).map_or(0, usize::from);
+        let len = 20 + ns * 16 + aux * 4;
         let r = w.sub(off..off + len);
-        let mut children = vec![
-            Field::new(&MLDR_MAR_RECORD_TYPE, Value::Enum { value: rt.into(), name: mld_record_type_name(rt) }, r.abs(0..1)),
-            Field::new(&MLDR_MAR_AUX_DATA_LEN, Value::UInt(aux.into()), r.abs(1..2)),
-            Field::new(&MLDR_MAR_NB_SOURCES, Value::UInt(ns.into()), r.abs(2..4)),
-            Field::new(&MLDR_MAR_MULTICAST_ADDRESS, Value::Ipv6(group), r.abs(4..20)),
-        ];
-        for i in 0..usize::from(ns) {
-            let a = 20 + i * 16;
-            let Some(s) = r.ipv6(a) else { break };
-            children.push(Field::new(&MLDR_MAR_SOURCE_ADDRESS, Value::Ipv6(s), r.abs(a..a + 16)));
-        }
-        out.push(
-            Field::new(&MLDR_MAR, Value::None, r.abs(0..len))
-                .with_display(format!("Multicast Address Record {group}: {}", mld_record_type_name(rt).unwrap_or("Unknown")))
-                .with_children(children),
-        );
-        off += len;
-        if r.len() < len {
+        out.push(Field::new(&MLDR_MAR, Value::None, r.abs(0..len)));
+        let Some(record) = out.last_mut() else { break };
+        if record_fields(&r, aux, ns, record).is_none() {
             break;
         }
+        off += len;
     }
     off.min(w.len())
+}
+
+fn record_fields(r: &Window<'_>, aux: usize, ns: usize, record: &mut Field) -> Option<()> {
+    let rt = r.u8(0)?;
+    record.children.push(Field::new(&MLDR_MAR_RECORD_TYPE, Value::Enum { value: rt.into(), name: mld_record_type_name(rt) }, r.abs(0..1)));
+    r.u8(1)?;
+    record.children.push(Field::new(&MLDR_MAR_AUX_DATA_LEN, Value::UInt(aux as u64), r.abs(1..2)));
+    r.u16(2)?;
+    record.children.push(Field::new(&MLDR_MAR_NB_SOURCES, Value::UInt(ns as u64), r.abs(2..4)));
+    let group = r.ipv6(4)?;
+    record.children.push(Field::new(&MLDR_MAR_MULTICAST_ADDRESS, Value::Ipv6(group), r.abs(4..20)));
+    record.display = Some(format!("Multicast Address Record {group}: {}", mld_record_type_name(rt).unwrap_or("Unknown")));
+    for i in 0..ns {
+        let a = 20 + i * 16;
+        let s = r.ipv6(a)?;
+        record.children.push(Field::new(&MLDR_MAR_SOURCE_ADDRESS, Value::Ipv6(s), r.abs(a..a + 16)));
+    }
+    Some(())
 }
 
 #[cfg(test)]

@@ -162,15 +162,18 @@ pub fn igmp(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx) -> Step {
         layer.notes.push(Note::truncated("IGMP message", w.start(), field::HEADER_LEN, 0));
         return Step::end(layer);
     };
+    // A query's version: 3 if the message has room for the v3 fields, else 2 or 1 by the
+    // second byte (tshark reads it before showing anything).
     let version: u8 = match t {
-        kind::QUERY if w.len() == field::HEADER_LEN => {
-            if w.u8(1) == Some(0) {
-                1
-            } else {
-                2
+        kind::QUERY if w.len() >= 12 => 3,
+        kind::QUERY => match w.u8(1) {
+            Some(0) => 1,
+            Some(_) => 2,
+            None => {
+                layer.notes.push(Note::truncated("IGMP message", w.start(), field::HEADER_LEN, w.len()));
+                return Step::end(layer);
             }
-        }
-        kind::QUERY => 3,
+        },
         kind::V1_REPORT => 1,
         kind::V2_REPORT | kind::V2_LEAVE => 2,
         kind::V3_REPORT => 3,
@@ -236,7 +239,7 @@ fn common(w: &Window<'_>, version: u8, t: u8, out: &mut Vec<Field>, info: &mut S
     if version == 1 {
         out.push(Field::new(&RESERVED, Value::Bytes(vec![code]), w.abs(field::MAX_RESP)));
     } else {
-        let tenths = max_resp_tenths(code);
+        let tenths = if version == 3 { max_resp_tenths(code) } else { code.into() };
         // The value is the time in tenths of a second (what tshark reports), decoded from
         // IGMPv3's floating-point code when that is 128 or more.
         let mut f = Field::new(&MAX_RESP, Value::UInt(tenths.into()), w.abs(field::MAX_RESP))
@@ -255,18 +258,15 @@ fn common(w: &Window<'_>, version: u8, t: u8, out: &mut Vec<Field>, info: &mut S
     out.push(Field::new(&MADDR, Value::Ipv4(group), w.abs(field::MADDR)));
     match (version, t) {
         (1, _) => {}
+        (2, _) if group.is_unspecified() => info.push_str(", general"),
         (2, kind::QUERY) => {
-            if group.is_unspecified() {
-                info.push_str(", general");
-            } else {
-                let _ = write!(info, ", specific for group {group}");
-            }
+            let _ = write!(info, ", specific for group {group}");
         }
-        (2, kind::V2_REPORT) => {
-            let _ = write!(info, " group {group}");
+        (2, kind::V2_LEAVE) => {
+            let _ = write!(info, " {group}");
         }
         (2, _) => {
-            let _ = write!(info, " {group}");
+            let _ = write!(info, " group {group}");
         }
         _ => query_v3(w, group, out, info)?,
     }

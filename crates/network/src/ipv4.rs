@@ -435,6 +435,8 @@ fn header(w: &Window<'_>, ctx: DecodeCtx, p: &mut Parsed, layer: &mut Layer) -> 
     p.id = w.u16(field::ID.start)?;
     out.push(Field::new(&ID, Value::Hex { value: p.id.into(), digits: 4 }, w.abs(field::ID)).with_display(format!("0x{:04x} ({})", p.id, p.id)));
 
+    // tshark reads flags and fragment offset together before it shows either.
+    let frag = w.u16(field::FRAG.start)?;
     let fb = w.u8(field::FLAGS.start)?;
     let fr = w.abs(field::FLAGS);
     let flag = |spec, mask: u8| Field::new(spec, Value::Bool(fb & mask != 0), fr.clone()).with_mask(mask.into());
@@ -445,7 +447,6 @@ fn header(w: &Window<'_>, ctx: DecodeCtx, p: &mut Parsed, layer: &mut Layer) -> 
             .with_display(flags_summary(fb))
             .with_children(vec![flag(&FLAG_RB, FLAG_RB_MASK), flag(&FLAG_DF, FLAG_DF_MASK), flag(&FLAG_MF, FLAG_MF_MASK)]),
     );
-    let frag = w.u16(field::FRAG.start)?;
     p.frag_offset = u32::from(frag & FRAG_MASK) * 8;
     out.push(Field::new(&FRAG_OFFSET, Value::UInt(p.frag_offset.into()), w.abs(field::FRAG)).with_mask(FRAG_MASK.into()));
 
@@ -868,7 +869,7 @@ mod tests {
             ("ip.dsfield", 2),
             ("ip.len", 4),
             ("ip.id", 6),
-            ("ip.flags", 7),
+            ("ip.flags", 8),
             ("ip.frag_offset", 8),
             ("ip.ttl", 9),
             ("ip.proto", 10),

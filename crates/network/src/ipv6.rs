@@ -217,7 +217,7 @@ struct Walk {
     end: usize,
     /// The protocol that follows them.
     next: u8,
-    /// Byte offset and More flag of a fragment header.
+    /// Byte offset, More flag and identification of a fragment header.
     fragment: Option<(u32, bool, u32)>,
     /// The final destination named by a routing header that still has segments left.
     final_dst: Option<Ipv6Addr>,
@@ -292,13 +292,13 @@ pub fn ipv6(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx) -> Step {
         layer.notes.push(Note::truncated("IPv6 header", w.start(), field::HEADER_LEN, w.len()));
         return Step::end(layer);
     };
-    let mut last_header = None;
-    let walk = extension_headers(&w, nxt, &mut fields, &mut layer.notes, &mut last_header);
+    let mut names = Vec::new();
+    let walk = extension_headers(&w, nxt, &mut fields, &mut layer.notes, &mut names);
     layer.fields = fields;
-    // Each extension header's dissector in tshark names itself in the Info column; the last
-    // one shown stays when nothing after it does.
-    if let Some(text) = last_header {
-        layer.info = Some(text.into());
+    // Each extension header's dissector in tshark adds its name to the Info column (with this
+    // odd separator); the text stays when nothing after the headers replaces it.
+    if !names.is_empty() {
+        layer.info = Some(names.join(" , "));
     }
     let Some(walk) = walk else {
         layer.notes.push(Note::truncated("IPv6 extension header", w.start(), field::HEADER_LEN, w.len()));
@@ -311,17 +311,7 @@ pub fn ipv6(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx) -> Step {
     };
     let payload = w.abs(walk.end..total.max(walk.end));
     let upper_len = total.saturating_sub(walk.end);
-    let mut fragment_offset = 0;
-    if let Some((off, more, ident)) = walk.fragment {
-        fragment_offset = off;
-        if off != 0 {
-            layer.info = Some(format!(
-                "IPv6 fragment (off={off} more={} ident=0x{ident:08x} nxt={})",
-                if more { 'y' } else { 'n' },
-                walk.next
-            ));
-        }
-    }
+    let fragment_offset = walk.fragment.map_or(0, |(off, _, _)| off);
     if walk.next == nh::NO_NEXT && fragment_offset == 0 {
         layer.info = Some("IPv6 no next header".into());
         return Step { layers: vec![layer], next: Handoff::End, payload };
@@ -382,7 +372,7 @@ fn extension_headers(
     first: u8,
     out: &mut Vec<Field>,
     notes: &mut Vec<Note>,
-    info: &mut Option<&'static str>,
+    info: &mut Vec<String>,
 ) -> Option<Walk> {
     let mut walk = Walk { end: field::HEADER_LEN, next: first, fragment: None, final_dst: None, jumbo: None };
     // Each header is at least 8 bytes, so this ends; the bound only guards hostile input.
@@ -397,7 +387,7 @@ fn extension_headers(
                 } else {
                     (&DSTOPTS, &DSTOPTS_NXT, &DSTOPTS_LEN, &DSTOPTS_LEN_OCT)
                 };
-                *info = Some(if hop { "IPv6 hop-by-hop options" } else { "IPv6 destination options" });
+                info.push(if hop { "IPv6 hop-by-hop options" } else { "IPv6 destination options" }.into());
                 // tshark needs the length before it shows the header.
                 let (nxt, len) = (h.u8(0)?, h.u8(1)?);
                 let total = (usize::from(len) + 1) * 8;
@@ -416,7 +406,7 @@ fn extension_headers(
                 walk.next = nxt;
             }
             nh::ROUTING => {
-                *info = Some("IPv6 routing");
+                info.push("IPv6 routing".into());
                 let (nxt, len) = (h.u8(0)?, h.u8(1)?);
                 let total = (usize::from(len) + 1) * 8;
                 let body = h.sub(0..total);
@@ -460,6 +450,7 @@ fn extension_headers(
                 walk.end = off + 8;
                 walk.next = nxt;
                 walk.fragment = Some((offset, more, ident));
+                info.push(format!("IPv6 fragment (off={offset} more={} ident=0x{ident:08x} nxt={nxt})", if more { 'y' } else { 'n' }));
                 if offset != 0 {
                     // The rest of a later fragment is the middle of the original payload.
                     return Some(walk);
@@ -748,9 +739,11 @@ mod tests {
         assert_eq!(s.layers[0].info.as_deref(), Some("IPv6 no next header"));
         let s = decode(&packet(99, b"abcd"));
         assert_eq!(s.layers[0].info.as_deref(), Some("Unknown IP Protocol: any private encryption scheme (99)"));
-        // A hop-by-hop header names itself when nothing follows it.
+        // Extension headers name themselves when nothing follows them.
         let s = decode(&packet(0, &[17, 0, 1, 4, 0, 0, 0, 0]));
         assert_eq!(s.layers[0].info.as_deref(), Some("IPv6 hop-by-hop options"));
+        let s = decode(&packet(43, &[44, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 3]));
+        assert_eq!(s.layers[0].info.as_deref(), Some("IPv6 routing , IPv6 fragment (off=0 more=n ident=0x00000003 nxt=17)"));
     }
 
     #[test]
