@@ -93,6 +93,9 @@ pub static FIELDS: &[&FieldSpec] = &[
     &sll::IFINDEX,
     &null::FAMILY,
     &null::TYPE,
+    &null::PPP_ADDRESS,
+    &null::PPP_CONTROL,
+    &null::PPP_PROTOCOL,
 ];
 
 #[cfg(test)]

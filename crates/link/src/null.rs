@@ -24,6 +24,15 @@ mod field {
     pub const HEADER_LEN: usize = 4;
 }
 
+spec!(PPP_ADDRESS, "ppp.address", "Address", "地址",
+    "PPP in HDLC framing: always 0xff, \"all stations\", since a PPP link has only two ends.",
+    "HDLC 封装的 PPP:总是 0xff,表示“所有站点”,因为 PPP 链路只有两端。");
+spec!(PPP_CONTROL, "ppp.control", "Control", "控制",
+    "Always 0x03: an unnumbered information frame.",
+    "总是 0x03:无编号信息帧。");
+spec!(PPP_PROTOCOL, "ppp.protocol", "Protocol", "协议",
+    "What the PPP frame carries: 0x0021 IPv4, 0x0057 IPv6.",
+    "PPP 帧承载的协议:0x0021 为 IPv4,0x0057 为 IPv6。");
 spec!(FAMILY, "null.family", "Family", "地址族",
     "Address family of the packet on the loopback interface, as the capturing BSD system numbers it: 2 is IPv4, 24, 28 or 30 is IPv6.",
     "回环接口上数据包的地址族,按抓包的 BSD 系统的编号:2 表示 IPv4,24、28 或 30 表示 IPv6。");
@@ -74,6 +83,10 @@ fn host_order_value(b: [u8; 4]) -> u32 {
 /// of IPv4 and IPv6, or the EtherType some systems store instead; anything else is data.
 pub fn null(frame: &[u8], at: Range<usize>, network_order: bool, _ctx: DecodeCtx) -> Step {
     let w = Window::new(frame, at);
+    // Some BSD PPP interfaces put the PPP header (in HDLC framing) where the family would be.
+    if !network_order && w.u16(0) == Some(0xff03) {
+        return ppp(&w);
+    }
     let mut layer = Layer::new(LayerKind::Link, "null", "N/A", w.abs(0..field::HEADER_LEN));
     layer.title = "Null/Loopback".into();
     layer.info = Some("Null/Loopback".into());
@@ -98,6 +111,30 @@ pub fn null(frame: &[u8], at: Range<usize>, network_order: bool, _ctx: DecodeCtx
     layer.fields.push(Field::new(&FAMILY, Value::Enum { value: value.into(), name: family_name(value) }, range));
     let next = family_ethertype(value).map_or(Handoff::Data, Handoff::EtherType);
     Step { layers: vec![layer], next, payload }
+}
+
+/// PPP in HDLC-like framing (RFC 1662): address, control, then the PPP protocol number.
+fn ppp(w: &Window<'_>) -> Step {
+    let mut layer = Layer::new(LayerKind::Link, "ppp", "PPP", w.abs(0..4));
+    layer.title = "Point-to-Point Protocol".into();
+    layer.fields = vec![
+        Field::new(&PPP_ADDRESS, Value::Hex { value: 0xff, digits: 2 }, w.abs(0..1)),
+        Field::new(&PPP_CONTROL, Value::Hex { value: 0x03, digits: 2 }, w.abs(1..2)),
+    ];
+    let Some(proto) = w.u16(2) else {
+        layer.notes.push(Note::truncated("PPP header", w.start(), 4, w.len()));
+        return Step::end(layer);
+    };
+    let (name, next) = match proto {
+        0x0021 => ("Internet Protocol version 4", Handoff::EtherType(0x0800)),
+        0x0057 => ("Internet Protocol version 6", Handoff::EtherType(0x86dd)),
+        _ => ("Unknown", Handoff::Data),
+    };
+    layer.fields.push(
+        Field::new(&PPP_PROTOCOL, Value::Enum { value: proto.into(), name: Some(name) }, w.abs(2..4))
+            .with_display(format!("{name} (0x{proto:04x})")),
+    );
+    Step { layers: vec![layer], next, payload: w.abs(4..w.len()) }
 }
 
 #[cfg(test)]
@@ -140,6 +177,17 @@ mod tests {
         let s = null(&b, 0..4, false, DecodeCtx::default());
         assert_eq!(s.next, Handoff::EtherType(0x0800));
         assert!(s.layers[0].find("null.type").is_some());
+    }
+
+    #[test]
+    fn ppp_in_hdlc_framing() {
+        let b = [0xff, 0x03, 0x00, 0x21, 0x45];
+        let s = null(&b, 0..5, false, DecodeCtx::default());
+        assert_eq!(s.next, Handoff::EtherType(0x0800));
+        assert_eq!(s.layers[0].protocol, "ppp");
+        assert_eq!(s.layers[0].find("ppp.protocol").map(|f| f.range.clone()), Some(2..4));
+        assert!(s.layers[0].find("null.family").is_none());
+        assert_eq!(null(&b[..3], 0..3, false, DecodeCtx::default()).next, Handoff::End);
     }
 
     #[test]
