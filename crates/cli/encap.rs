@@ -93,7 +93,7 @@ pub struct EncapArgs {
     /// Pause before each step until Enter is pressed (never waits when stdin is not a terminal)
     #[arg(long)]
     pub step: bool,
-    /// Write the frame(s) to a pcap file that Wireshark and tshark open
+    /// Write the frame(s) to a pcap file that Wireshark and tshark open (`-` for standard output, alone)
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
     /// Output format: the walk as text, or one JSON object per step
@@ -154,6 +154,10 @@ pub fn run(a: &EncapArgs, ui: &Ui) -> Result<Outcome> {
     let e = encap::encapsulate(a.message.as_bytes(), &opts).map_err(|err| anyhow::anyhow!(err.message(ui.lang)))?;
     if let Some(path) = &a.write {
         write_pcap(path, &e.frames)?;
+        if path.as_os_str() == "-" {
+            // The pcap went to standard output (`-w - | tshark -r -`): nothing else may.
+            return Ok(Outcome::Success);
+        }
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -287,6 +291,25 @@ fn is_wide(c: char) -> bool {
 
 fn width(s: &str) -> usize {
     s.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
+}
+
+/// `s` cut to `max` columns, with `…` when something was left out.
+fn cut(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = if is_wide(c) { 2 } else { 1 };
+        if w + cw + 1 > max {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    out
 }
 
 fn pad(s: &str, w: usize) -> String {
@@ -523,7 +546,7 @@ fn field_line(buf: &mut String, f: &Field, base: usize, depth: usize, col: usize
             format!("{a}–{b}")
         }
     };
-    let value = field_value(f);
+    let value = cut(&field_value(f), WIDTH.saturating_sub(2 + col + 9 + 6).max(16));
     let _ = writeln!(buf, "  {}{}{}{}", pad(&label, col), pad(&bytes, 9), pad(&field_bits(f), 6), value);
     let explain = f.spec.explain.get(lang);
     if !explain.is_empty() {
@@ -1076,6 +1099,14 @@ mod tests {
             assert!(!l.starts_with([',', ')', ';', '\u{3002}']), "punctuation stays on its line: {l}");
         }
         assert_eq!(lines.concat().replace(' ', ""), zh.replace(' ', ""));
+    }
+
+    #[test]
+    fn long_values_are_cut_to_the_width() {
+        assert_eq!(cut("abcdef", 6), "abcdef");
+        assert_eq!(cut("abcdefg", 6), "abcde…");
+        assert_eq!(cut("中文中文", 5), "中文…");
+        assert!(width(&cut(&"7".repeat(200), 40)) <= 40);
     }
 
     #[test]
