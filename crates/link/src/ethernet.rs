@@ -264,9 +264,7 @@ mod tests {
         #[test]
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80), a in 0usize..90, b in 0usize..90) {
             let s = ethernet(&data, a.min(b)..a.max(b), DecodeCtx::default());
-            for l in &s.layers {
-                l.walk(&mut |f| assert!(f.range.end <= data.len()));
-            }
+            crate::check_ranges(&s, data.len());
             assert!(s.payload.start <= s.payload.end && s.payload.end <= data.len().max(s.payload.start));
         }
     }

@@ -368,7 +368,7 @@ mod tests {
             let s = linux_sll(&V1_IPV4[..n], 0..n, DecodeCtx::default());
             assert_eq!(s.layers[0].fields.len(), expect(n), "{n} bytes");
             assert_eq!(s.next, Handoff::End);
-            s.layers[0].walk(&mut |f| assert!(f.range.end <= n));
+            crate::check_ranges(&s, n);
         }
     }
 
@@ -387,10 +387,7 @@ mod tests {
         #[test]
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40), a in 0usize..44) {
             for s in [linux_sll(&data, a..data.len(), DecodeCtx::default()), linux_sll2(&data, a..data.len() + 9, DecodeCtx::default())] {
-                for l in &s.layers {
-                    l.walk(&mut |f| assert!(f.range.end <= data.len()));
-                }
-                assert!(s.payload.end <= data.len());
+                crate::check_ranges(&s, data.len());
             }
         }
     }

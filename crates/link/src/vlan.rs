@@ -208,10 +208,7 @@ mod tests {
         #[test]
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..12), a in 0usize..16, b in 0usize..16, tpid in proptest::prelude::any::<u16>()) {
             let s = ethernet_vlan(&data, a.min(b)..a.max(b), tpid, DecodeCtx::default());
-            for l in &s.layers {
-                l.walk(&mut |f| assert!(f.range.end <= data.len()));
-            }
-            assert!(s.payload.end <= data.len());
+            crate::check_ranges(&s, data.len());
         }
     }
 }

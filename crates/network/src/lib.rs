@@ -291,6 +291,29 @@ pub static FIELDS: &[&FieldSpec] = &[
     &igmp::AUX_DATA,
 ];
 
+/// Test helper: every range a decoder returns lies in the frame, and every field that is on
+/// the wire lies inside its layer.
+#[cfg(test)]
+pub(crate) fn check_ranges(s: &netlayers_core::Step, frame_len: usize) {
+    assert!(s.payload.start <= s.payload.end && s.payload.end <= frame_len, "payload {:?}", s.payload);
+    for l in &s.layers {
+        assert!(l.range.start <= l.range.end && l.range.end <= frame_len, "layer {:?}", l.range);
+        l.walk(&mut |f| {
+            if f.generated {
+                assert_eq!(f.range, 0..0, "{}", f.key());
+            } else {
+                assert!(
+                    l.range.start <= f.range.start && f.range.start <= f.range.end && f.range.end <= l.range.end,
+                    "{} at {:?} outside its layer {:?}",
+                    f.key(),
+                    f.range,
+                    l.range
+                );
+            }
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
