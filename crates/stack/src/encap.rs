@@ -1289,20 +1289,33 @@ fn network_notes(e: &Encapsulation, whole_len: usize) -> Vec<OwnedText> {
     let tname = transport_name(o.transport);
     let mut v = Vec::new();
     if v6 {
+        let (plen_en, plen_zh, nxt_en, nxt_zh) = if e.fragmentation.is_some() {
+            (
+                "payload length (each fragment its own)".to_string(),
+                "载荷长度(每个分片各自的长度)".to_string(),
+                format!("next header 44 (a fragment header, which then names {proto}, {tname})"),
+                format!("下一首部 44(分片首部,它再指明 {proto},即 {tname})"),
+            )
+        } else {
+            (
+                format!("payload length {}", e.segment.len()),
+                format!("载荷长度 {}", e.segment.len()),
+                format!("next header {proto} ({tname})"),
+                format!("下一首部 {proto}({tname})"),
+            )
+        };
         v.push(txt(
             format!(
-                "IPv6 adds 40 bytes: version 6, traffic class, flow label, payload length {}, next header {proto} ({tname}), \
+                "IPv6 adds 40 bytes: version 6, traffic class, flow label, {plen_en}, {nxt_en}, \
                  hop limit {}, source {} and destination {}. There is no header checksum: the link's FCS and the \
                  transport checksum already cover the bytes.",
-                e.segment.len(),
                 o.ttl,
                 o.src.ip(),
                 o.dst.ip()
             ),
             format!(
-                "IPv6 加上 40 个字节:版本 6、流量类别、流标签、载荷长度 {}、下一首部 {proto}({tname})、\
+                "IPv6 加上 40 个字节:版本 6、流量类别、流标签、{plen_zh}、{nxt_zh}、\
                  跳数限制 {}、源地址 {} 和目的地址 {}。IPv6 没有首部校验和:链路层的 FCS 和传输层的校验和已经覆盖了这些字节。",
-                e.segment.len(),
                 o.ttl,
                 o.src.ip(),
                 o.dst.ip()
