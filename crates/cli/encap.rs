@@ -163,6 +163,10 @@ pub fn run(a: &EncapArgs, ui: &Ui) -> Result<Outcome> {
     let mut out = stdout.lock();
     let pause = a.step && a.format == Format::Table && std::io::stdin().is_terminal();
     let mut buf = String::with_capacity(8192);
+    if a.format == Format::Table {
+        intro(&mut buf, &e, &Paint { on: ui.color }, ui.lang);
+        out.write_all(buf.as_bytes())?;
+    }
     for (i, s) in e.steps.iter().enumerate() {
         buf.clear();
         match a.format {
@@ -404,9 +408,6 @@ fn step_text(buf: &mut String, e: &Encapsulation, i: usize, s: &EncapStep, ui: &
         Lang::En => format!("Step {}/5 · layer {} · {}", i + 1, s.kind.number(), s.kind.name().en),
         Lang::Zh => format!("第 {}/5 步 · 第 {} 层 · {}", i + 1, s.kind.number(), s.kind.name().zh),
     };
-    if i == 0 {
-        intro(buf, e, &p, lang);
-    }
     rule(buf, &p, Some(s.kind), &title);
     let _ = writeln!(buf, "{}", p.bold(s.heading.get(lang)));
     let _ = writeln!(buf);
@@ -593,8 +594,8 @@ fn hexdump(buf: &mut String, kind: LayerKind, bytes: &[u8], added: &[std::ops::R
     }
     let mut skipped = 0usize;
     let mut skipped_from = 0usize;
-    for l in 0..lines {
-        if !shown[l] {
+    for (l, &show) in shown.iter().enumerate() {
+        if !show {
             if skipped == 0 {
                 skipped_from = l * 16;
             }

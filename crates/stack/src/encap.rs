@@ -966,6 +966,8 @@ pub fn encapsulate(msg: &[u8], opts: &EncapOptions) -> Result<Encapsulation, Enc
     Ok(enc)
 }
 
+// `added` is a list of ranges (Ethernet adds two); most layers add one.
+#[allow(clippy::single_range_in_vec_init)]
 fn steps(e: &Encapsulation, packets: &[Vec<u8>]) -> Vec<EncapStep> {
     let whole_layers = decode(&e.whole);
     let frame_layers: Vec<Vec<Layer>> = e.frames.iter().map(|f| decode(f)).collect();
