@@ -78,9 +78,19 @@ fn mac_field(
     bits: [&'static netlayers_core::FieldSpec; 2],
 ) -> Field {
     let oui = w.abs(at.start..at.start + field::OUI);
+    let local = mac[0] & 0x02 != 0;
+    let group = mac[0] & 0x01 != 0;
     Field::new(spec, Value::Mac(mac), w.abs(at)).with_children(vec![
-        Field::new(bits[0], Value::Bool(mac[0] & 0x02 != 0), oui.clone()).with_mask(0x02_0000),
-        Field::new(bits[1], Value::Bool(mac[0] & 0x01 != 0), oui).with_mask(0x01_0000),
+        Field::new(bits[0], Value::Bool(local), oui.clone()).with_mask(0x02_0000).with_display(if local {
+            "Locally administered address (this is NOT the factory default)"
+        } else {
+            "Globally unique address (factory default)"
+        }),
+        Field::new(bits[1], Value::Bool(group), oui).with_mask(0x01_0000).with_display(if group {
+            "Group address (multicast/broadcast)"
+        } else {
+            "Individual address (unicast)"
+        }),
     ])
 }
 

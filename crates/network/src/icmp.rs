@@ -730,6 +730,16 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn known_types_with_arbitrary_bodies(t in 0u8..45, code in 0u8..20, body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80), cut in 0usize..110) {
+            let mut m = vec![t, code, 0, 0];
+            m.extend_from_slice(&body);
+            let p = in_ipv4(m);
+            let n = (20 + cut).min(p.len());
+            let s = icmp(&p[..n], 20..n, DecodeCtx::default());
+            crate::check_ranges(&s, n);
+        }
+
+        #[test]
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..120), a in 0usize..40, depth in 0u8..2) {
             let s = icmp(&data, a..data.len(), DecodeCtx { depth });
             crate::check_ranges(&s, data.len());

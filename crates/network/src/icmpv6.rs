@@ -698,7 +698,7 @@ fn nd_options(w: &Window<'_>, start: usize, out: &mut Vec<Field>) -> LinkAddrs {
         }
         out.push(
             Field::new(&OPT, Value::None, o.abs(0..len))
-                .with_display(format!("ICMPv6 Option ({summary})"))
+                .with_display(summary)
                 .with_children(children),
         );
         off += len;
@@ -731,7 +731,8 @@ fn mld_records(w: &Window<'_>, out: &mut Vec<Field>) -> usize {
         out.push(Field::new(&MLDR_MAR, Value::None, r.abs(0..len)));
         let Some(record) = out.last_mut() else { break };
         if record_fields(&r, aux, ns, record).is_none() {
-            break;
+            // A record cut short takes the rest of what was captured.
+            return w.len();
         }
         off += len;
     }
@@ -747,7 +748,7 @@ fn record_fields(r: &Window<'_>, aux: usize, ns: usize, record: &mut Field) -> O
     record.children.push(Field::new(&MLDR_MAR_NB_SOURCES, Value::UInt(ns as u64), r.abs(2..4)));
     let group = r.ipv6(4)?;
     record.children.push(Field::new(&MLDR_MAR_MULTICAST_ADDRESS, Value::Ipv6(group), r.abs(4..20)));
-    record.display = Some(format!("Multicast Address Record {group}: {}", mld_record_type_name(rt).unwrap_or("Unknown")));
+    record.display = Some(format!("{group}: {}", mld_record_type_name(rt).unwrap_or("Unknown")));
     for i in 0..ns {
         let a = 20 + i * 16;
         let s = r.ipv6(a)?;
@@ -950,6 +951,16 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn known_types_with_arbitrary_bodies(t in proptest::sample::select(vec![1u8, 2, 3, 4, 128, 129, 130, 133, 134, 135, 136, 137, 143, 160]), body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..120), cut in 0usize..140) {
+            let mut m = vec![t, 0, 0, 0];
+            m.extend_from_slice(&body);
+            let p = in_ipv6(m);
+            let n = (40 + cut).min(p.len());
+            let s = icmpv6(&p[..n], 40..n, DecodeCtx::default(), &pseudo(p.len() - 40));
+            crate::check_ranges(&s, n);
+        }
+
         #[test]
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..160), a in 0usize..60, len in 0usize..200, depth in 0u8..2) {
             let s = icmpv6(&data, a..data.len() + 2, DecodeCtx { depth }, &pseudo(len));

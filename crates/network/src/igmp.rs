@@ -322,7 +322,7 @@ fn report_v3(w: &Window<'_>, out: &mut Vec<Field>, info: &mut String) -> Option<
         let rname = record_type_name(rt);
         out.push(
             Field::new(&RECORD_TYPE, Value::Enum { value: rt.into(), name: rname }, w.abs(off..off + 1))
-                .with_display(format!("Group Record : {group}  {}", rname.unwrap_or("Unknown")))
+                .with_display(format!("{} ({rt}), group {group}", rname.unwrap_or("Unknown")))
                 .with_children(vec![
                     Field::new(&AUX_DATA_LEN, Value::UInt(aux as u64), w.abs(off + 1..off + 2)),
                     Field::new(&NUM_SRC, Value::UInt(ns as u64), w.abs(off + 2..off + 4)),

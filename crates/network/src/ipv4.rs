@@ -679,8 +679,8 @@ fn options(w: &Window<'_>, ihl: usize, out: &mut Vec<Field>, notes: &mut Vec<Not
             _ => {}
         }
         let group = match option_spec(t) {
-            Some((spec, n)) => Field::new(spec, Value::None, body.abs(0..len))
-                .with_display(format!("IP Option - {n} ({len} bytes)"))
+            Some((spec, _)) => Field::new(spec, Value::None, body.abs(0..len))
+                .with_display(format!("{len} bytes"))
                 .with_children(children),
             // An option Wireshark does not know: tshark shows only a line of text, no field.
             None => Field::new(&OPTION_UNKNOWN, Value::None, body.abs(0..len)).with_display(format!("Unknown (0x{t:02x}) ({len} bytes)")),

@@ -339,7 +339,11 @@ fn fixed_header(w: &Window<'_>, out: &mut Vec<Field>) -> Option<(u16, u8, Ipv6Ad
     let vr = w.abs(field::VERSION);
     out.push(Field::new(&VERSION, Value::UInt((b0 >> 4).into()), vr.clone()).with_mask(0xf0));
     // tshark adds the generic ip.version too, so a filter on it also sees IPv6 packets.
-    out.push(Field::new(&crate::ipv4::VERSION, Value::UInt((b0 >> 4).into()), vr).with_mask(0xf0));
+    out.push(
+        Field::new(&crate::ipv4::VERSION, Value::UInt((b0 >> 4).into()), vr)
+            .with_mask(0xf0)
+            .with_display(format!("{} (the same bits, under the name ip.version)", b0 >> 4)),
+    );
     let word = w.u32(0)?;
     let tclass = ((word >> 20) & 0xff) as u8;
     let (summary, children) = ds_children(tclass, w.abs(field::TCLASS), 20, [&TCLASS_DSCP, &TCLASS_ECN]);
