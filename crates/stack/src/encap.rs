@@ -1697,7 +1697,7 @@ fn walk_up(e: &Encapsulation, out: &mut Vec<Check>) -> Option<()> {
     let frame = e.frames.first()?;
     let wire = e.wires.first()?;
 
-    // Physical.
+    // Physical: the card finds the frame; link: the MAC checks the FCS, then the address.
     push(
         LayerKind::Physical,
         "phy.sfd",
@@ -1712,10 +1712,10 @@ fn walk_up(e: &Encapsulation, out: &mut Vec<Check>) -> Option<()> {
             format!("FCS 0x{got:08x} equals the CRC-32 of the {} bytes received; the card removes it and passes the frame up", frame.len()),
             format!("FCS 0x{got:08x} 与收到的 {} 字节算出的 CRC-32 相同;网卡去掉 FCS,把帧交给上层", frame.len()),
         );
-        push(LayerKind::Physical, "eth.fcs", Verdict::Pass, en + ".", zh + "。")?;
+        push(LayerKind::Link, "eth.fcs", Verdict::Pass, en + ".", zh + "。")?;
     } else {
         push(
-            LayerKind::Physical,
+            LayerKind::Link,
             "eth.fcs",
             Verdict::Drop,
             format!(
@@ -1729,7 +1729,6 @@ fn walk_up(e: &Encapsulation, out: &mut Vec<Check>) -> Option<()> {
         )?;
     }
 
-    // Link.
     let dst = mac_text(&e.dst_mac);
     let (en, zh) = if e.dst_mac == [0xff; 6] {
         (
@@ -2220,7 +2219,9 @@ mod tests {
         let (_, last) = with(Faults { bad_length: true, ..Default::default() }, Transport::Udp);
         assert_eq!((last.id, last.verdict), ("ip.len", Verdict::Drop));
         let (e, last) = with(Faults { bad_fcs: true, ..Default::default() }, Transport::Udp);
-        assert_eq!((last.id, last.verdict), ("eth.fcs", Verdict::Drop));
+        assert_eq!((last.id, last.kind, last.verdict), ("eth.fcs", LayerKind::Link, Verdict::Drop));
+        let (_, last) = with(Faults { bad_length: true, ..Default::default() }, Transport::Tcp);
+        assert_eq!((last.id, last.verdict), ("ip.len", Verdict::Drop));
         assert!(!physical::fcs_ok(&e.wires[0][8..]));
         let ttl0 = encapsulate(b"x", &EncapOptions { ttl: 0, ..Default::default() }).expect("encap");
         assert!(ttl0.receiver.iter().any(|c| c.id == "ip.ttl" && c.verdict == Verdict::Warn));
