@@ -91,6 +91,8 @@ pub static FIELDS: &[&FieldSpec] = &[
     &sll::LTYPE,
     &sll::GRETYPE,
     &sll::IFINDEX,
+    &sll::NETLINK_HATYPE,
+    &sll::NETLINK_FAMILY,
     &null::FAMILY,
     &null::TYPE,
     &null::PPP_ADDRESS,

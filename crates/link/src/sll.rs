@@ -100,6 +100,12 @@ spec!(LTYPE, "sll.ltype", "Protocol", "协议",
 spec!(GRETYPE, "sll.gretype", "Protocol", "协议",
     "On a GRE tunnel interface, the GRE protocol type of the packet (an EtherType).",
     "在 GRE 隧道接口上,数据包的 GRE 协议类型(也是以太网类型)。");
+spec!(NETLINK_HATYPE, "netlink.hatype", "Link-layer address type", "链路层地址类型",
+    "824: the packet is a netlink message (kernel ↔ program), captured on an nlmon interface.",
+    "824:这个数据包是一条 netlink 消息(内核与程序之间的消息),捕获自 nlmon 接口。");
+spec!(NETLINK_FAMILY, "netlink.family", "Family", "协议族",
+    "Which netlink protocol the message belongs to (0 route, 16 generic …).",
+    "消息所属的 netlink 协议(0 为路由,16 为通用 netlink 等)。");
 spec!(IFINDEX, "sll.ifindex", "Interface index", "接口索引",
     "Kernel index of the interface the packet was captured on (see `ip link`): SLL2 records it, so an \"any\" capture tells interfaces apart.",
     "捕获到该数据包的接口在内核中的编号(见 `ip link`):SLL2 会记录它,因此在 any 捕获中也能区分接口。");
@@ -179,9 +185,15 @@ pub fn linux_sll2(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx) -> Step {
     cooked(frame, at, 2)
 }
 
+/// ARPHRD_NETLINK: the cooked header then starts a netlink message, not a network packet.
+const ARPHRD_NETLINK: u16 = 824;
+
 fn cooked(frame: &[u8], at: Range<usize>, version: u8) -> Step {
     let w = Window::new(frame, at);
     let o = if version == 1 { &V1 } else { &V2 };
+    if version == 1 && w.u16(o.hatype.start) == Some(ARPHRD_NETLINK) {
+        return netlink(&w);
+    }
     let mut layer = Layer::new(LayerKind::Link, "sll", "SLL", w.abs(0..o.header_len));
     layer.title = format!("Linux cooked capture v{version}");
     let mut fields = Vec::new();
@@ -194,6 +206,20 @@ fn cooked(frame: &[u8], at: Range<usize>, version: u8) -> Step {
             Step::end(layer)
         }
     }
+}
+
+/// A netlink message captured on an nlmon interface: tshark shows the cooked header as its own
+/// "netlink" header, with only the address type and the netlink family.
+fn netlink(w: &Window<'_>) -> Step {
+    let mut layer = Layer::new(LayerKind::Link, "netlink", "Netlink", w.abs(0..field::v1::HEADER_LEN));
+    layer.title = "Linux netlink (cooked header)".into();
+    layer.fields.push(Field::new(&NETLINK_HATYPE, Value::UInt(ARPHRD_NETLINK.into()), w.abs(field::v1::HATYPE)));
+    let Some(family) = w.u16(field::v1::PROTOCOL.start) else {
+        layer.notes.push(Note::truncated("Linux netlink cooked header", w.start(), field::v1::HEADER_LEN, w.len()));
+        return Step::end(layer);
+    };
+    layer.fields.push(Field::new(&NETLINK_FAMILY, Value::Hex { value: family.into(), digits: 4 }, w.abs(field::v1::PROTOCOL)));
+    Step { layers: vec![layer], next: Handoff::Data, payload: w.abs(field::v1::HEADER_LEN..w.len()) }
 }
 
 /// The header's fields in tshark's order; `None` if the header was cut short.
@@ -351,6 +377,19 @@ mod tests {
         let s = linux_sll(&f, 0..17, DecodeCtx::default());
         assert_eq!(s.next, Handoff::Data);
         assert_eq!(s.layers[0].find("sll.ltype").map(|f| f.value.clone()), Some(Value::Enum { value: 4, name: Some("802.2 LLC") }));
+    }
+
+    #[test]
+    fn netlink_monitor_captures() {
+        let mut f = V1_IPV4;
+        f[2..4].copy_from_slice(&824u16.to_be_bytes());
+        f[14..16].copy_from_slice(&16u16.to_be_bytes());
+        let s = linux_sll(&f, 0..17, DecodeCtx::default());
+        let l = &s.layers[0];
+        assert_eq!(l.protocol, "netlink");
+        assert_eq!(l.fields.iter().map(|f| f.key()).collect::<Vec<_>>(), ["netlink.hatype", "netlink.family"]);
+        assert_eq!(s.next, Handoff::Data);
+        assert_eq!(s.payload, 16..17);
     }
 
     #[test]

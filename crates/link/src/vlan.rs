@@ -87,7 +87,10 @@ pub fn ethernet_vlan(frame: &[u8], at: Range<usize>, tpid: u16, _ctx: DecodeCtx)
         Layer::new(LayerKind::Link, "vlan", "VLAN", w.abs(0..field::TAG_LEN))
     };
     layer.title = if ad { "IEEE 802.1ad".into() } else { "802.1Q Virtual LAN".into() };
-    let Some(tci) = w.u16(field::TCI.start) else {
+    // tshark reads the whole 802.1ad tag before it shows any of it; an 802.1Q tag shows its
+    // TCI as soon as those two bytes are there.
+    let need = if ad { field::TAG_LEN } else { field::TCI.end };
+    let (Some(tci), true) = (w.u16(field::TCI.start), w.len() >= need) else {
         layer.notes.push(Note::truncated("VLAN tag", w.start(), field::TAG_LEN, w.len()));
         return Step::end(layer);
     };
@@ -171,6 +174,14 @@ mod tests {
         assert_eq!(l.find("ieee8021ad.id").and_then(|f| f.value.as_u64()), Some(100));
         assert_eq!(l.find("ieee8021ah.etype").and_then(|f| f.value.as_u64()), Some(0x0800));
         assert_eq!(l.title, "IEEE 802.1ad, ID: 100");
+    }
+
+    #[test]
+    fn a_cut_service_tag_shows_nothing() {
+        for n in 0..4 {
+            let s = ethernet_vlan(&TAGGED, 2..2 + n, TPID_8021AD, DecodeCtx::default());
+            assert!(s.layers[0].fields.is_empty(), "{n}");
+        }
     }
 
     #[test]
