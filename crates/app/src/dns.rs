@@ -58,6 +58,7 @@ const Z: u16 = 0x0040;
 const AD: u16 = 0x0020;
 const CD: u16 = 0x0010;
 const RCODE: u16 = 0x000f;
+const OPCODE_UPDATE: u16 = 5;
 
 /// Longest name tshark prints before it shows `<Name too long>`.
 const MAX_NAME_LEN: usize = 255;
@@ -130,6 +131,15 @@ spec!(COUNT_AUTH, "dns.count.auth_rr", "Authority RRs", "权威记录数",
 spec!(COUNT_ADD, "dns.count.add_rr", "Additional RRs", "附加记录数",
     "Number of extra records, such as the addresses of those servers or the EDNS OPT record.",
     "额外记录的个数,例如这些服务器的地址,或 EDNS 的 OPT 记录。");
+spec!(COUNT_ZONES, "dns.count.zones", "Zones", "区域数",
+    "In a dynamic update (opcode 5) the question count names the zone being changed; always 1.",
+    "在动态更新(操作码 5)中,问题计数表示要修改的区域个数;总是 1。");
+spec!(COUNT_PREREQUISITES, "dns.count.prerequisites", "Prerequisites", "前提条件数",
+    "Dynamic update: records that must (or must not) exist before the change is applied.",
+    "动态更新:执行修改之前必须存在(或必须不存在)的记录个数。");
+spec!(COUNT_UPDATES, "dns.count.updates", "Updates", "更新数",
+    "Dynamic update: records to add or delete.",
+    "动态更新:要添加或删除的记录个数。");
 spec!(QUERY, "dns.query", "Query", "查询",
     "One question: a name, the record type wanted and the class.",
     "一个问题:名字、想要的记录类型和类别。");
@@ -567,12 +577,22 @@ fn message(w: &Window<'_>, flavor: Flavor, tcp_len: Option<(usize, Range<usize>)
         info.push_str(rcode_name(rcode));
     }
 
-    let counts = [
-        (&COUNT_QUERIES, field::QDCOUNT),
-        (&COUNT_ANSWERS, field::ANCOUNT),
-        (&COUNT_AUTH, field::NSCOUNT),
-        (&COUNT_ADD, field::ARCOUNT),
-    ];
+    // A dynamic update reuses the four counts for zones, prerequisites and updates.
+    let counts = if opcode == OPCODE_UPDATE {
+        [
+            (&COUNT_ZONES, field::QDCOUNT),
+            (&COUNT_PREREQUISITES, field::ANCOUNT),
+            (&COUNT_UPDATES, field::NSCOUNT),
+            (&COUNT_ADD, field::ARCOUNT),
+        ]
+    } else {
+        [
+            (&COUNT_QUERIES, field::QDCOUNT),
+            (&COUNT_ANSWERS, field::ANCOUNT),
+            (&COUNT_AUTH, field::NSCOUNT),
+            (&COUNT_ADD, field::ARCOUNT),
+        ]
+    };
     let mut n = [0u16; 4];
     for (i, (spec, r)) in counts.iter().enumerate() {
         match w.u16(r.start) {
@@ -742,10 +762,20 @@ fn record(w: &Window<'_>, off: usize, spec: &'static FieldSpec, flavor: Flavor, 
     if w.bytes(rd..rd + rdlen).is_none() {
         return Err(name_note(NameError::Truncated, "record data", rd));
     }
-    let mut children = vec![
-        name_fields(&RESP_NAME, &name, w.abs(off..at)),
-        Field::new(&RESP_TYPE, Value::Enum { value: t.into(), name: type_name(t) }, w.abs(at..at + 2)),
-    ];
+    // tshark shows an SRV record's owner name as its three parts, _service._proto.name.
+    let srv_parts = if t == TYPE_SRV { srv_owner(&name.text) } else { None };
+    let mut children = match srv_parts {
+        Some((svc, proto, rest)) => {
+            let r = w.abs(off..at);
+            vec![
+                Field::new(&SRV_SERVICE, Value::Text(svc), r.clone()),
+                Field::new(&SRV_PROTO, Value::Text(proto), r.clone()),
+                Field::new(&SRV_NAME, Value::Text(rest), r),
+            ]
+        }
+        None => vec![name_fields(&RESP_NAME, &name, w.abs(off..at))],
+    };
+    children.push(Field::new(&RESP_TYPE, Value::Enum { value: t.into(), name: type_name(t) }, w.abs(at..at + 2)));
     let class = class_name(if flavor == Flavor::Mdns { c & 0x7fff } else { c }).unwrap_or("Unknown");
     let mut display = format!("{}: type {}", name.text, type_text(t));
     if t == TYPE_OPT {
@@ -769,7 +799,7 @@ fn record(w: &Window<'_>, off: usize, spec: &'static FieldSpec, flavor: Flavor, 
     }
     children.push(Field::new(&RESP_LEN, Value::UInt(rdlen as u64), w.abs(at + 8..at + 10)));
     let mut notes = Vec::new();
-    if let Some((data, words, summary)) = rdata(w, t, rd, rdlen, &name, &mut notes) {
+    if let Some((data, words, summary)) = rdata(w, t, rd, rdlen, &mut notes) {
         children.extend(data);
         info.push_str(&words);
         if !summary.is_empty() {
@@ -782,9 +812,16 @@ fn record(w: &Window<'_>, off: usize, spec: &'static FieldSpec, flavor: Flavor, 
     Ok((f, rd + rdlen))
 }
 
+/// `_sip._tcp.example.test` → (`_sip`, `_tcp`, `example.test`).
+fn srv_owner(owner: &str) -> Option<(String, String, String)> {
+    let mut parts = owner.splitn(3, '.');
+    let (svc, proto, rest) = (parts.next()?, parts.next()?, parts.next()?);
+    (svc.starts_with('_') && proto.starts_with('_')).then(|| (svc.to_string(), proto.to_string(), rest.to_string()))
+}
+
 /// The data of one record: its fields, the Info words and the tree summary. `None` when the
 /// data does not fit its type (a note says why; decoding goes on with the next record).
-fn rdata(w: &Window<'_>, t: u16, rd: usize, rdlen: usize, owner: &Name, notes: &mut Vec<Note>) -> Option<(Vec<Field>, String, String)> {
+fn rdata(w: &Window<'_>, t: u16, rd: usize, rdlen: usize, notes: &mut Vec<Note>) -> Option<(Vec<Field>, String, String)> {
     let r = w.abs(rd..rd + rdlen);
     let bad = |notes: &mut Vec<Note>, what: &str| {
         notes.push(Note::new(
@@ -872,15 +909,6 @@ fn rdata(w: &Window<'_>, t: u16, rd: usize, rdlen: usize, owner: &Name, notes: &
             };
             let Some(target) = name_in(rd + 6).filter(|_| rdlen >= 7) else { return bad(notes, "SRV") };
             let mut fs = Vec::new();
-            // The owner name is _service._proto.name.
-            let mut parts = owner.text.splitn(3, '.');
-            if let (Some(svc), Some(proto), Some(rest)) = (parts.next(), parts.next(), parts.next()) {
-                if svc.starts_with('_') && proto.starts_with('_') {
-                    fs.push(Field::generated(&SRV_SERVICE, Value::Text(svc.to_string())));
-                    fs.push(Field::generated(&SRV_PROTO, Value::Text(proto.to_string())));
-                    fs.push(Field::generated(&SRV_NAME, Value::Text(rest.to_string())));
-                }
-            }
             fs.extend([
                 Field::new(&SRV_PRIORITY, Value::UInt(prio.into()), w.abs(rd..rd + 2)),
                 Field::new(&SRV_WEIGHT, Value::UInt(weight.into()), w.abs(rd + 2..rd + 4)),
@@ -991,6 +1019,11 @@ mod tests {
         assert_eq!(val(&l, "dns.qry.name.len"), Some(Value::UInt(6)));
         m[2] = 0x11; // opcode 2
         assert!(decode(&m).info.as_deref().is_some_and(|i| i.starts_with("Server status request 0x1a31")));
+        m[2] = 0x29; // opcode 5: the counts are zones, prerequisites, updates
+        let l = decode(&m);
+        assert!(l.info.as_deref().is_some_and(|i| i.starts_with("Dynamic update 0x1a31")));
+        assert_eq!(val(&l, "dns.count.zones"), Some(Value::UInt(1)));
+        assert!(l.find("dns.count.queries").is_none() && l.find("dns.count.updates").is_some());
     }
 
     #[test]
@@ -1047,6 +1080,9 @@ mod tests {
         assert_eq!(val(&l, "dns.txt"), Some(Value::Text("v=spf1 -all".into())));
         assert_eq!(val(&l, "dns.srv.port"), Some(Value::UInt(5060)));
         assert_eq!(val(&l, "dns.srv.service"), Some(Value::Text("_sip".into())));
+        assert_eq!(val(&l, "dns.srv.name"), Some(Value::Text("example.test".into())));
+        let srv = l.fields.iter().filter(|f| f.spec.key == "dns.answer").nth(2).map(|f| f.children[0].spec.key);
+        assert_eq!(srv, Some("dns.srv.service"), "no dns.resp.name in an SRV record");
         assert_eq!(val(&l, "dns.rr.udp_payload_size"), Some(Value::UInt(1232)));
         assert_eq!(val(&l, "dns.resp.z.do"), Some(Value::Bool(true)));
         assert!(l.notes.is_empty(), "{:?}", l.notes);

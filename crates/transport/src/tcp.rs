@@ -633,8 +633,11 @@ fn options(w: &Window<'_>, hdr_len: usize) -> Field {
         };
         group.children.push(Field::new(&OPTION_LEN, Value::UInt(len as u64), w.abs(off + 1..off + 2)));
         if len < 2 || off + len > hdr_len {
+            // tshark shows only a text line with the complaint here: no kind, no length.
+            group.children.clear();
             group.range = w.abs(off..hdr_len);
-            group.value = Value::Bytes(w.bytes(off..captured_end).unwrap_or(&[]).to_vec());
+            group.value = Value::None;
+            group.display = Some(format!("{} ({} bytes left)", option_name(k), hdr_len - off));
             let (en, zh) = if len < 2 {
                 (
                     format!("{} (option length = {len} bytes; must be at least 2)", option_name(k)),

@@ -132,13 +132,18 @@ pub fn udp(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx, pseudo: &PseudoHeade
     };
     layer.fields.push(checksum_field(&CHECKSUM, &CHECKSUM_STATUS, sum, w.abs(field::CHECKSUM), verdict));
 
+    // tshark's udp.payload is everything IP delivers after the header; what the Length field
+    // covers is what goes on to the application.
+    let ip_payload = w.abs(field::HEADER_LEN..upper.max(field::HEADER_LEN));
+    if !ip_payload.is_empty() {
+        let bytes = frame.get(ip_payload.clone()).unwrap_or(&[]).to_vec();
+        layer.fields.push(Field::new(&PAYLOAD, Value::Bytes(bytes), ip_payload));
+    }
     let data_end = len.min(upper).max(field::HEADER_LEN);
     let payload = w.abs(field::HEADER_LEN..data_end);
     if payload.is_empty() {
         return end(layer);
     }
-    let bytes = frame.get(payload.clone()).unwrap_or(&[]).to_vec();
-    layer.fields.push(Field::new(&PAYLOAD, Value::Bytes(bytes), payload.clone()));
     Step { layers: vec![layer], next: Handoff::Ports { transport: Transport::Udp, src: sport, dst: dport }, payload }
 }
 
@@ -230,6 +235,7 @@ mod tests {
         d[5] = 10;
         let s = udp(&d, 0..13, DecodeCtx::default(), &pseudo(13));
         assert_eq!(s.payload, 8..10);
+        assert_eq!(val(&s, "udp.payload"), Some(Value::Bytes(b"hello".to_vec())));
         assert_eq!(s.layers[0].info.as_deref(), Some("5000 → 8081 Len=2"));
         // Length 4 < 8: no checksum, nothing handed on.
         d[5] = 4;
