@@ -245,7 +245,9 @@ pub(crate) fn http(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx, carrier: Car
     let data = w.rest(0);
     let first = line_at(data, 0);
     let line = data.get(..first.text_end)?;
-    let kind = kind_of(line)?;
+    let Some(kind) = kind_of(line) else {
+        return (carrier == Carrier::TcpPort && !data.is_empty()).then(|| continuation(&w));
+    };
     if carrier == Carrier::TcpHeuristic && !heuristic_accepts(line, first.next.is_some()) {
         return None;
     }
@@ -372,6 +374,15 @@ pub(crate) fn http(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx, carrier: Car
     Some(Step { layers: vec![layer], next: Handoff::End, payload: end..end })
 }
 
+/// A segment on an HTTP port that does not start a message: the rest of a body (or of
+/// headers) sent earlier. tshark names it `Continuation` and shows the bytes as data.
+fn continuation(w: &Window<'_>) -> Step {
+    let mut layer = Layer::new(LayerKind::Application, "http", "HTTP", w.abs(0..w.len()));
+    layer.title = "Hypertext Transfer Protocol".to_string();
+    layer.info = Some("Continuation".to_string());
+    Step { layers: vec![layer], next: Handoff::Data, payload: w.abs(0..w.len()) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,6 +392,9 @@ mod tests {
         let mut f = vec![0u8; 54];
         f.extend_from_slice(b);
         let s = http(&f, 54..f.len(), DecodeCtx::default(), carrier)?;
+        if s.next == Handoff::Data {
+            return None; // a continuation, not a message
+        }
         let l = s.layers[0].clone();
         l.walk(&mut |x: &Field| assert!(x.generated || (x.range.start >= 54 && x.range.end <= f.len()), "{} {:?}", x.spec.key, x.range));
         Some(l)
@@ -443,7 +457,10 @@ mod tests {
         assert_eq!(run(b"GET /x\r\n\r\n", Carrier::TcpPort).and_then(|l| l.info), Some("GET /x ".into()));
         assert!(run(b"FOO /x HTTP/1.1\r\n\r\n", Carrier::TcpPort).is_none());
         assert!(run(b"get / HTTP/1.1\r\n\r\n", Carrier::TcpPort).is_none());
-        assert!(run(b"\x00\x01binary", Carrier::TcpPort).is_none());
+        let c = http(b"\x00\x01binary", 0..8, DecodeCtx::default(), Carrier::TcpPort);
+        assert_eq!(c.as_ref().map(|s| (s.next.clone(), s.payload.clone())), Some((Handoff::Data, 0..8)));
+        assert_eq!(c.and_then(|s| s.layers[0].info.clone()).as_deref(), Some("Continuation"));
+        assert!(run(b"\x00\x01binary", Carrier::TcpHeuristic).is_none());
         assert!(run(b"GET / HTTP/1.1\n\n", Carrier::TcpPort).is_some_and(|l| l.info.as_deref() == Some("GET / HTTP/1.1 ")));
         // Control characters from the packet are escaped in Info.
         assert_eq!(run(b"GET /\x1b[31m HTTP/1.1\r\n\r\n", Carrier::TcpPort).and_then(|l| l.info), Some("GET /\\e[31m HTTP/1.1 ".into()));

@@ -2,7 +2,7 @@
 //!
 //! The transport hands over a payload and its two ports. As in tshark, the lower port is tried
 //! first, then the higher; a port's protocol decides alone (an HTTP port whose payload is not a
-//! request or status line is plain data). On other TCP ports HTTP is still recognised by its
+//! request or status line is a `Continuation`, handed on as data). On other TCP ports HTTP is still recognised by its
 //! first line (tshark's heuristic). Which side speaks — request or response, client or server —
 //! follows from which port matched: a segment sent TO the service's port is a request.
 //!
@@ -273,8 +273,9 @@ mod tests {
         assert_eq!(top(&h(Transport::Tcp, 40000, 21)).map(|l| l.protocol), Some("ftp"));
         // Lower port first: 53 beats 80.
         assert_eq!(top(&h(Transport::Tcp, 80, 53)).map(|l| l.protocol), Some("dns"));
-        // Non-HTTP payload on port 80: data.
-        assert!(decode(b"\x00\x01", 0..2, DecodeCtx::default(), Transport::Tcp, 40000, 80).is_none());
+        // Non-HTTP payload on port 80: the continuation of a message, shown as data.
+        let s = decode(b"\x00\x01", 0..2, DecodeCtx::default(), Transport::Tcp, 40000, 80);
+        assert_eq!(s.map(|s| s.next), Some(netlayers_core::Handoff::Data));
 
         let banner = b"SSH-2.0-x\r\n";
         let s = decode(banner, 0..banner.len(), DecodeCtx::default(), Transport::Tcp, 22, 40000);
