@@ -60,8 +60,9 @@ const CD: u16 = 0x0010;
 const RCODE: u16 = 0x000f;
 const OPCODE_UPDATE: u16 = 5;
 
-/// Longest name tshark prints before it shows `<Name too long>`.
-const MAX_NAME_LEN: usize = 255;
+/// Longest name tshark prints before it shows `<Name too long>` (RFC 1035's 255 bytes on the
+/// wire are 253 characters of text).
+const MAX_NAME_LEN: usize = 253;
 
 const TYPE_A: u16 = 1;
 const TYPE_NS: u16 = 2;
@@ -757,6 +758,9 @@ fn record(w: &Window<'_>, off: usize, spec: &'static FieldSpec, flavor: Flavor, 
     };
     info.push(' ');
     info.push_str(&type_text(t));
+    if flavor == Flavor::Mdns && t != TYPE_OPT && c & 0x8000 != 0 {
+        info.push_str(", cache flush");
+    }
     let rd = at + 10;
     let rdlen = usize::from(rdlen);
     if w.bytes(rd..rd + rdlen).is_none() {
@@ -1114,6 +1118,17 @@ mod tests {
             let m = [0x20, 0x06, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, t, b'a', b'b', b'c', 0, 0, 1, 0, 1];
             assert!(decode(&m).find("dns.qry.name").is_none());
         }
+        // 253 characters is the longest name; 254 is too long.
+        for (last, ok) in [(61usize, true), (62, false)] {
+            let mut labels: Vec<Vec<u8>> = vec![vec![b'a'; 63]; 3];
+            labels.push(vec![b'a'; last]);
+            let refs: Vec<&[u8]> = labels.iter().map(|l| l.as_slice()).collect();
+            let mut m = vec![0x20, 0x13, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+            m.extend(name(&refs));
+            m.extend([0, 1, 0, 1]);
+            let got = val(&decode(&m), "dns.qry.name");
+            assert_eq!(got == Some(Value::Text("<Name too long>".into())), !ok, "last label {last}");
+        }
         // Name too long: 5 labels of 63.
         let long: Vec<&[u8]> = vec![&[b'a'; 63]; 5];
         let mut m = vec![0x20, 0x13, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
@@ -1189,6 +1204,13 @@ mod tests {
         assert_eq!(val(l, "dns.qry.class"), Some(Value::Hex { value: 1, digits: 4 }));
         assert_eq!(val(l, "dns.qry.qu"), Some(Value::Bool(true)));
         assert_eq!((l.protocol, l.display_name), ("mdns", "MDNS"));
+        // An mDNS answer with the cache-flush bit.
+        let mut r = vec![0, 0, 0x84, 0, 0, 0, 0, 1, 0, 0, 0, 0];
+        r.extend(name(&[b"host", b"local"]));
+        r.extend([0, 1, 0x80, 1, 0, 0, 0, 120, 0, 4, 10, 1, 2, 3]);
+        let s = udp(&r, 0..r.len(), DecodeCtx::default(), Flavor::Mdns);
+        assert_eq!(s.layers[0].info.as_deref(), Some("Standard query response 0x0000 A, cache flush 10.1.2.3"));
+        assert_eq!(val(&s.layers[0], "dns.resp.cache_flush"), Some(Value::Bool(true)));
         let s = udp(&m, 0..m.len(), DecodeCtx::default(), Flavor::Llmnr);
         assert_eq!(s.layers[0].title, "Link-local Multicast Name Resolution (query)");
         assert!(s.layers[0].find("dns.flags.tentative").is_some());
