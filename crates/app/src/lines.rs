@@ -256,7 +256,9 @@ pub(crate) fn pop(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx, request: bool
     let whole = 0..first.next.unwrap_or(data.len());
     let line = &data[..first.text_end];
     let (word, rest) = split_word(0..first.text_end, data);
-    let show = escape::bytes(line);
+    // The tree's display is escaped by the renderer; Info is printed as it is, so escape it here.
+    let show = text(line);
+    let info = escape::bytes(line);
     if request {
         let mut children = Vec::new();
         if !word.is_empty() {
@@ -265,8 +267,8 @@ pub(crate) fn pop(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx, request: bool
         if let Some(p) = rest {
             children.push(Field::new(&POP_PARAMETER, Value::Text(text(&data[p.clone()])), w.abs(p)));
         }
-        l.fields.push(Field::new(&POP_REQUEST, Value::None, w.abs(whole)).with_display(show.clone()).with_children(children));
-        l.info = Some(format!("C: {show}"));
+        l.fields.push(Field::new(&POP_REQUEST, Value::None, w.abs(whole)).with_display(show).with_children(children));
+        l.info = Some(format!("C: {info}"));
     } else {
         let mut children = Vec::new();
         let ind = &data[word.clone()];
@@ -276,8 +278,8 @@ pub(crate) fn pop(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx, request: bool
                 children.push(Field::new(&POP_DESCRIPTION, Value::Text(text(&data[p.clone()])), w.abs(p)));
             }
         }
-        l.fields.push(Field::new(&POP_RESPONSE, Value::None, w.abs(whole)).with_display(show.clone()).with_children(children));
-        l.info = Some(format!("S: {show}"));
+        l.fields.push(Field::new(&POP_RESPONSE, Value::None, w.abs(whole)).with_display(show).with_children(children));
+        l.info = Some(format!("S: {info}"));
     }
     end_step(&w, l)
 }
