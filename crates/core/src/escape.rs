@@ -23,6 +23,24 @@ pub fn text(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Escapes only what could drive a terminal (controls, bidi overrides), leaving backslashes as
+/// they are. For text a decoder already escaped with [`text`] or [`bytes`] (layer titles, Info):
+/// running it again changes nothing, so a backslash is never doubled.
+pub fn controls(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if needs_escape(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn push_escaped(out: &mut String, c: char) {
     match c {
         '\n' => out.push_str("\\n"),
@@ -72,5 +90,9 @@ mod tests {
         assert_eq!(bytes(b"hi\r\n\xff\x00"), "hi\\r\\n\\xff\\x00");
         assert_eq!(bytes("\u{9b}".as_bytes()), "\\x9b");
         assert_eq!(ascii_column(b"A\x00z\x7f"), "A.z.");
+        // Already-escaped text passes through `controls` unchanged; raw controls are still caught.
+        let once = text("a\\b\x1b");
+        assert_eq!(controls(&once), once);
+        assert_eq!(controls("x\x07y"), "x\\x07y");
     }
 }

@@ -22,8 +22,15 @@ pub(crate) fn push(buf: &mut Vec<u8>, s: &str) {
     buf.extend_from_slice(s.as_bytes());
 }
 
-/// Text that came from a packet, escaped so it cannot drive the terminal.
+/// Text a decoder wrote (titles, Info, display strings, notes): decoders already escaped the
+/// packet text inside it, so only controls are escaped here, and backslashes are not doubled.
 pub(crate) fn push_escaped(buf: &mut Vec<u8>, s: &str) {
+    push(buf, &escape::controls(s));
+}
+
+/// Raw text taken from a packet (`Value::Text`): fully escaped, backslashes included, so a
+/// literal `\n` in a DNS name stays distinguishable from an escaped newline.
+pub(crate) fn push_packet_text(buf: &mut Vec<u8>, s: &str) {
     push(buf, &escape::text(s));
 }
 
@@ -143,7 +150,7 @@ pub(crate) fn write_value(buf: &mut Vec<u8>, v: &Value, masked: bool, lang: Lang
             push_escaped(buf, n);
             out!(buf, " ({value})");
         }
-        Value::Text(s) => push_escaped(buf, s),
+        Value::Text(s) => push_packet_text(buf, s),
         Value::Ipv6(a) => {
             let mut s = Short::new();
             let _ = write_ipv6(&mut s, a);
