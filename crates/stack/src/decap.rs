@@ -187,11 +187,21 @@ fn data_or_end(data: &[u8], at: Range<usize>, ctx: DecodeCtx) -> Step {
     }
 }
 
-/// Where relative TCP sequence numbers start, per direction, as Wireshark keeps them.
+/// One direction of a TCP connection, as the packet list needs it across frames.
+#[derive(Debug, Default, Clone, Copy)]
+struct TcpDirection {
+    /// Base of the relative sequence numbers (Wireshark's rule: a SYN's own number, or one less
+    /// than the first number seen, so a capture that starts mid-connection shows Seq=1).
+    base: Option<u32>,
+    /// The window-scale option of this direction's SYN: `None` until a SYN is seen,
+    /// `Some(None)` for a SYN without the option.
+    syn_wscale: Option<Option<u8>>,
+}
+
+/// Per-direction TCP state, keyed by (src, sport, dst, dport).
 #[derive(Debug, Default)]
 struct TcpBases {
-    /// (src, sport, dst, dport) → base sequence number of that direction.
-    base: HashMap<(IpAddr, u16, IpAddr, u16), u32>,
+    dirs: HashMap<(IpAddr, u16, IpAddr, u16), TcpDirection>,
 }
 
 /// Decodes a whole capture frame by frame, keeping what the packet list needs across frames:
@@ -250,16 +260,36 @@ impl Dissector {
                         return;
                     };
                     let (sp, dp, seq) = (sp as u16, dp as u16, seq as u32);
+                    let ack = num("tcp.ack_raw").map(|a| a as u32);
                     let syn = flags & 0x02 != 0;
+                    let has_ack = flags & 0x10 != 0;
+                    let wscale = num("tcp.options.wscale.shift").map(|s| s as u8);
                     let fwd = (src, sp, dst, dp);
                     let rev = (dst, dp, src, sp);
+                    let f = self.tcp.dirs.entry(fwd).or_default();
                     if syn {
-                        // A SYN (re)starts the direction: its own number is relative 0.
-                        self.tcp.base.insert(fwd, seq);
+                        // Every SYN (re)starts its direction: its own number is relative 0.
+                        f.base = Some(seq);
+                        f.syn_wscale = Some(wscale);
+                    } else if f.base.is_none() {
+                        f.base = Some(seq.wrapping_sub(1));
                     }
-                    let seq_base = *self.tcp.base.entry(fwd).or_insert(seq);
-                    let ack_base = self.tcp.base.get(&rev).copied();
+                    let seq_base = f.base.unwrap_or(seq);
+                    let fwd_wscale = f.syn_wscale;
+                    let r = self.tcp.dirs.entry(rev).or_default();
+                    if let (true, None, Some(a)) = (has_ack, r.base, ack) {
+                        // The ACK tells where the other side's numbers stand, even before we
+                        // see one of its segments.
+                        r.base = Some(a.wrapping_sub(1));
+                    }
+                    let ack_base = r.base;
+                    let scale = match (fwd_wscale, r.syn_wscale) {
+                        (Some(Some(own)), Some(Some(_))) => netlayers_transport::WindowScale::Shift(own),
+                        (Some(_), Some(_)) => netlayers_transport::WindowScale::NotUsed,
+                        _ => netlayers_transport::WindowScale::Unknown,
+                    };
                     netlayers_transport::tcp_relative(l, seq_base, ack_base);
+                    netlayers_transport::tcp_window_scale(l, scale);
                     return;
                 }
                 _ => {}
