@@ -82,6 +82,12 @@ sudo netlayers capture -i eth0 --format json | jq .")]
     /// Send a real ARP request and show the decoded reply (needs CAP_NET_RAW)
     #[command(after_help = "Examples:\n  sudo netlayers arping -i eth0 10.0.0.2\n  sudo netlayers arping -i eth0 -c 3 -V 10.0.0.2")]
     Arping(crate::live::ArpingArgs),
+    /// The sockets tutorial's line chat on real TCP or UDP sockets; --trace shows each frame it causes
+    #[command(after_help = "Examples:\n  netlayers chat serve                                  TCP server on 127.0.0.1:8081\n  \
+netlayers chat connect 127.0.0.1:8081                 type lines; 886 ends\n  \
+sudo netlayers chat connect --trace 127.0.0.1:8081    each frame, labelled with its socket call\n  \
+netlayers chat serve --udp / chat connect --udp       the same over UDP datagrams")]
+    Chat(crate::chat::ChatArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell)
     #[command(after_help = "Examples:\n  netlayers completions bash > ~/.local/share/bash-completion/completions/netlayers\n  \
 netlayers completions zsh > ~/.zfunc/_netlayers")]

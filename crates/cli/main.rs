@@ -4,6 +4,7 @@
 //! interface or argument at fault). A closed pipe (`| head`) exits 0 quietly.
 
 mod args;
+mod chat;
 mod encap;
 mod frames;
 mod live;
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
         Command::Capture(a) => live::run_capture(a, &ui),
         Command::Ifaces(a) => live::run_ifaces(a, &ui),
         Command::Arping(a) => live::run_arping(a, &ui),
+        Command::Chat(a) => chat::run(a, &ui),
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "netlayers", &mut std::io::stdout());
             Ok(output::Outcome::Success)
