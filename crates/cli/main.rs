@@ -3,6 +3,8 @@
 //! Exit codes: 0 success, 1 nothing matched, 2 error (one line on stderr naming the file,
 //! interface or argument at fault). A closed pipe (`| head`) exits 0 quietly.
 
+#![forbid(unsafe_code)]
+
 mod args;
 mod chat;
 mod encap;
