@@ -1,0 +1,152 @@
+//! Conversation indices: `tcp.stream` and `udp.stream`, numbered as Wireshark 4.0 numbers them.
+//!
+//! Each address/port pair (both directions alike) gets the next index the first time it is seen,
+//! including a pair first seen in a packet quoted inside an ICMP error. For TCP a SYN (without ACK)
+//! starts a new stream on the same pair when its direction already has a base sequence number and
+//! the SYN's differs: a port reused for a new connection, not a retransmitted SYN. A direction's
+//! base is set by its first segment (a SYN's own number, otherwise one less than the segment's, as
+//! relative numbering starts at 1), or by an ACK from the other side (its acknowledgment number
+//! minus one), whichever comes first. Quoted packets only look streams up: they set no base.
+//! (Checked against tshark 4.0 on crafted captures: a SYN with the old number after RST or FIN
+//! stays in the old stream.)
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use netlayers_core::{Field, FieldSpec, Layer, Text, Value};
+
+pub static TCP_STREAM: FieldSpec = FieldSpec::new(
+    "tcp.stream",
+    Text::new("Stream index", "流编号"),
+    Text::new(
+        "Which TCP connection this segment belongs to, counting from 0 in the order connections first appear; both directions share it. Not on the wire: computed from addresses and ports.",
+        "这个报文段属于哪一条 TCP 连接:按连接在抓包中首次出现的顺序从 0 编号,两个方向共用同一个编号。线路上没有这个字段,它由地址和端口算出。",
+    ),
+);
+
+pub static UDP_STREAM: FieldSpec = FieldSpec::new(
+    "udp.stream",
+    Text::new("Stream index", "流编号"),
+    Text::new(
+        "Which UDP conversation (pair of address and port) this datagram belongs to, counting from 0 in order of first appearance; both directions share it. UDP has no connection: this only groups datagrams.",
+        "这个数据报属于哪一组 UDP 会话(一对地址加端口):按首次出现的顺序从 0 编号,两个方向共用同一个编号。UDP 本身没有连接,这里只是把数据报归组。",
+    ),
+);
+
+type Endpoint = (IpAddr, u16);
+
+/// Both directions of a conversation map to one key: the smaller endpoint first.
+fn key(a: Endpoint, b: Endpoint) -> ((Endpoint, Endpoint), usize) {
+    if a <= b {
+        ((a, b), 0)
+    } else {
+        ((b, a), 1)
+    }
+}
+
+#[derive(Debug)]
+struct TcpConv {
+    index: u64,
+    /// Base sequence number of each direction (0: from the smaller endpoint).
+    base: [Option<u32>; 2],
+}
+
+/// Numbers TCP and UDP conversations across the frames of one capture, in order.
+#[derive(Debug, Default)]
+pub struct Conversations {
+    tcp: HashMap<(Endpoint, Endpoint), TcpConv>,
+    udp: HashMap<(Endpoint, Endpoint), u64>,
+    next_tcp: u64,
+    next_udp: u64,
+}
+
+fn num(l: &Layer, k: &str) -> Option<u64> {
+    l.find(k).and_then(|f| f.value.as_u64())
+}
+
+fn addr(l: &Layer, k: &str) -> Option<IpAddr> {
+    match l.find(k).map(|f| &f.value) {
+        Some(Value::Ipv4(a)) => Some(IpAddr::V4(*a)),
+        Some(Value::Ipv6(a)) => Some(IpAddr::V6(*a)),
+        _ => None,
+    }
+}
+
+/// Puts the generated field after the top-level field with key `after` (or at the end), where
+/// Wireshark's tree shows it.
+fn insert_after(l: &mut Layer, after: &[&str], f: Field) {
+    let at = l.fields.iter().rposition(|x| after.contains(&x.spec.key)).map_or(l.fields.len(), |i| i + 1);
+    l.fields.insert(at, f);
+}
+
+impl Conversations {
+    pub fn new() -> Conversations {
+        Conversations::default()
+    }
+
+    /// How many TCP and UDP streams have been numbered so far.
+    pub fn counts(&self) -> (u64, u64) {
+        (self.next_tcp, self.next_udp)
+    }
+
+    /// Adds `tcp.stream` / `udp.stream` to every TCP and UDP layer of one frame (the frame's own
+    /// and any quoted in an ICMP error). Call once per frame, in capture order.
+    pub fn annotate(&mut self, layers: &mut [Layer]) {
+        let mut addrs: Option<(IpAddr, IpAddr)> = None;
+        for l in layers.iter_mut() {
+            match l.protocol {
+                "ip" => addrs = addr(l, "ip.src").zip(addr(l, "ip.dst")),
+                "ipv6" => addrs = addr(l, "ipv6.src").zip(addr(l, "ipv6.dst")),
+                "tcp" | "udp" => {
+                    let tcp = l.protocol == "tcp";
+                    let (sk, dk) = if tcp { ("tcp.srcport", "tcp.dstport") } else { ("udp.srcport", "udp.dstport") };
+                    let (Some((src, dst)), Some(sp), Some(dp)) = (addrs, num(l, sk), num(l, dk)) else { continue };
+                    if l.find(if tcp { "tcp.stream" } else { "udp.stream" }).is_some() {
+                        continue;
+                    }
+                    let (k, dir) = key((src, sp as u16), (dst, dp as u16));
+                    if tcp {
+                        let index = self.tcp_stream(l, k, dir);
+                        insert_after(l, &["tcp.dstport"], Field::generated(&TCP_STREAM, Value::UInt(index)));
+                    } else {
+                        let next = &mut self.next_udp;
+                        let index = *self.udp.entry(k).or_insert_with(|| {
+                            *next += 1;
+                            *next - 1
+                        });
+                        insert_after(l, &["udp.checksum", "udp.checksum.status"], Field::generated(&UDP_STREAM, Value::UInt(index)));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn tcp_stream(&mut self, l: &Layer, k: (Endpoint, Endpoint), dir: usize) -> u64 {
+        let quoted = l.depth > 0;
+        let flags = num(l, "tcp.flags");
+        let seq = num(l, "tcp.seq_raw").map(|s| s as u32);
+        let ack = num(l, "tcp.ack_raw").map(|s| s as u32);
+        let syn_only = flags.is_some_and(|f| f & 0x12 == 0x02);
+        let has_ack = flags.is_some_and(|f| f & 0x10 != 0);
+        let reused = match (self.tcp.get(&k), seq) {
+            (Some(c), Some(s)) => !quoted && syn_only && c.base[dir].is_some_and(|b| b != s),
+            _ => false,
+        };
+        if reused || !self.tcp.contains_key(&k) {
+            self.tcp.insert(k, TcpConv { index: self.next_tcp, base: [None, None] });
+            self.next_tcp += 1;
+        }
+        let Some(c) = self.tcp.get_mut(&k) else { return 0 };
+        if !quoted {
+            if let (None, Some(s)) = (c.base[dir], seq) {
+                let syn = flags.is_some_and(|f| f & 0x02 != 0);
+                c.base[dir] = Some(if syn { s } else { s.wrapping_sub(1) });
+            }
+            if let (true, None, Some(a)) = (has_ack, c.base[1 - dir], ack) {
+                c.base[1 - dir] = Some(a.wrapping_sub(1));
+            }
+        }
+        c.index
+    }
+}

@@ -1,0 +1,30 @@
+//! `-Y EXPR` / `--filter EXPR` on `read` and `capture`: the display filter compiled once before
+//! the first frame, and the conversation numbering every frame gets before it is filtered.
+
+use netlayers_analyze::{Conversations, Filter};
+use netlayers_core::Layer;
+
+/// The filter and the state it needs across frames.
+pub struct Selection {
+    filter: Option<Filter>,
+    conversations: Conversations,
+}
+
+impl Selection {
+    /// Compiles `expr` (an empty or blank one selects everything, as in tshark). A bad
+    /// expression is a `FilterError`, which `main` prints as three lines with a caret.
+    pub fn new(expr: Option<&str>) -> anyhow::Result<Selection> {
+        let filter = match expr {
+            Some(e) if !e.trim().is_empty() => Some(Filter::compile(e, &crate::fields::known_field)?),
+            _ => None,
+        };
+        Ok(Selection { filter, conversations: Conversations::new() })
+    }
+
+    /// Adds the cross-frame fields (`tcp.stream`, `udp.stream`) to a frame's layers, then says
+    /// whether the frame passes the filter. Call for every frame, in order, shown or not.
+    pub fn admit(&mut self, layers: &mut [Layer], data: &[u8]) -> bool {
+        self.conversations.annotate(layers);
+        self.filter.as_ref().is_none_or(|f| f.matches_frame(layers, data))
+    }
+}
