@@ -54,6 +54,7 @@ netlayers read captures/dns.pcap --detail           every field, its bytes and m
 netlayers read captures/dns.pcap -V --explain --lang zh   with explanations, in Chinese\n  \
 netlayers read captures/ping.pcap --hex --frames 1,3-4    coloured hexdump by layer\n  \
 netlayers read captures/http.pcap --format json    NDJSON, Wireshark field names\n  \
+netlayers read captures/dns.pcap -Y 'dns.flags.response == 1 && dns.qry.type == 28'\n  \
 tcpdump -i lo -w - | netlayers read -               from stdin")]
     Read(ReadArgs),
     /// Show a message going DOWN the five layers at a sender, then UP at the receiver
@@ -123,6 +124,9 @@ pub struct ReadArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Only frames matching this Wireshark display filter, e.g. `tcp.port == 80 && ip.addr == 10.0.0.0/24`
+    #[arg(short = 'Y', long = "filter", value_name = "EXPR")]
+    pub filter: Option<String>,
 }
 
 impl ReadArgs {

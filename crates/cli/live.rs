@@ -65,6 +65,9 @@ pub struct CaptureArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Only show frames matching this Wireshark display filter (-w still saves every frame)
+    #[arg(short = 'Y', long = "filter", value_name = "EXPR")]
+    pub filter: Option<String>,
 }
 
 /// `netlayers arping`
@@ -301,6 +304,8 @@ fn describe(i: &IfaceInfo) -> String {
 }
 
 pub fn run_capture(a: &CaptureArgs, ui: &Ui) -> Result<Outcome> {
+    // A bad filter is reported before the interface opens.
+    let mut selection = crate::filter_args::Selection::new(a.filter.as_deref())?;
     let opts = CaptureOptions { snaplen: a.snaplen, promiscuous: !a.no_promiscuous, ..CaptureOptions::default() };
     let stop = stop_flag();
     let mut cap = LiveCapture::open(&a.interface, opts).map_err(|e| live_err(e, ui))?;
@@ -350,12 +355,14 @@ pub fn run_capture(a: &CaptureArgs, ui: &Ui) -> Result<Outcome> {
                 w.write(frame.ts, frame.orig_len, &frame.data).with_context(|| p.display().to_string())?;
             }
             if !quiet {
-                let d = dissector.dissect(&frame);
-                buf.clear();
-                show.frame(&mut buf, &d, &frame.data);
-                stdout.write_all(&buf)?;
-                // Live output is read as it comes (often through a pipe): never hold a frame back.
-                stdout.flush()?;
+                let mut d = dissector.dissect(&frame);
+                if selection.admit(&mut d.layers, &frame.data) {
+                    buf.clear();
+                    show.frame(&mut buf, &d, &frame.data);
+                    stdout.write_all(&buf)?;
+                    // Live output is read as it comes (often through a pipe): never hold a frame back.
+                    stdout.flush()?;
+                }
             }
             if a.count.is_some_and(|c| seen >= c) {
                 return Ok(());

@@ -8,6 +8,8 @@
 mod args;
 mod chat;
 mod encap;
+mod fields;
+mod filter_args;
 mod frames;
 mod live;
 mod output;
@@ -40,7 +42,11 @@ fn main() -> ExitCode {
         Ok(output::Outcome::NothingMatched) => ExitCode::from(1),
         Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("netlayers: {}", output::one_line(&e));
+            // A bad display filter is the one error that needs three lines: the caret under it.
+            match e.downcast_ref::<netlayers_analyze::FilterError>() {
+                Some(f) => eprintln!("netlayers: {}", f.render(ui.lang)),
+                None => eprintln!("netlayers: {}", output::one_line(&e)),
+            }
             ExitCode::from(2)
         }
     }

@@ -17,6 +17,7 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut dissector = Dissector::new();
+    let mut selection = crate::filter_args::Selection::new(a.filter.as_deref())?;
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     show.header(&mut buf);
     out.write_all(&buf)?;
@@ -51,7 +52,11 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
         }
         // The dissector sees every frame (relative TCP numbers depend on earlier ones); the
         // selection only decides what is printed.
-        let d = dissector.dissect(&frame);
+        let mut d = dissector.dissect(&frame);
+        // Streams are numbered on every frame; then the display filter and --frames choose.
+        if !selection.admit(&mut d.layers, &frame.data) {
+            continue;
+        }
         if a.frames.as_ref().is_some_and(|f| !f.contains(frame.number)) {
             continue;
         }
