@@ -452,7 +452,9 @@ fn capture_file_matches_tcpdump_and_tshark_reads_it_cleanly() {
     let theirs_s = theirs.display().to_string();
 
     let mut td = p.cmd(&p.a, "tcpdump");
-    td.args(["-i", "nl0", "-U", "-n", "-s", "262144", "-w", &theirs_s]);
+    // --immediate-mode: without it tcpdump may still hold the last frames in its buffer when
+    // SIGINT arrives, and loses them.
+    td.args(["-i", "nl0", "-U", "--immediate-mode", "-n", "-s", "262144", "-w", &theirs_s]);
     let mut tcpdump = start(td, "tcpdump");
     tcpdump.wait_for("listening on", Duration::from_secs(10));
     let cap = capture(&p, &p.a, &["-w", &ours_s, "-q", "--duration", "20"]);
