@@ -8,7 +8,7 @@ use std::ops::Range;
 use netlayers_core::escape;
 use netlayers_core::{DecodeCtx, Field, Handoff, Layer, LayerKind, Step, Value};
 
-use crate::window::Window;
+use netlayers_core::window::Window;
 
 /// How many bytes the printable preview shows.
 const PREVIEW: usize = 48;

@@ -33,7 +33,7 @@ use std::ops::Range;
 use netlayers_core::escape;
 use netlayers_core::{DecodeCtx, Field, FieldSpec, Handoff, Layer, LayerKind, Note, Severity, Step, Value};
 
-use crate::window::Window;
+use netlayers_core::window::Window;
 
 mod field {
     use std::ops::Range;

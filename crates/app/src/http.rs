@@ -20,7 +20,7 @@ use std::ops::Range;
 use netlayers_core::escape;
 use netlayers_core::{DecodeCtx, Field, FieldSpec, Handoff, Layer, LayerKind, Step, Value};
 
-use crate::window::Window;
+use netlayers_core::window::Window;
 
 spec!(REQUEST, "http.request", "Request", "请求",
     "This message is a request from a client.",

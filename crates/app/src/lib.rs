@@ -34,7 +34,6 @@ mod data;
 mod dns;
 mod http;
 mod lines;
-mod window;
 
 pub use data::data;
 

@@ -18,7 +18,7 @@ use netlayers_core::escape;
 use netlayers_core::{DecodeCtx, Field, Handoff, Layer, LayerKind, Step, Value};
 
 use crate::http::line_at;
-use crate::window::Window;
+use netlayers_core::window::Window;
 
 spec!(SSH_PROTOCOL, "ssh.protocol", "Protocol", "协议",
     "The banner each side sends first: the SSH version (2.0) and the software. Both sides compare versions before the encrypted key exchange starts.",

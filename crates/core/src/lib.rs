@@ -16,6 +16,7 @@ pub mod frame;
 pub mod handoff;
 pub mod model;
 pub mod text;
+pub mod window;
 
 pub use frame::{Frame, LinkType, Timestamp};
 pub use handoff::{Handoff, PseudoHeader, Step, Transport, DecodeCtx};

@@ -24,7 +24,7 @@ use netlayers_core::model::fmt_mac;
 use netlayers_core::{DecodeCtx, Field, Handoff, Layer, LayerKind, Note, Severity, Step, Value};
 
 use crate::ethertype;
-use crate::window::Window;
+use netlayers_core::window::Window;
 
 mod field {
     use std::ops::Range;

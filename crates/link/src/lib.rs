@@ -35,7 +35,6 @@ mod ethertype;
 mod null;
 mod sll;
 mod vlan;
-mod window;
 
 pub use arp::arp;
 pub use ethernet::ethernet;

@@ -16,7 +16,7 @@ use std::ops::Range;
 use netlayers_core::{DecodeCtx, Field, Handoff, Layer, LayerKind, Note, Step, Value};
 
 use crate::ethertype;
-use crate::window::Window;
+use netlayers_core::window::Window;
 
 mod field {
     use std::ops::Range;

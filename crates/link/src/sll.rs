@@ -34,7 +34,7 @@ use netlayers_core::{DecodeCtx, Field, Handoff, Layer, LayerKind, Note, Step, Va
 
 use crate::arp::hw_type_name;
 use crate::ethertype;
-use crate::window::Window;
+use netlayers_core::window::Window;
 
 mod field {
     pub mod v1 {

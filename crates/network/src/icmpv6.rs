@@ -24,7 +24,7 @@ use netlayers_core::model::fmt_mac;
 use netlayers_core::{DecodeCtx, Field, FieldSpec, Handoff, Layer, LayerKind, Note, PseudoHeader, Step, Value};
 
 use crate::ipv6::nh;
-use crate::window::Window;
+use netlayers_core::window::Window;
 use crate::{checksum_field, Verdict};
 
 mod field {

@@ -25,7 +25,7 @@ use std::ops::Range;
 use netlayers_core::checksum;
 use netlayers_core::{DecodeCtx, Field, Handoff, Layer, LayerKind, Note, Step, Value};
 
-use crate::window::Window;
+use netlayers_core::window::Window;
 use crate::{checksum_field, Verdict};
 
 mod field {

@@ -27,7 +27,7 @@ use std::ops::Range;
 use netlayers_core::checksum;
 use netlayers_core::{DecodeCtx, Field, FieldSpec, Handoff, Layer, LayerKind, Note, PseudoHeader, Severity, Step, Value};
 
-use crate::window::Window;
+use netlayers_core::window::Window;
 use crate::{checksum_field, ipproto, ipv6, Verdict};
 
 mod field {

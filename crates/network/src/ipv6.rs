@@ -30,7 +30,7 @@ use netlayers_core::{DecodeCtx, Field, FieldSpec, Handoff, Layer, LayerKind, Not
 
 use crate::ipproto;
 use crate::ipv4::ds_children;
-use crate::window::Window;
+use netlayers_core::window::Window;
 
 mod field {
     use std::ops::Range;

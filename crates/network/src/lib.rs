@@ -33,7 +33,6 @@ mod igmp;
 mod ipproto;
 mod ipv4;
 mod ipv6;
-mod window;
 
 pub use icmp::icmp;
 pub use icmpv6::icmpv6;

@@ -28,7 +28,6 @@ macro_rules! spec {
 
 mod tcp;
 mod udp;
-mod window;
 
 pub use tcp::{tcp, tcp_relative, tcp_window_scale, WindowScale};
 pub use udp::udp;

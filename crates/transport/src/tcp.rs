@@ -38,7 +38,7 @@ use netlayers_core::{
     DecodeCtx, Field, FieldSpec, Handoff, Layer, LayerKind, Note, PseudoHeader, Severity, Step, Transport, Value,
 };
 
-use crate::window::Window;
+use netlayers_core::window::Window;
 use crate::{checksum_field, expected_checksum, Verdict};
 
 mod field {

@@ -23,7 +23,7 @@ use std::ops::Range;
 use netlayers_core::checksum;
 use netlayers_core::{DecodeCtx, Field, Handoff, Layer, LayerKind, Note, PseudoHeader, Severity, Step, Transport, Value};
 
-use crate::window::Window;
+use netlayers_core::window::Window;
 use crate::{checksum_field, expected_checksum, Verdict};
 
 mod field {

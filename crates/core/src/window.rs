@@ -5,15 +5,13 @@
 //! Offsets are relative to the header; [`Window::abs`] turns them into the absolute frame ranges
 //! that fields carry.
 
-// The same reader serves the link and network crates (each keeps a copy, since layer crates
-// depend on core alone), so not every accessor is used in both.
-#![allow(dead_code)]
+// One reader for every layer crate (they depend on core alone, so it lives here).
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Window<'a> {
+pub struct Window<'a> {
     frame: &'a [u8],
     start: usize,
     end: usize,
@@ -21,33 +19,33 @@ pub(crate) struct Window<'a> {
 
 impl<'a> Window<'a> {
     /// The part of `at` that the frame really holds (a range past the end is cut, never trusted).
-    pub(crate) fn new(frame: &'a [u8], at: Range<usize>) -> Window<'a> {
+    pub fn new(frame: &'a [u8], at: Range<usize>) -> Window<'a> {
         let end = at.end.min(frame.len());
         let start = at.start.min(end);
         Window { frame, start, end }
     }
 
-    pub(crate) fn start(&self) -> usize {
+    pub fn start(&self) -> usize {
         self.start
     }
 
-    pub(crate) fn end(&self) -> usize {
+    pub fn end(&self) -> usize {
         self.end
     }
 
     /// Bytes captured from the start of the header.
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.end - self.start
     }
 
     /// The absolute frame range of the header-relative range `r`, cut to the window.
-    pub(crate) fn abs(&self, r: Range<usize>) -> Range<usize> {
+    pub fn abs(&self, r: Range<usize>) -> Range<usize> {
         let s = self.start.saturating_add(r.start).min(self.end);
         let e = self.start.saturating_add(r.end).min(self.end).max(s);
         s..e
     }
 
-    pub(crate) fn bytes(&self, r: Range<usize>) -> Option<&'a [u8]> {
+    pub fn bytes(&self, r: Range<usize>) -> Option<&'a [u8]> {
         if r.start > r.end || r.end > self.len() {
             return None;
         }
@@ -55,40 +53,40 @@ impl<'a> Window<'a> {
     }
 
     /// Everything captured from `from` on (empty past the end).
-    pub(crate) fn rest(&self, from: usize) -> &'a [u8] {
+    pub fn rest(&self, from: usize) -> &'a [u8] {
         self.bytes(from.min(self.len())..self.len()).unwrap_or(&[])
     }
 
-    pub(crate) fn u8(&self, off: usize) -> Option<u8> {
+    pub fn u8(&self, off: usize) -> Option<u8> {
         self.bytes(off..off.checked_add(1)?).map(|b| b[0])
     }
 
-    pub(crate) fn u16(&self, off: usize) -> Option<u16> {
+    pub fn u16(&self, off: usize) -> Option<u16> {
         self.array::<2>(off).map(u16::from_be_bytes)
     }
 
-    pub(crate) fn u32(&self, off: usize) -> Option<u32> {
+    pub fn u32(&self, off: usize) -> Option<u32> {
         self.array::<4>(off).map(u32::from_be_bytes)
     }
 
-    pub(crate) fn array<const N: usize>(&self, off: usize) -> Option<[u8; N]> {
+    pub fn array<const N: usize>(&self, off: usize) -> Option<[u8; N]> {
         self.bytes(off..off.checked_add(N)?)?.try_into().ok()
     }
 
-    pub(crate) fn mac(&self, off: usize) -> Option<[u8; 6]> {
+    pub fn mac(&self, off: usize) -> Option<[u8; 6]> {
         self.array::<6>(off)
     }
 
-    pub(crate) fn ipv4(&self, off: usize) -> Option<Ipv4Addr> {
+    pub fn ipv4(&self, off: usize) -> Option<Ipv4Addr> {
         self.array::<4>(off).map(Ipv4Addr::from)
     }
 
-    pub(crate) fn ipv6(&self, off: usize) -> Option<Ipv6Addr> {
+    pub fn ipv6(&self, off: usize) -> Option<Ipv6Addr> {
         self.array::<16>(off).map(Ipv6Addr::from)
     }
 
     /// A window over the header-relative range `r` (cut to this window).
-    pub(crate) fn sub(&self, r: Range<usize>) -> Window<'a> {
+    pub fn sub(&self, r: Range<usize>) -> Window<'a> {
         let a = self.abs(r);
         Window { frame: self.frame, start: a.start, end: a.end }
     }
