@@ -1,0 +1,319 @@
+//! TCP expert info: retransmissions, duplicate ACKs, lost and out-of-order segments, window
+//! trouble and resets, flagged across frames as Wireshark 4.0's sequence analysis flags them.
+//!
+//! Each direction of a connection remembers the next sequence number it should send (and when
+//! that was set), the last acknowledgment and window it sent, and how many duplicate ACKs in a
+//! row it has sent. A segment is then judged in Wireshark's order: zero window, lost segment
+//! (a gap before it), window full, duplicate ACK; and a segment that does not advance the
+//! sequence number is a fast retransmission (after 2+ duplicate ACKs, within 20 ms), an
+//! out-of-order segment (within the handshake's round-trip time, 3 ms if unknown, of the newest
+//! segment) or a retransmission. Checked against tshark 4.0 on captures/crafted/tcp-loss.pcap.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+
+use netlayers_core::{Field, FieldSpec, Layer, Note, Severity, Text, Timestamp, Value};
+
+macro_rules! spec {
+    ($name:ident, $key:literal, $en:literal, $zh:literal, $xen:literal, $xzh:literal) => {
+        pub static $name: FieldSpec = FieldSpec::new($key, Text::new($en, $zh), Text::new($xen, $xzh));
+    };
+}
+
+spec!(ANALYSIS, "tcp.analysis", "SEQ/ACK analysis", "序号/确认号分析",
+    "What comparing this segment with earlier ones of the same connection shows. Not on the wire.",
+    "把这个报文段和同一连接中之前的报文段对比后得出的结论。线路上没有这些内容。");
+spec!(FLAGS, "tcp.analysis.flags", "TCP Analysis Flags", "TCP 分析标记",
+    "The problems found: each child names one.", "发现的问题,每个子项说明一种。");
+spec!(RETRANSMISSION, "tcp.analysis.retransmission", "This frame is a (suspected) retransmission", "这一帧疑似重传",
+    "The segment carries sequence numbers already sent: the sender got no acknowledgment in time and sent the data again.",
+    "这个报文段携带的序号之前已经发送过:发送方没有及时收到确认,于是再发一遍。");
+spec!(FAST_RETRANSMISSION, "tcp.analysis.fast_retransmission", "This frame is a (suspected) fast retransmission", "这一帧疑似快速重传",
+    "Resent right after duplicate ACKs asked for it, without waiting for the retransmission timer (RFC 5681).",
+    "收到重复确认后立即重发,不必等重传计时器超时(RFC 5681 快速重传)。");
+spec!(DUPLICATE_ACK, "tcp.analysis.duplicate_ack", "This is a TCP duplicate ack", "这是一个重复确认",
+    "The same acknowledgment number and window again without data: the receiver got a segment beyond a gap and repeats what it still waits for.",
+    "不带数据、确认号和窗口都与上一个相同:接收方收到了缺口之后的报文段,于是重复说明自己还在等哪个字节。");
+spec!(DUPLICATE_ACK_NUM, "tcp.analysis.duplicate_ack_num", "Duplicate ACK #", "重复确认序号",
+    "How many duplicate ACKs in a row this one is; three make the sender retransmit at once.",
+    "这是连续第几个重复确认;连续三个会让发送方立即重传。");
+spec!(DUPLICATE_ACK_FRAME, "tcp.analysis.duplicate_ack_frame", "Duplicate to the ACK in frame", "重复的是哪一帧的确认",
+    "The frame whose acknowledgment this one repeats.", "这个确认重复的是哪一帧中的确认。");
+spec!(OUT_OF_ORDER, "tcp.analysis.out_of_order", "This frame is a (suspected) out-of-order segment", "这一帧疑似乱序报文段",
+    "Sequence numbers lower than ones already seen, arriving too soon after them to be a retransmission: the network reordered it.",
+    "序号比已经看到的更小,但到达得太快,不像重传:是网络把顺序打乱了。");
+spec!(ZERO_WINDOW, "tcp.analysis.zero_window", "This is a ZeroWindow segment", "这是一个零窗口报文段",
+    "The sender of this segment advertises a window of 0: its receive buffer is full, the other side must stop sending.",
+    "发送这个报文段的一方通告窗口为 0:它的接收缓冲区满了,对方必须暂停发送。");
+spec!(WINDOW_FULL, "tcp.analysis.window_full", "The transmission window is now completely full", "发送窗口已经完全用满",
+    "This segment reaches exactly the end of the window the receiver last advertised: the sender must now wait for an ACK.",
+    "这个报文段正好用到接收方上次通告窗口的末尾:发送方现在必须等确认才能继续发。");
+spec!(LOST_SEGMENT, "tcp.analysis.lost_segment", "Previous segment(s) not captured (common at capture start)", "之前的报文段没有被捕获(抓包刚开始时常见)",
+    "The sequence number jumps past the next expected one: bytes in between were lost, or the capture missed them.",
+    "序号跳过了预期的下一个值:中间的字节丢失了,或者抓包时没有抓到。");
+spec!(INITIAL_RTT, "tcp.analysis.initial_rtt", "iRTT", "初始往返时间",
+    "Seconds from the client's SYN to its ACK ending the handshake: one round trip seen from where the capture was made.",
+    "从客户端的 SYN 到它结束握手的 ACK 所经过的秒数:在抓包位置看到的一次往返时间。");
+
+/// Every field spec this module can add.
+pub static FIELDS: &[&FieldSpec] = &[
+    &ANALYSIS, &FLAGS, &RETRANSMISSION, &FAST_RETRANSMISSION, &DUPLICATE_ACK, &DUPLICATE_ACK_NUM,
+    &DUPLICATE_ACK_FRAME, &OUT_OF_ORDER, &ZERO_WINDOW, &WINDOW_FULL, &LOST_SEGMENT, &INITIAL_RTT,
+];
+
+/// The kinds of expert info counted for `stats`, in the order they are shown.
+pub const KINDS: &[&str] = &[
+    "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission", "tcp.analysis.duplicate_ack",
+    "tcp.analysis.out_of_order", "tcp.analysis.lost_segment", "tcp.analysis.zero_window",
+    "tcp.analysis.window_full", "tcp.connection.rst",
+];
+
+const FIN: u64 = 0x01;
+const SYN: u64 = 0x02;
+const RST: u64 = 0x04;
+const ACK: u64 = 0x10;
+
+fn lt(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) < 0
+}
+fn gt(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) > 0
+}
+
+#[derive(Debug, Default)]
+struct Dir {
+    next_seq: Option<u32>,
+    next_seq_time: Timestamp,
+    last_ack: Option<u32>,
+    last_ack_time: Timestamp,
+    window: Option<u64>,
+    dup_acks: u64,
+    last_non_dup_ack: u64,
+    /// The window-scale option of this direction's SYN: `None` until a SYN is seen.
+    syn_wscale: Option<Option<u8>>,
+}
+
+#[derive(Debug, Default)]
+struct Conn {
+    /// Index 0: the direction from the smaller endpoint.
+    dirs: [Dir; 2],
+    syn_time: Option<Timestamp>,
+    syn_seq: Option<u32>,
+    irtt: Option<f64>,
+}
+
+/// Judges TCP segments across the frames of one capture, in order.
+#[derive(Debug, Default)]
+pub struct Expert {
+    conns: HashMap<u64, Conn>,
+    counts: BTreeMap<&'static str, u64>,
+}
+
+fn num(l: &Layer, k: &str) -> Option<u64> {
+    l.find(k).and_then(|f| f.value.as_u64())
+}
+
+fn addr(l: &Layer, k: &str) -> Option<IpAddr> {
+    match l.find(k).map(|f| &f.value) {
+        Some(Value::Ipv4(a)) => Some(IpAddr::V4(*a)),
+        Some(Value::Ipv6(a)) => Some(IpAddr::V6(*a)),
+        _ => None,
+    }
+}
+
+fn secs(t: Timestamp, since: Timestamp) -> f64 {
+    t.since(since)
+}
+
+impl Expert {
+    pub fn new() -> Expert {
+        Expert::default()
+    }
+
+    /// How many frames got each kind of expert info so far (keys as in [`KINDS`]).
+    pub fn summary(&self) -> Vec<(&'static str, u64)> {
+        KINDS.iter().map(|k| (*k, self.counts.get(k).copied().unwrap_or(0))).collect()
+    }
+
+    /// Adds `tcp.analysis` (and a note per problem) to the frame's own TCP layer. Call once per
+    /// frame, in capture order, after [`crate::Conversations::annotate`] (it needs `tcp.stream`).
+    pub fn annotate(&mut self, layers: &mut [Layer], number: u64, ts: Timestamp) {
+        let mut addrs: Option<(IpAddr, IpAddr)> = None;
+        for l in layers.iter_mut() {
+            if l.depth != 0 {
+                return;
+            }
+            match l.protocol {
+                "ip" => addrs = addr(l, "ip.src").zip(addr(l, "ip.dst")),
+                "ipv6" => addrs = addr(l, "ipv6.src").zip(addr(l, "ipv6.dst")),
+                "tcp" => {
+                    self.segment(l, addrs, number, ts);
+                    return;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn segment(&mut self, l: &mut Layer, addrs: Option<(IpAddr, IpAddr)>, number: u64, ts: Timestamp) {
+        let (Some((src, dst)), Some(stream), Some(sp), Some(dp), Some(seq), Some(flags), Some(win)) = (
+            addrs,
+            num(l, "tcp.stream"),
+            num(l, "tcp.srcport"),
+            num(l, "tcp.dstport"),
+            num(l, "tcp.seq_raw"),
+            num(l, "tcp.flags"),
+            num(l, "tcp.window_size_value"),
+        ) else {
+            return;
+        };
+        let seq = seq as u32;
+        let ack = num(l, "tcp.ack_raw").unwrap_or(0) as u32;
+        let seglen = num(l, "tcp.len").unwrap_or(0) as u32;
+        let d = usize::from((src, sp) > (dst, dp));
+        let c = self.conns.entry(stream).or_default();
+        let mut got: Vec<&'static FieldSpec> = Vec::new();
+        let mut dup_num = None;
+
+        if flags & SYN != 0 {
+            c.dirs[d].syn_wscale = Some(num(l, "tcp.options.wscale.shift").map(|s| s as u8));
+            if flags & ACK == 0 {
+                c.syn_time = Some(ts);
+                c.syn_seq = Some(seq);
+            }
+        } else if flags & ACK != 0 && c.irtt.is_none() {
+            if let (Some(t), Some(s)) = (c.syn_time, c.syn_seq) {
+                if seq == s.wrapping_add(1) {
+                    c.irtt = Some(secs(ts, t));
+                }
+            }
+        }
+
+        let [a, b] = &mut c.dirs;
+        let (fwd, rev) = if d == 0 { (a, b) } else { (b, a) };
+        let no_sfr = flags & (SYN | FIN | RST) == 0;
+        'checks: {
+            if win == 0 && no_sfr {
+                got.push(&ZERO_WINDOW);
+            }
+            if fwd.next_seq.is_some_and(|n| gt(seq, n)) && flags & RST == 0 {
+                got.push(&LOST_SEGMENT);
+            }
+            // A keep-alive (one byte or none, one before the expected number) is no retransmission.
+            if seglen <= 1 && no_sfr && fwd.next_seq == Some(seq.wrapping_add(1)) {
+                break 'checks;
+            }
+            // Only once both SYNs told whether the window is scaled.
+            if let (Some(sh_rev), Some(sh_fwd), Some(rwin), Some(rack)) =
+                (rev.syn_wscale, fwd.syn_wscale, rev.window, rev.last_ack)
+            {
+                let shift = match (sh_rev, sh_fwd) {
+                    (Some(s), Some(_)) => u32::from(s).min(14),
+                    _ => 0,
+                };
+                let edge = u64::from(rack) + (rwin << shift);
+                if seglen > 0 && no_sfr && u64::from(seq.wrapping_add(seglen)) == edge & 0xffff_ffff {
+                    got.push(&WINDOW_FULL);
+                }
+            }
+            if seglen == 0
+                && win != 0
+                && fwd.window == Some(win)
+                && fwd.next_seq == Some(seq)
+                && fwd.last_ack == Some(ack)
+                && no_sfr
+            {
+                fwd.dup_acks += 1;
+                got.push(&DUPLICATE_ACK);
+                dup_num = Some((fwd.dup_acks, fwd.last_non_dup_ack));
+            }
+        }
+        if fwd.last_ack != Some(ack) {
+            fwd.last_non_dup_ack = number;
+            fwd.dup_acks = 0;
+        }
+        let keep_alive = seglen <= 1 && no_sfr && fwd.next_seq == Some(seq.wrapping_add(1));
+        if (seglen > 0 || flags & (SYN | FIN) != 0) && fwd.next_seq.is_some_and(|n| lt(seq, n)) && !keep_alive {
+            let since_ack = secs(ts, rev.last_ack_time);
+            let since_next = secs(ts, fwd.next_seq_time);
+            let ooo = c.irtt.unwrap_or(0.003);
+            if rev.dup_acks >= 2 && rev.last_ack == Some(seq) && since_ack < 0.020 {
+                got.push(&FAST_RETRANSMISSION);
+                got.push(&RETRANSMISSION);
+            } else if since_next < ooo && fwd.next_seq != Some(seq.wrapping_add(seglen)) {
+                got.push(&OUT_OF_ORDER);
+            } else {
+                // Wireshark also names a retransmission of data already acknowledged "spurious";
+                // it stays a retransmission.
+                got.push(&RETRANSMISSION);
+            }
+        }
+        let mut next = seq.wrapping_add(seglen);
+        if seglen > 0 || flags & (SYN | FIN) != 0 {
+            if flags & (SYN | FIN) != 0 {
+                next = next.wrapping_add(1);
+            }
+            if fwd.next_seq.is_none_or(|n| gt(next, n)) {
+                fwd.next_seq = Some(next);
+                // tshark 4.0 does not time a SYN as the newest segment: a SYN sent again soon
+                // after is a retransmission, not out of order (filter/streams.pcap frame 3).
+                if flags & SYN == 0 {
+                    fwd.next_seq_time = ts;
+                }
+            }
+        }
+        fwd.window = Some(win);
+        fwd.last_ack = Some(ack);
+        fwd.last_ack_time = ts;
+        let irtt = c.irtt;
+
+        for s in &got {
+            *self.counts.entry(s.key).or_default() += 1;
+        }
+        if flags & RST != 0 {
+            *self.counts.entry("tcp.connection.rst").or_default() += 1;
+            l.notes.push(Note::new(
+                Severity::Warn,
+                "tcp.connection.rst",
+                "Connection reset (RST)",
+                "连接被重置(RST)",
+            ));
+        }
+        if got.is_empty() && irtt.is_none() {
+            return;
+        }
+        let mut children = Vec::new();
+        if let Some(r) = irtt {
+            children.push(Field::generated(&INITIAL_RTT, Value::Text(format!("{r:.9}"))).with_display(format!("{r:.9} seconds")));
+        }
+        if !got.is_empty() {
+            let mut flag_fields = Vec::new();
+            for s in &got {
+                let (sev, en, zh) = note_text(s.key, dup_num.map_or(0, |x| x.0));
+                flag_fields.push(Field::generated(s, Value::None).with_note(Note::new(sev, s.key, en, zh)));
+            }
+            children.push(Field::generated(&FLAGS, Value::None).with_children(flag_fields));
+        }
+        if let Some((n, frame)) = dup_num {
+            children.push(Field::generated(&DUPLICATE_ACK_NUM, Value::UInt(n)));
+            children.push(Field::generated(&DUPLICATE_ACK_FRAME, Value::UInt(frame)));
+        }
+        l.fields.push(Field::generated(&ANALYSIS, Value::None).with_children(children));
+    }
+}
+
+fn note_text(key: &str, dup: u64) -> (Severity, String, String) {
+    let (sev, en, zh): (Severity, &str, &str) = match key {
+        "tcp.analysis.retransmission" => (Severity::Note, "This frame is a (suspected) retransmission", "疑似重传"),
+        "tcp.analysis.fast_retransmission" => (Severity::Note, "This frame is a (suspected) fast retransmission", "疑似快速重传"),
+        "tcp.analysis.out_of_order" => (Severity::Warn, "This frame is a (suspected) out-of-order segment", "疑似乱序报文段"),
+        "tcp.analysis.zero_window" => (Severity::Warn, "TCP Zero Window segment: the receiver's buffer is full", "TCP 零窗口:接收方缓冲区已满"),
+        "tcp.analysis.window_full" => (Severity::Warn, "TCP window specified by the receiver is now completely full", "接收方通告的窗口已经用满"),
+        "tcp.analysis.lost_segment" => (Severity::Warn, "Previous segment(s) not captured (common at capture start)", "之前的报文段没有被捕获(抓包刚开始时常见)"),
+        "tcp.analysis.duplicate_ack" => {
+            return (Severity::Note, format!("Duplicate ACK (#{dup})"), format!("重复确认(第 {dup} 个)"));
+        }
+        _ => (Severity::Note, "", ""),
+    };
+    (sev, en.to_string(), zh.to_string())
+}
