@@ -7,6 +7,8 @@
 #![forbid(unsafe_code)]
 
 mod conv;
+pub mod expert;
+pub mod stats;
 mod eval;
 mod filter;
 mod lex;
