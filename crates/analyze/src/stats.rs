@@ -432,10 +432,11 @@ impl Stats {
     }
 }
 
-/// A table with columns padded to their widest cell (by characters; CJK headings count as one
-/// each, close enough for a terminal that shows them double width only in the heading).
+/// A table with columns padded to their widest cell, counting CJK characters as two columns
+/// as terminals draw them.
 fn table(s: &mut String, head: &[&str], rows: Vec<Vec<String>>) {
-    let w = |x: &str| x.chars().map(|c| if c as u32 >= 0x1100 { 2 } else { 1 }).sum::<usize>();
+    let wide = |c: char| matches!(c as u32, 0x1100..=0x115f | 0x2e80..=0xa4cf | 0xac00..=0xd7a3 | 0xf900..=0xfaff | 0xfe30..=0xfe4f | 0xff00..=0xff60 | 0xffe0..=0xffe6);
+    let w = |x: &str| x.chars().map(|c| if wide(c) { 2 } else { 1 }).sum::<usize>();
     let mut widths: Vec<usize> = head.iter().map(|h| w(h)).collect();
     for r in &rows {
         for (i, c) in r.iter().enumerate() {

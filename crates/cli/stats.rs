@@ -1,0 +1,96 @@
+//! `netlayers stats`: one pass over a capture for its properties, protocol hierarchy,
+//! conversations, endpoints and TCP expert info, as tables or one JSON object.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use netlayers_analyze::expert::Expert;
+use netlayers_analyze::stats::Stats;
+use netlayers_analyze::{Conversations, Filter};
+use netlayers_capture::{CaptureError, FileFormat, FrameSource};
+use netlayers_core::Frame;
+use netlayers_stack::Dissector;
+
+use crate::args::Format;
+use crate::output::{Outcome, Ui};
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  netlayers stats captures/http.pcap                    properties, hierarchy, conversations\n  \
+netlayers stats captures/dns.pcap --lang zh           headings in Chinese\n  \
+netlayers stats captures/http.pcap -Y 'tcp.port == 80'   only frames matching a display filter\n  \
+netlayers stats captures/crafted/tcp-loss.pcap        expert info: retransmissions, dup ACKs …\n  \
+netlayers stats captures/http.pcap --format json | jq .conversations.tcp")]
+pub struct StatsArgs {
+    /// Capture file (pcap or pcapng); `-` reads stdin
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Count only frames matching this Wireshark display filter (streams and expert info still
+    /// see every frame, as in tshark)
+    #[arg(short = 'Y', long = "filter", value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub fn run(a: &StatsArgs, ui: &Ui) -> Result<Outcome> {
+    let mut source = FrameSource::open(&a.file)?;
+    let filter = match a.filter.as_deref() {
+        Some(e) if !e.trim().is_empty() => Some(Filter::compile(e, &crate::fields::known_field)?),
+        _ => None,
+    };
+    let mut dissector = Dissector::new();
+    let mut conversations = Conversations::new();
+    let mut expert = Expert::new();
+    let mut stats = Stats::new();
+    let mut frame = Frame {
+        number: 0,
+        ts: Default::default(),
+        orig_len: 0,
+        data: Vec::with_capacity(2048),
+        link: netlayers_core::LinkType::Ethernet,
+        interface: 0,
+    };
+    let mut failure: Option<CaptureError> = None;
+    loop {
+        match source.next_into(&mut frame) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+        if !frame.link.is_supported() {
+            failure = Some(CaptureError::unsupported_link(source.name(), &frame));
+            break;
+        }
+        let mut d = dissector.dissect(&frame);
+        conversations.annotate(&mut d.layers);
+        expert.annotate(&mut d.layers, frame.number, frame.ts);
+        if filter.as_ref().is_some_and(|f| !f.matches_frame(&d.layers, &frame.data)) {
+            continue;
+        }
+        stats.add(frame.ts, frame.orig_len, frame.link, &d.layers);
+    }
+    if let Some(e) = failure {
+        // Statistics of half a file would mislead: say where it stopped instead.
+        return Err(e.into());
+    }
+    let format = match source.format() {
+        FileFormat::Pcap { nanos: true, .. } => "pcap (nanosecond)",
+        FileFormat::Pcap { .. } => "pcap",
+        FileFormat::PcapNg => "pcapng",
+    };
+    let summary = expert.summary();
+    let text = match a.format {
+        Format::Json => stats.render_json(format, &summary),
+        Format::Table => stats.render_text(format, &summary, ui.lang),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(if stats.frames == 0 { Outcome::NothingMatched } else { Outcome::Success })
+}
