@@ -317,3 +317,85 @@ fn note_text(key: &str, dup: u64) -> (Severity, String, String) {
     };
     (sev, en.to_string(), zh.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netlayers_core::LayerKind;
+    use std::net::Ipv4Addr;
+
+    static K: [FieldSpec; 10] = [
+        FieldSpec::new("ip.src", Text::new("", ""), Text::new("", "")),
+        FieldSpec::new("ip.dst", Text::new("", ""), Text::new("", "")),
+        FieldSpec::new("tcp.srcport", Text::new("", ""), Text::new("", "")),
+        FieldSpec::new("tcp.dstport", Text::new("", ""), Text::new("", "")),
+        FieldSpec::new("tcp.seq_raw", Text::new("", ""), Text::new("", "")),
+        FieldSpec::new("tcp.ack_raw", Text::new("", ""), Text::new("", "")),
+        FieldSpec::new("tcp.flags", Text::new("", ""), Text::new("", "")),
+        FieldSpec::new("tcp.window_size_value", Text::new("", ""), Text::new("", "")),
+        FieldSpec::new("tcp.len", Text::new("", ""), Text::new("", "")),
+        FieldSpec::new("tcp.stream", Text::new("", ""), Text::new("", "")),
+    ];
+
+    /// The fields a decoded IPv4 + TCP frame holds that the expert reads.
+    fn frame(client: bool, flags: u64, seq: u32, ack: u32, len: u64, win: u64) -> Vec<Layer> {
+        let (a, b) = (Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2));
+        let (s, d, sp, dp) = if client { (a, b, 40000, 80) } else { (b, a, 80, 40000) };
+        let mut ip = Layer::new(LayerKind::Network, "ip", "IPv4", 0..20);
+        ip.fields = vec![Field::new(&K[0], Value::Ipv4(s), 0..0), Field::new(&K[1], Value::Ipv4(d), 0..0)];
+        let mut tcp = Layer::new(LayerKind::Transport, "tcp", "TCP", 20..40);
+        let vals = [sp, dp, u64::from(seq), u64::from(ack), flags, win, len, 0];
+        tcp.fields = vals.iter().zip(&K[2..]).map(|(v, k)| Field::new(k, Value::UInt(*v), 0..0)).collect();
+        vec![ip, tcp]
+    }
+
+    fn flagged(l: &[Layer], key: &str) -> bool {
+        l.iter().any(|l| l.find(key).is_some())
+    }
+
+    #[test]
+    fn duplicate_acks_then_fast_retransmission() {
+        let mut e = Expert::new();
+        let t = |ms: i64| Timestamp { secs: 0, nanos: (ms * 1_000_000) as u32 };
+        let mut run = |n: u64, ms: i64, f: Vec<Layer>| {
+            let mut f = f;
+            e.annotate(&mut f, n, t(ms));
+            f
+        };
+        run(1, 0, frame(true, 0x02, 1000, 0, 0, 1000));
+        run(2, 1, frame(false, 0x12, 5000, 1001, 0, 1000));
+        let third = run(3, 2, frame(true, 0x10, 1001, 5001, 0, 1000));
+        assert!(flagged(&third, "tcp.analysis.initial_rtt"));
+        run(4, 3, frame(true, 0x18, 1001, 5001, 10, 1000));
+        let lost = run(5, 4, frame(true, 0x18, 1021, 5001, 10, 1000));
+        assert!(flagged(&lost, "tcp.analysis.lost_segment"));
+        let first = run(6, 5, frame(false, 0x10, 5001, 1011, 0, 1000));
+        assert!(!flagged(&first, "tcp.analysis.duplicate_ack"));
+        for n in 7..=8 {
+            let d = run(n, n as i64, frame(false, 0x10, 5001, 1011, 0, 1000));
+            assert!(flagged(&d, "tcp.analysis.duplicate_ack"), "frame {n}");
+            let num = d[1].find("tcp.analysis.duplicate_ack_num").map(|f| f.value.clone());
+            assert_eq!(num, Some(Value::UInt(n - 6)));
+        }
+        let fast = run(9, 10, frame(true, 0x18, 1011, 5001, 10, 1000));
+        assert!(flagged(&fast, "tcp.analysis.fast_retransmission") && flagged(&fast, "tcp.analysis.retransmission"));
+        let zero = run(10, 11, frame(false, 0x10, 5001, 1031, 0, 0));
+        assert!(flagged(&zero, "tcp.analysis.zero_window"));
+        let rst = run(11, 12, frame(true, 0x14, 1031, 5001, 0, 0));
+        assert!(rst[1].notes.iter().any(|n| n.id == "tcp.connection.rst"));
+        let s: BTreeMap<_, _> = e.summary().into_iter().collect();
+        assert_eq!((s["tcp.analysis.duplicate_ack"], s["tcp.analysis.retransmission"], s["tcp.connection.rst"]), (2, 1, 1));
+    }
+
+    #[test]
+    fn frames_without_addresses_or_stream_are_left_alone() {
+        let mut e = Expert::new();
+        let mut f = frame(true, 0x02, 1, 0, 0, 10);
+        f[1].fields.retain(|x| x.spec.key != "tcp.stream");
+        e.annotate(&mut f, 1, Timestamp::default());
+        let mut g = frame(true, 0x02, 1, 0, 0, 10);
+        g.remove(0);
+        e.annotate(&mut g, 2, Timestamp::default());
+        assert!(!flagged(&f, "tcp.analysis") && !flagged(&g, "tcp.analysis"));
+    }
+}
