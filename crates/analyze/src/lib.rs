@@ -11,6 +11,7 @@ pub mod expert;
 pub mod stats;
 mod eval;
 mod filter;
+pub mod follow;
 mod lex;
 
 pub use conv::{Conversations, TCP_STREAM, UDP_STREAM};
