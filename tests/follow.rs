@@ -92,3 +92,51 @@ fn a_stream_that_does_not_exist_prints_empty_nodes() {
     let out = String::from_utf8(follow("http.pcap", true, 99, FollowFormat::Ascii)).unwrap();
     assert!(out.contains("Filter: tcp.stream eq 99\nNode 0: :0\nNode 1: :0\n"), "{out}");
 }
+
+/// The flow diagram as `netlayers flow --color never` draws it: every frame with IP (of stream
+/// `stream` when given), lanes in order of appearance.
+fn flow(cap: &str, stream: Option<u64>) -> String {
+    let mut events = Vec::new();
+    for (d, _) in frames(cap) {
+        if let Some(n) = stream {
+            let s = d.layers.iter().filter(|l| l.depth == 0).find_map(|l| l.find("tcp.stream")).and_then(|f| f.value.as_u64());
+            if s != Some(n) {
+                continue;
+            }
+        }
+        let view = netlayers_render::FrameView {
+            number: d.number,
+            rel_time: d.rel_time,
+            orig_len: d.orig_len,
+            cap_len: d.cap_len,
+            layers: &d.layers,
+        };
+        events.extend(netlayers_render::flow_event(&view));
+    }
+    let mut buf = Vec::new();
+    let lanes = netlayers_render::flow_endpoints(&events);
+    netlayers_render::flow_diagram(&mut buf, &lanes, &events, netlayers_core::Lang::En, false);
+    String::from_utf8(buf).expect("UTF-8")
+}
+
+/// Golden files of the drawing (review a change, then `UPDATE_GOLDEN=1 cargo test --test follow`).
+#[test]
+fn flow_diagrams_match_their_goldens() {
+    let dir = root().join("tests").join("golden");
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    for (name, cap, stream) in [("flow.http-0.txt", "http.pcap", Some(0)), ("flow.chat-886.txt", "chat-886.pcap", None)] {
+        let got = flow(cap, stream);
+        for l in got.lines() {
+            assert!(l.chars().count() <= 100, "{name}: wider than 100 columns: {l}");
+        }
+        let file = dir.join(name);
+        if update {
+            std::fs::write(&file, &got).expect("write golden");
+            continue;
+        }
+        let want = std::fs::read_to_string(&file).unwrap_or_default();
+        assert_eq!(got, want, "{name} differs from its golden (UPDATE_GOLDEN=1 after review)");
+    }
+    let http = flow("http.pcap", Some(0));
+    assert!(http.contains(" [SYN] Seq=0 Len=0 ") && http.contains("[FIN, ACK]"), "{http}");
+}

@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 mod color;
+pub mod flow;
 mod hexdump;
 mod json;
 mod table;
@@ -30,6 +31,7 @@ mod write;
 use netlayers_core::{Layer, Value};
 
 pub use color::{color_enabled, kind_style, ColorChoice};
+pub use flow::{flow_diagram, flow_endpoints, flow_event, FlowEvent};
 pub use hexdump::hexdump;
 pub use json::{json, write_json_string};
 pub use table::{table_header, table_row};

@@ -1,0 +1,100 @@
+//! `netlayers flow`: a sequence diagram of a capture (or one stream of it): one lane per
+//! endpoint, one arrow per packet, time going down. The drawing is `netlayers_render::flow_diagram`,
+//! the one the simulator uses too.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use netlayers_capture::{CaptureError, FrameSource};
+use netlayers_core::Frame;
+use netlayers_render::{flow_diagram, flow_endpoints, flow_event, FlowEvent, FrameView};
+use netlayers_stack::Dissector;
+
+use crate::output::{Outcome, Ui};
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  netlayers flow captures/http.pcap --stream 0      handshake, request, response, teardown\n  \
+netlayers flow captures/chat-886.pcap --lang zh\n  \
+netlayers flow captures/dns.pcap --udp --stream 1\n  \
+netlayers flow captures/ping.pcap -Y icmp\n\n\
+Each arrow: TCP flags, relative Seq/Ack and payload length (the protocol carried, if any); UDP \
+and ICMP: the Info text.")]
+pub struct FlowArgs {
+    /// Capture file (pcap or pcapng); `-` reads stdin
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Only this stream: `tcp.stream` (or `udp.stream` with --udp) as `read -V` shows it
+    #[arg(long, value_name = "N")]
+    pub stream: Option<u64>,
+    /// With --stream: a UDP conversation instead of a TCP stream
+    #[arg(long, requires = "stream")]
+    pub udp: bool,
+    /// Only frames matching this Wireshark display filter
+    #[arg(short = 'Y', long = "filter", value_name = "EXPR")]
+    pub filter: Option<String>,
+}
+
+pub fn run(a: &FlowArgs, ui: &Ui) -> Result<Outcome> {
+    let mut source = FrameSource::open(&a.file)?;
+    let mut dissector = Dissector::new();
+    let mut selection = crate::filter_args::Selection::new(a.filter.as_deref())?;
+    let key = if a.udp { "udp.stream" } else { "tcp.stream" };
+    let mut events: Vec<FlowEvent> = Vec::new();
+    let mut frame = Frame {
+        number: 0,
+        ts: Default::default(),
+        orig_len: 0,
+        data: Vec::with_capacity(2048),
+        link: netlayers_core::LinkType::Ethernet,
+        interface: 0,
+    };
+    let mut failure: Option<CaptureError> = None;
+    loop {
+        match source.next_into(&mut frame) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+        if !frame.link.is_supported() {
+            failure = Some(CaptureError::unsupported_link(source.name(), &frame));
+            break;
+        }
+        let mut d = dissector.dissect(&frame);
+        if !selection.admit(&mut d.layers, &frame.data) {
+            continue;
+        }
+        if let Some(n) = a.stream {
+            let own = d.layers.iter().filter(|l| l.depth == 0);
+            let mut streams = own.filter_map(|l| l.find(key)).filter_map(|f| f.value.as_u64());
+            if !streams.any(|s| s == n) {
+                continue;
+            }
+        }
+        let view = FrameView {
+            number: d.number,
+            rel_time: d.rel_time,
+            orig_len: d.orig_len,
+            cap_len: d.cap_len,
+            layers: &d.layers,
+        };
+        if let Some(e) = flow_event(&view) {
+            events.push(e);
+        }
+    }
+    if !events.is_empty() {
+        let mut buf = Vec::new();
+        flow_diagram(&mut buf, &flow_endpoints(&events), &events, ui.lang, ui.color);
+        let mut out = std::io::stdout().lock();
+        out.write_all(&buf)?;
+        out.flush()?;
+    }
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    Ok(if events.is_empty() { Outcome::NothingMatched } else { Outcome::Success })
+}
