@@ -5,7 +5,8 @@
 # Usage: captures/follow.sh [--craft]
 #   --craft  first (re)write captures/crafted/tcp-retrans-ooo.pcap with scapy: a short TCP
 #            exchange with an exact retransmission, a partly overlapping retransmission that
-#            carries new bytes, and out-of-order segments in both directions.
+#            carries new bytes, and out-of-order segments in both directions; then a
+#            second stream with a segment missing from the capture but acknowledged.
 #
 # Writes captures/expected/follow/<capture>.<tcp|udp>.<N>.<ascii|hex|raw>.txt
 set -euo pipefail
@@ -45,6 +46,18 @@ s("PA", 23, 19, b"more ")                  # fills the gap
 c("FA", 19, 33)
 s("FA", 33, 20)
 c("A", 20, 34)
+# A second stream (stream 1) that lost a segment the receiver did get: its ACK covers bytes the
+# capture never held, which tshark shows as "[3 bytes missing in capture file]".
+CP = 40001
+c("S", 0, None)
+s("SA", 0, 1)
+c("A", 1, 1)
+c("PA", 1, 1, b"abc")                      # 1..4
+c("PA", 7, 1, b"ghi\n")                    # 7..11; 4..7 never reached the capture
+s("A", 1, 11)
+c("FA", 11, 1)
+s("FA", 1, 12)
+c("A", 12, 2)
 with open(sys.argv[1], "wb") as f:
     f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
     for i, p in enumerate(frames):
