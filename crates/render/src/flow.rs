@@ -192,7 +192,7 @@ pub fn flow_diagram(buf: &mut Vec<u8>, endpoints: &[String], events: &[FlowEvent
 /// frame without IP.
 pub fn flow_event(view: &FrameView) -> Option<FlowEvent> {
     let own = || view.layers.iter().filter(|l| l.depth == 0);
-    let ip = own().filter(|l| l.protocol == "ip" || l.protocol == "ipv6").last()?;
+    let ip = view.layers.iter().rev().filter(|l| l.depth == 0).find(|l| l.protocol == "ip" || l.protocol == "ipv6")?;
     let addr = |k: &str| match ip.find(k).map(|f| &f.value) {
         Some(Value::Ipv4(a)) => Some(a.to_string()),
         Some(Value::Ipv6(a)) => Some(format!("[{a}]")),
