@@ -124,6 +124,9 @@ spec!(UPGRADE, "http.upgrade", "Upgrade", "Upgrade",
 spec!(X_FORWARDED_FOR, "http.x_forwarded_for", "X-Forwarded-For", "X-Forwarded-For",
     "Addresses of the original client, added by proxies.",
     "代理添加的原始客户端地址。");
+spec!(UNKNOWN_HEADER, "http.unknown_header", "Unknown header", "未知首部",
+    "A line read as a header (it holds a colon) whose name HTTP does not define; in a continuation segment this is often body text that happens to contain a colon.",
+    "被当作首部读取的一行(其中含有冒号),但其名称不是 HTTP 定义的;在续传报文段里,这往往只是恰好含冒号的消息体文本。");
 spec!(FILE_DATA, "http.file_data", "File Data", "文件数据",
     "The body of the message captured in this segment.",
     "本报文段中捕获到的消息体。");
@@ -375,12 +378,42 @@ pub(crate) fn http(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx, carrier: Car
 }
 
 /// A segment on an HTTP port that does not start a message: the rest of a body (or of
-/// headers) sent earlier. tshark names it `Continuation` and shows the bytes as data.
+/// headers) sent earlier. tshark 4.0 names it `Continuation` and reads it line by line as it
+/// reads headers: a line holding a colon anywhere is taken for a header it does not know, a
+/// blank line ends the headers, and a header line cut by the capture still belongs to them. The
+/// first other line stops the reading; from there on the bytes are data. So a body of
+/// `key: value` text is shown as header lines, and one that starts mid-line as data.
 fn continuation(w: &Window<'_>) -> Step {
+    let data = w.rest(0);
     let mut layer = Layer::new(LayerKind::Application, "http", "HTTP", w.abs(0..w.len()));
     layer.title = "Hypertext Transfer Protocol".to_string();
     layer.info = Some("Continuation".to_string());
-    Step { layers: vec![layer], next: Handoff::Data, payload: w.abs(0..w.len()) }
+    let mut from = 0;
+    let mut seen_header = false;
+    while from < data.len() {
+        let l = line_at(data, from);
+        let whole = l.next.unwrap_or(data.len());
+        if l.text_end == l.start && l.next.is_some() {
+            from = whole; // the blank line that ends headers; what follows is a body
+            break;
+        }
+        if data[l.start..l.text_end].contains(&b':') {
+            layer.fields.push(Field::new(&UNKNOWN_HEADER, Value::Text(text(&data[l.start..whole])), w.abs(l.start..whole)));
+            seen_header = true;
+            from = whole;
+            continue;
+        }
+        if seen_header && l.next.is_none() {
+            from = whole; // a header line cut by the capture
+        }
+        break;
+    }
+    if from < data.len() {
+        Step { layers: vec![layer], next: Handoff::Data, payload: w.abs(from..w.len()) }
+    } else {
+        let end = w.end();
+        Step { layers: vec![layer], next: Handoff::End, payload: end..end }
+    }
 }
 
 #[cfg(test)]
@@ -406,6 +439,34 @@ mod tests {
 
     fn t(s: &str) -> Option<Value> {
         Some(Value::Text(s.to_string()))
+    }
+
+    #[test]
+    fn continuation_lines_with_a_colon_are_headers() {
+        let step = |b: &[u8]| {
+            let mut f = vec![0u8; 54];
+            f.extend_from_slice(b);
+            http(&f, 54..f.len(), DecodeCtx::default(), Carrier::TcpPort).expect("a continuation")
+        };
+        // Body text whose lines hold colons: all of it is read as headers, nothing is data.
+        let s = step(b"line 000: the fox\nline 001: the");
+        assert_eq!(s.next, Handoff::End);
+        let l = &s.layers[0];
+        assert_eq!(l.info.as_deref(), Some("Continuation"));
+        assert_eq!(l.fields.len(), 2);
+        assert_eq!(l.fields[1].value, Value::Text("line 001: the".into()));
+        assert_eq!(l.fields[1].range, 54 + 18..54 + 31);
+        // Starting mid-line without a colon: all data.
+        let s = step(b" lazy dog\nline 027: x\n");
+        assert_eq!((s.next, s.payload.clone(), s.layers[0].fields.len()), (Handoff::Data, 54..54 + 22, 0));
+        // Headers, then a line without a colon: data from that line on.
+        let s = step(b"a: b\nplain\nc: d\n");
+        assert_eq!((s.next, s.payload.clone()), (Handoff::Data, 54 + 5..54 + 16));
+        // A blank line ends them: what follows is a body, shown as data.
+        let s = step(b"a: b\r\n\r\nbody");
+        assert_eq!((s.next, s.payload.clone()), (Handoff::Data, 54 + 8..54 + 12));
+        // A cut last line without a colon still belongs to the headers.
+        assert_eq!(step(b"a: b\nno colon").next, Handoff::End);
     }
 
     #[test]

@@ -198,6 +198,7 @@ pub static FIELDS: &[&FieldSpec] = &[
     &http::LAST_MODIFIED,
     &http::UPGRADE,
     &http::X_FORWARDED_FOR,
+    &http::UNKNOWN_HEADER,
     &http::FILE_DATA,
     &lines::SSH_PROTOCOL,
     &lines::SSH_DIRECTION,
