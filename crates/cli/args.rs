@@ -89,6 +89,12 @@ netlayers chat connect 127.0.0.1:8081                 type lines; 886 ends\n  \
 sudo netlayers chat connect --trace 127.0.0.1:8081    each frame, labelled with its socket call\n  \
 netlayers chat serve --udp / chat connect --udp       the same over UDP datagrams")]
     Chat(crate::chat::ChatArgs),
+    /// Reassemble one TCP stream (or UDP conversation) and print its bytes, as `tshark -z follow` does
+    Follow(crate::follow::FollowArgs),
+    /// Draw a sequence diagram: one lane per endpoint, one arrow per packet
+    Flow(crate::flow::FlowArgs),
+    /// Capture properties, protocol hierarchy, conversations, endpoints and expert info
+    Stats(crate::stats::StatsArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell)
     #[command(after_help = "Examples:\n  netlayers completions bash > ~/.local/share/bash-completion/completions/netlayers\n  \
 netlayers completions zsh > ~/.zfunc/_netlayers")]

@@ -15,7 +15,7 @@ const PROTOCOLS: &[&str] = &[
 fn names() -> &'static HashSet<&'static str> {
     static NAMES: OnceLock<HashSet<&'static str>> = OnceLock::new();
     NAMES.get_or_init(|| {
-        let lists: [&[&FieldSpec]; 7] = [
+        let lists: [&[&FieldSpec]; 8] = [
             netlayers_stack::decap::FIELDS,
             netlayers_stack::physical::FIELDS,
             netlayers_link::FIELDS,
@@ -23,6 +23,7 @@ fn names() -> &'static HashSet<&'static str> {
             netlayers_transport::FIELDS,
             netlayers_app::FIELDS,
             netlayers_analyze::FIELDS,
+            netlayers_analyze::expert::FIELDS,
         ];
         let mut s: HashSet<&'static str> = PROTOCOLS.iter().copied().collect();
         for spec in lists.into_iter().flatten() {

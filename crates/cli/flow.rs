@@ -65,7 +65,7 @@ pub fn run(a: &FlowArgs, ui: &Ui) -> Result<Outcome> {
             break;
         }
         let mut d = dissector.dissect(&frame);
-        if !selection.admit(&mut d.layers, &frame.data) {
+        if !selection.admit(&mut d, &frame.data) {
             continue;
         }
         if let Some(n) = a.stream {

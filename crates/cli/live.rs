@@ -356,7 +356,7 @@ pub fn run_capture(a: &CaptureArgs, ui: &Ui) -> Result<Outcome> {
             }
             if !quiet {
                 let mut d = dissector.dissect(&frame);
-                if selection.admit(&mut d.layers, &frame.data) {
+                if selection.admit(&mut d, &frame.data) {
                     buf.clear();
                     show.frame(&mut buf, &d, &frame.data);
                     stdout.write_all(&buf)?;

@@ -10,10 +10,13 @@ mod chat;
 mod encap;
 mod fields;
 mod filter_args;
+mod flow;
+mod follow;
 mod frames;
 mod live;
 mod output;
 mod read;
+mod stats;
 
 use std::process::ExitCode;
 
@@ -32,6 +35,9 @@ fn main() -> ExitCode {
         Command::Ifaces(a) => live::run_ifaces(a, &ui),
         Command::Arping(a) => live::run_arping(a, &ui),
         Command::Chat(a) => chat::run(a, &ui),
+        Command::Follow(a) => follow::run(a, &ui),
+        Command::Flow(a) => flow::run(a, &ui),
+        Command::Stats(a) => stats::run(a, &ui),
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "netlayers", &mut std::io::stdout());
             Ok(output::Outcome::Success)

@@ -54,7 +54,7 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
         // selection only decides what is printed.
         let mut d = dissector.dissect(&frame);
         // Streams are numbered on every frame; then the display filter and --frames choose.
-        if !selection.admit(&mut d.layers, &frame.data) {
+        if !selection.admit(&mut d, &frame.data) {
             continue;
         }
         if a.frames.as_ref().is_some_and(|f| !f.contains(frame.number)) {
