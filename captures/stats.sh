@@ -2,7 +2,9 @@
 # tshark 4.0's statistics and TCP expert flags for every capture, stored so tests/stats.rs needs
 # no tshark. Also (re)writes captures/crafted/tcp-loss.pcap with scapy: one connection showing a
 # lost segment, duplicate ACKs, a fast retransmission, an out-of-order segment, a plain
-# retransmission, a full window, a zero window and a reset.
+# retransmission, a full window, a zero window and a reset; and crafted/tcp-keepalive.pcap: a
+# keep-alive and its ACK, a zero-window probe and its ACK, a window update and a spurious
+# retransmission.
 #
 # Usage: sh captures/stats.sh        (from the repository root; needs tshark and scapy)
 #
@@ -15,7 +17,7 @@
 # decoder sees it.
 set -eu
 cd "$(dirname "$0")"
-/usr/bin/python3 - crafted/tcp-loss.pcap <<'PY'
+/usr/bin/python3 - crafted/tcp-loss.pcap crafted/tcp-keepalive.pcap <<'PY'
 import struct, sys
 from scapy.all import Ether, IP, TCP, Raw
 C, S = ("10.77.0.1", 40000), ("10.77.0.2", 80)
@@ -56,16 +58,39 @@ pkts = [
     seg(1.430, "s", "A", 5001, 2101, win=0),       # zero window
     seg(1.500, "c", "RA", 2101, 5001),             # reset
 ]
-with open(sys.argv[1], "wb") as f:
-    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-    for t, b in pkts:
-        us = round(t * 1e6)
-        f.write(struct.pack("<IIII", BASE + us // 1000000, us % 1000000, len(b), len(b)))
-        f.write(b)
+def write(path, pkts):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for t, b in pkts:
+            us = round(t * 1e6)
+            f.write(struct.pack("<IIII", BASE + us // 1000000, us % 1000000, len(b), len(b)))
+            f.write(b)
+write(sys.argv[1], pkts)
+C = ("10.77.0.1", 40002)
+write(sys.argv[2], [
+    seg(0.000, "c", "S", 1000),
+    seg(0.010, "s", "SA", 5000, 1001),
+    seg(0.020, "c", "A", 1001, 5001),
+    seg(0.030, "c", "PA", 1001, 5001, d(b"a")),
+    seg(0.040, "s", "A", 5001, 1101),
+    seg(10.040, "c", "A", 1100, 5001),             # keep-alive
+    seg(10.050, "s", "A", 5001, 1101),             # its ACK
+    seg(10.060, "c", "PA", 1101, 5001, d(b"b")),
+    seg(10.070, "s", "A", 5001, 1201, win=0),      # zero window
+    seg(10.300, "c", "PA", 1201, 5001, b"c"),      # zero-window probe
+    seg(10.310, "s", "A", 5001, 1201, win=0),      # its ACK, still zero
+    seg(10.400, "s", "A", 5001, 1201),             # window update
+    seg(10.410, "c", "PA", 1201, 5001, d(b"c")),
+    seg(10.420, "s", "A", 5001, 1301),
+    seg(10.900, "c", "PA", 1201, 5001, d(b"c")),   # spurious retransmission: already acknowledged
+    seg(11.000, "c", "FA", 1301, 5001),
+    seg(11.010, "s", "FA", 5001, 1302),
+    seg(11.020, "c", "A", 1302, 5002),
+])
 PY
 
 PREFS="-o ip.defragment:FALSE -o ipv6.defragment:FALSE -o tcp.desegment_tcp_streams:FALSE"
-FLAGS="retransmission fast_retransmission spurious_retransmission duplicate_ack out_of_order zero_window window_full lost_segment keep_alive window_update zero_window_probe"
+FLAGS="retransmission fast_retransmission spurious_retransmission duplicate_ack out_of_order zero_window window_full lost_segment keep_alive keep_alive_ack window_update zero_window_probe zero_window_probe_ack"
 mkdir -p expected/stats
 find . -path ./expected -prune -o \( -name '*.pcap' -o -name '*.pcapng' \) -print | sed 's|^\./||' | sort |
 while read -r f; do

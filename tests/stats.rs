@@ -20,7 +20,9 @@ use netlayers_stack::Dissector;
 const FLAGS: &[&str] = &[
     "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission", "tcp.analysis.duplicate_ack",
     "tcp.analysis.out_of_order", "tcp.analysis.zero_window", "tcp.analysis.window_full",
-    "tcp.analysis.lost_segment",
+    "tcp.analysis.lost_segment", "tcp.analysis.spurious_retransmission", "tcp.analysis.keep_alive",
+    "tcp.analysis.keep_alive_ack", "tcp.analysis.window_update", "tcp.analysis.zero_window_probe",
+    "tcp.analysis.zero_window_probe_ack",
 ];
 
 fn captures() -> Vec<(String, PathBuf)> {

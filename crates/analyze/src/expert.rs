@@ -21,8 +21,8 @@ macro_rules! spec {
 }
 
 spec!(ANALYSIS, "tcp.analysis", "SEQ/ACK analysis", "序号/确认号分析",
-    "What comparing this segment with earlier ones of the same connection shows. Not on the wire.",
-    "把这个报文段和同一连接中之前的报文段对比后得出的结论。线路上没有这些内容。");
+    "What comparing this segment with earlier ones of the same connection shows.",
+    "把这个报文段和同一连接中之前的报文段对比后得出的结论。");
 spec!(FLAGS, "tcp.analysis.flags", "TCP Analysis Flags", "TCP 分析标记",
     "The problems found: each child names one.", "发现的问题,每个子项说明一种。");
 spec!(RETRANSMISSION, "tcp.analysis.retransmission", "This frame is a (suspected) retransmission", "这一帧疑似重传",
@@ -51,6 +51,24 @@ spec!(WINDOW_FULL, "tcp.analysis.window_full", "The transmission window is now c
 spec!(LOST_SEGMENT, "tcp.analysis.lost_segment", "Previous segment(s) not captured (common at capture start)", "之前的报文段没有被捕获(抓包刚开始时常见)",
     "The sequence number jumps past the next expected one: bytes in between were lost, or the capture missed them.",
     "序号跳过了预期的下一个值:中间的字节丢失了,或者抓包时没有抓到。");
+spec!(SPURIOUS_RETRANSMISSION, "tcp.analysis.spurious_retransmission", "This frame is a (suspected) spurious retransmission", "这一帧疑似多余的重传",
+    "Data the receiver had already acknowledged is sent again: the retransmission was not needed (the ACK was late or lost on its way back).",
+    "重发的数据接收方早已确认过:这次重传其实不必要(确认来晚了,或在返回途中丢了)。");
+spec!(KEEP_ALIVE, "tcp.analysis.keep_alive", "This is a TCP keep-alive segment", "这是一个 TCP 保活报文段",
+    "One byte before the next expected sequence number, with no data or one byte: an idle connection checking that the other side is still there.",
+    "序号比预期的下一个值小 1,不带数据或只带 1 个字节:空闲的连接借此确认对方是否还在。");
+spec!(KEEP_ALIVE_ACK, "tcp.analysis.keep_alive_ack", "This is an ACK to a TCP keep-alive segment", "这是对 TCP 保活报文段的确认",
+    "The other side's answer to a keep-alive: the same acknowledgment again, which shows it is still there.",
+    "对方对保活报文段的应答:再次发出同样的确认,说明它还在。");
+spec!(WINDOW_UPDATE, "tcp.analysis.window_update", "This is a TCP window update", "这是一个 TCP 窗口更新",
+    "No data and the same sequence and acknowledgment numbers, only a new window: the receiver tells how much it can take now.",
+    "不带数据,序号和确认号都不变,只有窗口变了:接收方告诉对方自己现在能接收多少。");
+spec!(ZERO_WINDOW_PROBE, "tcp.analysis.zero_window_probe", "This is a TCP zero-window probe", "这是一个 TCP 零窗口探测",
+    "One byte sent although the other side advertised a window of 0: asking whether its buffer has room again.",
+    "对方通告窗口为 0,这里仍发出 1 个字节:探问对方的缓冲区是否又有空间了。");
+spec!(ZERO_WINDOW_PROBE_ACK, "tcp.analysis.zero_window_probe_ack", "This is an ACK to a TCP zero-window probe", "这是对 TCP 零窗口探测的确认",
+    "The answer to a zero-window probe that still advertises a window of 0.",
+    "对零窗口探测的应答,窗口仍然是 0。");
 spec!(INITIAL_RTT, "tcp.analysis.initial_rtt", "iRTT", "初始往返时间",
     "Seconds from the client's SYN to its ACK ending the handshake: one round trip seen from where the capture was made.",
     "从客户端的 SYN 到它结束握手的 ACK 所经过的秒数:在抓包位置看到的一次往返时间。");
@@ -59,12 +77,16 @@ spec!(INITIAL_RTT, "tcp.analysis.initial_rtt", "iRTT", "初始往返时间",
 pub static FIELDS: &[&FieldSpec] = &[
     &ANALYSIS, &FLAGS, &RETRANSMISSION, &FAST_RETRANSMISSION, &DUPLICATE_ACK, &DUPLICATE_ACK_NUM,
     &DUPLICATE_ACK_FRAME, &OUT_OF_ORDER, &ZERO_WINDOW, &WINDOW_FULL, &LOST_SEGMENT, &INITIAL_RTT,
+    &SPURIOUS_RETRANSMISSION, &KEEP_ALIVE, &KEEP_ALIVE_ACK, &WINDOW_UPDATE, &ZERO_WINDOW_PROBE,
+    &ZERO_WINDOW_PROBE_ACK,
 ];
 
 /// The kinds of expert info counted for `stats`, in the order they are shown.
 pub const KINDS: &[&str] = &[
-    "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission", "tcp.analysis.duplicate_ack",
-    "tcp.analysis.out_of_order", "tcp.analysis.lost_segment", "tcp.analysis.zero_window",
+    "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission", "tcp.analysis.spurious_retransmission",
+    "tcp.analysis.duplicate_ack", "tcp.analysis.out_of_order", "tcp.analysis.lost_segment",
+    "tcp.analysis.keep_alive", "tcp.analysis.keep_alive_ack", "tcp.analysis.window_update",
+    "tcp.analysis.zero_window", "tcp.analysis.zero_window_probe", "tcp.analysis.zero_window_probe_ack",
     "tcp.analysis.window_full", "tcp.connection.rst",
 ];
 
@@ -91,6 +113,9 @@ struct Dir {
     last_non_dup_ack: u64,
     /// The window-scale option of this direction's SYN: `None` until a SYN is seen.
     syn_wscale: Option<Option<u8>>,
+    /// The last segment of this direction was a keep-alive / a zero-window probe.
+    last_keep_alive: bool,
+    last_zero_window_probe: bool,
 }
 
 #[derive(Debug, Default)]
@@ -192,15 +217,30 @@ impl Expert {
         let [a, b] = &mut c.dirs;
         let (fwd, rev) = if d == 0 { (a, b) } else { (b, a) };
         let no_sfr = flags & (SYN | FIN | RST) == 0;
+        // The order and the early exits are tshark 4.0's (tcp_analyze_sequence_number).
+        let mut keep_alive = false;
+        let mut zero_window_probe = false;
         'checks: {
+            if seglen == 1 && fwd.next_seq == Some(seq) && rev.window == Some(0) {
+                zero_window_probe = true;
+                got.push(&ZERO_WINDOW_PROBE);
+                break 'checks;
+            }
             if win == 0 && no_sfr {
                 got.push(&ZERO_WINDOW);
             }
             if fwd.next_seq.is_some_and(|n| gt(seq, n)) && flags & RST == 0 {
                 got.push(&LOST_SEGMENT);
             }
-            // A keep-alive (one byte or none, one before the expected number) is no retransmission.
+            // One byte or none, one before the expected number: a keep-alive, no retransmission.
             if seglen <= 1 && no_sfr && fwd.next_seq == Some(seq.wrapping_add(1)) {
+                keep_alive = true;
+                got.push(&KEEP_ALIVE);
+                break 'checks;
+            }
+            let same_numbers = seglen == 0 && no_sfr && fwd.next_seq == Some(seq) && fwd.last_ack == Some(ack);
+            if same_numbers && win != 0 && fwd.window.is_some_and(|w| w != win) {
+                got.push(&WINDOW_UPDATE);
                 break 'checks;
             }
             // Only once both SYNs told whether the window is scaled.
@@ -216,23 +256,33 @@ impl Expert {
                     got.push(&WINDOW_FULL);
                 }
             }
+            if same_numbers && win != 0 && fwd.window == Some(win) && rev.last_keep_alive {
+                got.push(&KEEP_ALIVE_ACK);
+                break 'checks;
+            }
             if seglen == 0
-                && win != 0
-                && fwd.window == Some(win)
-                && fwd.next_seq == Some(seq)
-                && fwd.last_ack == Some(ack)
                 && no_sfr
+                && win == 0
+                && fwd.window == Some(0)
+                && fwd.next_seq == Some(seq)
+                && fwd.last_ack.is_some_and(|a| a == ack || a.wrapping_add(1) == ack)
+                && rev.last_zero_window_probe
             {
+                got.push(&ZERO_WINDOW_PROBE_ACK);
+                break 'checks;
+            }
+            if same_numbers && win != 0 && fwd.window == Some(win) {
                 fwd.dup_acks += 1;
                 got.push(&DUPLICATE_ACK);
                 dup_num = Some((fwd.dup_acks, fwd.last_non_dup_ack));
             }
         }
+        fwd.last_keep_alive = keep_alive;
+        fwd.last_zero_window_probe = zero_window_probe;
         if fwd.last_ack != Some(ack) {
             fwd.last_non_dup_ack = number;
             fwd.dup_acks = 0;
         }
-        let keep_alive = seglen <= 1 && no_sfr && fwd.next_seq == Some(seq.wrapping_add(1));
         if (seglen > 0 || flags & (SYN | FIN) != 0) && fwd.next_seq.is_some_and(|n| lt(seq, n)) && !keep_alive {
             let since_ack = secs(ts, rev.last_ack_time);
             let since_next = secs(ts, fwd.next_seq_time);
@@ -243,8 +293,11 @@ impl Expert {
             } else if since_next < ooo && fwd.next_seq != Some(seq.wrapping_add(seglen)) {
                 got.push(&OUT_OF_ORDER);
             } else {
-                // Wireshark also names a retransmission of data already acknowledged "spurious";
-                // it stays a retransmission.
+                // Data the other side has acknowledged already: sent again for nothing. tshark
+                // still matches it with tcp.analysis.retransmission too.
+                if seglen > 0 && rev.last_ack.is_some_and(|a| a != 0 && !gt(seq.wrapping_add(seglen), a)) {
+                    got.push(&SPURIOUS_RETRANSMISSION);
+                }
                 got.push(&RETRANSMISSION);
             }
         }
@@ -253,7 +306,9 @@ impl Expert {
             if flags & (SYN | FIN) != 0 {
                 next = next.wrapping_add(1);
             }
-            if fwd.next_seq.is_none_or(|n| gt(next, n)) {
+            // A zero-window probe's byte does not count as sent: the real data follows at the
+            // same sequence number.
+            if fwd.next_seq.is_none_or(|n| gt(next, n)) && !zero_window_probe {
                 fwd.next_seq = Some(next);
                 // tshark 4.0 does not time a SYN as the newest segment: a SYN sent again soon
                 // after is a retransmission, not out of order (filter/streams.pcap frame 3).
@@ -272,12 +327,8 @@ impl Expert {
         }
         if flags & RST != 0 {
             *self.counts.entry("tcp.connection.rst").or_default() += 1;
-            l.notes.push(Note::new(
-                Severity::Warn,
-                "tcp.connection.rst",
-                "Connection reset (RST)",
-                "连接被重置(RST)",
-            ));
+            let (sev, en, zh) = describe("tcp.connection.rst");
+            l.notes.push(Note::new(sev, "tcp.connection.rst", en, zh));
         }
         if got.is_empty() && irtt.is_none() {
             return;
@@ -302,19 +353,33 @@ impl Expert {
     }
 }
 
-fn note_text(key: &str, dup: u64) -> (Severity, String, String) {
-    let (sev, en, zh): (Severity, &str, &str) = match key {
+/// How serious a kind of expert info is, and its summary in English and Chinese (as Wireshark's
+/// Expert Information dialog lists it). `tcp.connection.rst` included.
+pub fn describe(key: &str) -> (Severity, &'static str, &'static str) {
+    match key {
         "tcp.analysis.retransmission" => (Severity::Note, "This frame is a (suspected) retransmission", "疑似重传"),
         "tcp.analysis.fast_retransmission" => (Severity::Note, "This frame is a (suspected) fast retransmission", "疑似快速重传"),
         "tcp.analysis.out_of_order" => (Severity::Warn, "This frame is a (suspected) out-of-order segment", "疑似乱序报文段"),
         "tcp.analysis.zero_window" => (Severity::Warn, "TCP Zero Window segment: the receiver's buffer is full", "TCP 零窗口:接收方缓冲区已满"),
         "tcp.analysis.window_full" => (Severity::Warn, "TCP window specified by the receiver is now completely full", "接收方通告的窗口已经用满"),
         "tcp.analysis.lost_segment" => (Severity::Warn, "Previous segment(s) not captured (common at capture start)", "之前的报文段没有被捕获(抓包刚开始时常见)"),
-        "tcp.analysis.duplicate_ack" => {
-            return (Severity::Note, format!("Duplicate ACK (#{dup})"), format!("重复确认(第 {dup} 个)"));
-        }
+        "tcp.analysis.spurious_retransmission" => (Severity::Note, "This frame is a (suspected) spurious retransmission", "疑似多余的重传"),
+        "tcp.analysis.keep_alive" => (Severity::Note, "TCP keep-alive segment", "TCP 保活报文段"),
+        "tcp.analysis.keep_alive_ack" => (Severity::Note, "ACK to a TCP keep-alive segment", "对 TCP 保活报文段的确认"),
+        "tcp.analysis.window_update" => (Severity::Chat, "TCP window update", "TCP 窗口更新"),
+        "tcp.analysis.zero_window_probe" => (Severity::Note, "TCP zero-window probe", "TCP 零窗口探测"),
+        "tcp.analysis.zero_window_probe_ack" => (Severity::Note, "ACK to a TCP zero-window probe", "对 TCP 零窗口探测的确认"),
+        "tcp.analysis.duplicate_ack" => (Severity::Note, "Duplicate ACK", "重复确认"),
+        "tcp.connection.rst" => (Severity::Warn, "Connection reset (RST)", "连接被重置(RST)"),
         _ => (Severity::Note, "", ""),
-    };
+    }
+}
+
+fn note_text(key: &str, dup: u64) -> (Severity, String, String) {
+    if key == "tcp.analysis.duplicate_ack" {
+        return (Severity::Note, format!("Duplicate ACK (#{dup})"), format!("重复确认(第 {dup} 个)"));
+    }
+    let (sev, en, zh) = describe(key);
     (sev, en.to_string(), zh.to_string())
 }
 

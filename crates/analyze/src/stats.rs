@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use netlayers_core::{Lang, Layer, LinkType, Text, Timestamp, Value};
+use netlayers_core::{Lang, Layer, LinkType, Severity, Text, Timestamp, Value};
 
 /// Which table a conversation belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -369,8 +369,26 @@ impl Stats {
             );
         }
         let _ = writeln!(s, "\n{}", t("Expert info", "专家信息"));
-        let rows = expert.iter().map(|(k, n)| vec![k.to_string(), n.to_string()]).collect();
-        table(&mut s, &[t("Kind", "类别"), t("Frames", "帧数")], rows);
+        // Only what was found, worst first, as Wireshark's Expert Information lists it.
+        let mut found: Vec<_> = expert.iter().filter(|(_, n)| *n > 0).map(|(k, n)| (crate::expert::describe(k), *k, *n)).collect();
+        found.sort_by_key(|((sev, _, _), _, _)| std::cmp::Reverse(*sev));
+        if found.is_empty() {
+            let _ = writeln!(s, "{}", t("(none)", "(无)"));
+        } else {
+            let rows = found
+                .into_iter()
+                .map(|((sev, en, zh), k, n)| {
+                    let sev = match sev {
+                        Severity::Chat => t("Chat", "对话"),
+                        Severity::Note => t("Note", "注意"),
+                        Severity::Warn => t("Warning", "警告"),
+                        Severity::Error => t("Error", "错误"),
+                    };
+                    vec![sev.to_string(), t(en, zh).to_string(), k.to_string(), n.to_string()]
+                })
+                .collect();
+            table(&mut s, &[t("Severity", "严重程度"), t("Summary", "摘要"), t("Field", "字段"), t("Frames", "帧数")], rows);
+        }
         s
     }
 
