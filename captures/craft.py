@@ -217,6 +217,26 @@ def icmp_quote_8bytes():
     ]
 
 
+def icmp_quote_payload():
+    # Whole quoted TCP segments with data: tshark hands a quoted payload to the protocol its
+    # port names (HTTP, SSH, DNS), or to data on other ports, but shows nothing for bytes on an
+    # HTTP port that do not start a message.
+    def quoted(seg):
+        return eth(IP(src=IP_B, dst=IP_A, id=0x3101), ICMP(type=11, code=0) / bytes(seg), src=MAC_B, dst=MAC_A)
+    inner = lambda dport, data: IP(src=IP_A, dst="10.78.0.2", ttl=1) / TCP(sport=40030, dport=dport, flags="PA", seq=1, ack=1) / data
+    dns = bytes(DNS(id=0xCAFE, qd=DNSQR(qname="a.example.test")))
+    return [
+        quoted(inner(80, b"GET /q HTTP/1.1\r\nHost: x\r\n\r\n")),
+        quoted(inner(80, b"yyyyyyyyyyyy")),
+        quoted(inner(9999, b"yyyyyyyyyyyy")),
+        quoted(inner(22, b"SSH-2.0-OpenSSH_9.2\r\n")),
+        quoted(inner(53, struct.pack(">H", len(dns)) + dns)),
+        eth(IPv6(src=IP6_B, dst=IP6_A), ICMPv6TimeExceeded(code=0)
+            / bytes(IPv6(src=IP6_A, dst="fd78::2", hlim=1) / TCP(sport=40031, dport=80, flags="PA") / b"GET /v6 HTTP/1.1\r\n\r\n"),
+            src=MAC_B, dst=MAC_A),
+    ]
+
+
 def igmp():
     ra = [IPOption_Router_Alert()]
     v3report = IGMPv3(type=0x22) / IGMPv3mr(records=[
@@ -466,6 +486,7 @@ ETHERNET_FILES = {
     "bad-checksums.pcap": bad_checksums,
     "truncated.pcap": truncated,
     "icmp-quote-8bytes.pcap": icmp_quote_8bytes,
+    "icmp-quote-payload.pcap": icmp_quote_payload,
     "igmp.pcap": igmp,
     "ip-in-ip.pcap": ipip,
     "ipv6-ext-headers.pcap": ipv6_ext_headers,

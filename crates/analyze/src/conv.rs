@@ -104,6 +104,11 @@ impl Conversations {
                     if l.find(if tcp { "tcp.stream" } else { "udp.stream" }).is_some() {
                         continue;
                     }
+                    // A TCP header cut before its flags (an ICMPv4 error quotes 8 bytes): tshark
+                    // stops reading it before it looks up the connection.
+                    if tcp && l.find("tcp.flags").is_none() {
+                        continue;
+                    }
                     let (k, dir) = key((src, sp as u16), (dst, dp as u16));
                     if tcp {
                         let index = self.tcp_stream(l, k, dir);

@@ -11,7 +11,8 @@
 //! `::ffff:10.77.0.2`, deprecated IPv4-compatible `::1.2.3.4`); `Text` → a JSON string;
 //! `Bytes` → lowercase hex without separators (`"68656c6c6f"`), exactly what `tshark -T fields`
 //! 4.0 prints for byte fields, so the oracle needs no conversion. Fields with `Value::None` only
-//! group their children and are left out (their children are not). Generated fields are in.
+//! group their children and are left out (their children are not). Generated fields are in;
+//! a generated flag without value or children (`tcp.analysis.retransmission`) is `true`.
 //!
 //! The object is written by hand into the caller's buffer: no map, no per-frame allocation
 //! once the scratch list of seen keys has grown to the frame's field count.
@@ -91,11 +92,18 @@ pub fn json(buf: &mut Vec<u8>, view: &FrameView<'_>) {
 
 fn field(buf: &mut Vec<u8>, f: &Field, seen: &mut Seen) {
     let key = f.spec.key;
-    if !matches!(f.value, Value::None) && seen.insert(key) {
+    // A generated flag (an expert finding such as tcp.analysis.retransmission) has no value of
+    // its own and no children: present means true.
+    let flag = f.generated && f.children.is_empty() && matches!(f.value, Value::None);
+    if (flag || !matches!(f.value, Value::None)) && seen.insert(key) {
         buf.push(b',');
         write_json_string(buf, key);
         buf.push(b':');
-        value(buf, &f.value);
+        if flag {
+            buf.extend_from_slice(b"true");
+        } else {
+            value(buf, &f.value);
+        }
     }
     for c in &f.children {
         field(buf, c, seen);

@@ -1,6 +1,6 @@
 //! Going up the layers: frame bytes and link type → `Layer`s.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::ops::Range;
 
@@ -198,6 +198,17 @@ struct TcpDirection {
     syn_wscale: Option<Option<u8>>,
 }
 
+/// Source and destination of an `ip` or `ipv6` layer.
+fn ip_addrs(l: &Layer) -> Option<(IpAddr, IpAddr)> {
+    let (s, d) = if l.protocol == "ip" { ("ip.src", "ip.dst") } else { ("ipv6.src", "ipv6.dst") };
+    let get = |k| match l.find(k).map(|f| &f.value) {
+        Some(Value::Ipv4(a)) => Some(IpAddr::V4(*a)),
+        Some(Value::Ipv6(a)) => Some(IpAddr::V6(*a)),
+        _ => None,
+    };
+    get(s).zip(get(d))
+}
+
 /// Per-direction TCP state, keyed by (src, sport, dst, dport).
 #[derive(Debug, Default)]
 struct TcpBases {
@@ -210,6 +221,8 @@ struct TcpBases {
 pub struct Dissector {
     first_ts: Option<Timestamp>,
     tcp: TcpBases,
+    /// TCP connections (endpoints in sorted order) that carried an HTTP request or response.
+    http_seen: HashSet<((IpAddr, u16), (IpAddr, u16))>,
 }
 
 impl Dissector {
@@ -221,6 +234,7 @@ impl Dissector {
         let first = *self.first_ts.get_or_insert(frame.ts);
         let mut layers = decapsulate(frame);
         self.relative_tcp(&mut layers);
+        self.http_continuations(&mut layers);
         Dissection {
             number: frame.number,
             ts: frame.ts,
@@ -229,6 +243,44 @@ impl Dissector {
             cap_len: frame.data.len(),
             link: frame.link,
             layers,
+        }
+    }
+
+    /// tshark 4.0 shows a segment on an HTTP port that does not start a message as an HTTP
+    /// `Continuation` only once its connection (either direction) carried a request or a
+    /// response; before that the bytes stay TCP payload, with no HTTP and no data layer. Holds
+    /// for a packet quoted in an ICMP error too, with the quoted addresses and ports.
+    fn http_continuations(&mut self, layers: &mut Vec<Layer>) {
+        let mut addrs: Option<(IpAddr, IpAddr)> = None;
+        let mut ports: Option<(u16, u16)> = None;
+        let mut i = 0;
+        while i < layers.len() {
+            let l = &layers[i];
+            match l.protocol {
+                "ip" | "ipv6" => {
+                    addrs = ip_addrs(l);
+                    ports = None;
+                }
+                "tcp" => {
+                    let num = |k| l.find(k).and_then(|f| f.value.as_u64()).map(|v| v as u16);
+                    ports = num("tcp.srcport").zip(num("tcp.dstport"));
+                }
+                "http" => {
+                    if let (Some((s, d)), Some((sp, dp))) = (addrs, ports) {
+                        let key = if (s, sp) <= (d, dp) { ((s, sp), (d, dp)) } else { ((d, dp), (s, sp)) };
+                        if l.find("http.request").is_some() || l.find("http.response").is_some() {
+                            self.http_seen.insert(key);
+                        } else if l.info.as_deref() == Some("Continuation") && !self.http_seen.contains(&key) {
+                            let depth = l.depth;
+                            let end = layers[i..].iter().position(|x| x.depth != depth).map_or(layers.len(), |n| i + n);
+                            layers.drain(i..end);
+                            continue;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
         }
     }
 
@@ -241,14 +293,8 @@ impl Dissector {
             }
             match l.protocol {
                 "ip" | "ipv6" => {
-                    let (s, d) = if l.protocol == "ip" { ("ip.src", "ip.dst") } else { ("ipv6.src", "ipv6.dst") };
-                    let get = |k| match l.find(k).map(|f| &f.value) {
-                        Some(Value::Ipv4(a)) => Some(IpAddr::V4(*a)),
-                        Some(Value::Ipv6(a)) => Some(IpAddr::V6(*a)),
-                        _ => None,
-                    };
-                    if let (Some(s), Some(d)) = (get(s), get(d)) {
-                        addrs = Some((s, d));
+                    if let Some(a) = ip_addrs(l) {
+                        addrs = Some(a);
                     }
                 }
                 "tcp" => {
