@@ -90,7 +90,7 @@ write(sys.argv[2], [
 PY
 
 PREFS="-o ip.defragment:FALSE -o ipv6.defragment:FALSE -o tcp.desegment_tcp_streams:FALSE"
-FLAGS="retransmission fast_retransmission spurious_retransmission duplicate_ack out_of_order zero_window window_full lost_segment keep_alive keep_alive_ack window_update zero_window_probe zero_window_probe_ack"
+FLAGS="retransmission fast_retransmission spurious_retransmission duplicate_ack out_of_order zero_window window_full lost_segment ack_lost_segment keep_alive keep_alive_ack window_update zero_window_probe zero_window_probe_ack reused_ports"
 mkdir -p expected/stats
 find . -path ./expected -prune -o \( -name '*.pcap' -o -name '*.pcapng' \) -print | sed 's|^\./||' | sort |
 while read -r f; do

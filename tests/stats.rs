@@ -10,19 +10,18 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use netlayers_analyze::expert::Expert;
 use netlayers_analyze::stats::{ConvKind, Stats};
-use netlayers_analyze::Conversations;
 use netlayers_capture::FrameSource;
 use netlayers_stack::Dissector;
 
-/// The expert kinds we flag; tshark's other flags (keep-alive, window update …) are not ours yet.
+/// The expert kinds we flag, each compared with the frames tshark flags.
 const FLAGS: &[&str] = &[
     "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission", "tcp.analysis.duplicate_ack",
     "tcp.analysis.out_of_order", "tcp.analysis.zero_window", "tcp.analysis.window_full",
     "tcp.analysis.lost_segment", "tcp.analysis.spurious_retransmission", "tcp.analysis.keep_alive",
     "tcp.analysis.keep_alive_ack", "tcp.analysis.window_update", "tcp.analysis.zero_window_probe",
-    "tcp.analysis.zero_window_probe_ack",
+    "tcp.analysis.zero_window_probe_ack", "tcp.analysis.ack_lost_segment",
+    "tcp.analysis.reused_ports",
 ];
 
 fn captures() -> Vec<(String, PathBuf)> {
@@ -67,15 +66,13 @@ fn ours(rel: &str) -> Ours {
     let path = common::root().join("captures").join(rel);
     let mut src = FrameSource::open(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
     let mut dis = Dissector::new();
-    let mut conv = Conversations::new();
-    let mut expert = Expert::new();
+    let mut cross = netlayers_analyze::CrossFrame::new();
     let mut stats = Stats::new();
     let mut flags: BTreeMap<&'static str, Vec<u64>> = BTreeMap::new();
     while let Some(frame) = src.next_frame() {
         let frame = frame.unwrap_or_else(|e| panic!("{rel}: {e}"));
         let mut d = dis.dissect(&frame);
-        conv.annotate(&mut d.layers);
-        expert.annotate(&mut d.layers, frame.number, frame.ts);
+        cross.annotate(&mut d.layers, frame.number, frame.ts);
         stats.add(frame.ts, frame.orig_len, frame.link, &d.layers);
         for k in FLAGS {
             if d.layers.iter().any(|l| l.find(k).is_some()) {

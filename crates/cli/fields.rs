@@ -8,14 +8,14 @@ use netlayers_core::FieldSpec;
 
 /// Layer protocol names, including those whose fields are spelled differently or that have none.
 const PROTOCOLS: &[&str] = &[
-    "frame", "phy", "eth", "vlan", "ieee8021ad", "sll", "null", "ppp", "netlink", "arp", "ip", "ipv6", "icmp",
+    "frame", "phy", "eth", "vlan", "ieee8021ad", "llc", "stp", "sll", "null", "ppp", "netlink", "arp", "ip", "ipv6", "icmp",
     "icmpv6", "igmp", "tcp", "udp", "dns", "http", "ssh", "ftp", "smtp", "pop", "data",
 ];
 
 fn names() -> &'static HashSet<&'static str> {
     static NAMES: OnceLock<HashSet<&'static str>> = OnceLock::new();
     NAMES.get_or_init(|| {
-        let lists: [&[&FieldSpec]; 8] = [
+        let lists: [&[&FieldSpec]; 9] = [
             netlayers_stack::decap::FIELDS,
             netlayers_stack::physical::FIELDS,
             netlayers_link::FIELDS,
@@ -24,6 +24,7 @@ fn names() -> &'static HashSet<&'static str> {
             netlayers_app::FIELDS,
             netlayers_analyze::FIELDS,
             netlayers_analyze::expert::FIELDS,
+            netlayers_analyze::echo::FIELDS,
         ];
         let mut s: HashSet<&'static str> = PROTOCOLS.iter().copied().collect();
         for spec in lists.into_iter().flatten() {

@@ -1,13 +1,12 @@
 //! `-Y EXPR` / `--filter EXPR` on `read` and `capture`: the display filter compiled once before
-//! the first frame, and the conversation numbering every frame gets before it is filtered.
+//! the first frame, and the cross-frame fields every frame gets before it is filtered.
 
-use netlayers_analyze::{Conversations, Filter};
+use netlayers_analyze::{CrossFrame, Filter};
 
 /// The filter and the state it needs across frames.
 pub struct Selection {
     filter: Option<Filter>,
-    conversations: Conversations,
-    expert: netlayers_analyze::expert::Expert,
+    cross: CrossFrame,
 }
 
 impl Selection {
@@ -18,14 +17,14 @@ impl Selection {
             Some(e) if !e.trim().is_empty() => Some(Filter::compile(e, &crate::fields::known_field)?),
             _ => None,
         };
-        Ok(Selection { filter, conversations: Conversations::new(), expert: Default::default() })
+        Ok(Selection { filter, cross: CrossFrame::new() })
     }
 
-    /// Adds the cross-frame fields (`tcp.stream`, `udp.stream`) to a frame's layers, then says
-    /// whether the frame passes the filter. Call for every frame, in order, shown or not.
+    /// Adds the cross-frame fields (`tcp.stream`, `tcp.analysis.*`, `icmp.resp_to` …) to a
+    /// frame's layers, then says whether the frame passes the filter. Call for every frame, in
+    /// order, shown or not.
     pub fn admit(&mut self, d: &mut netlayers_stack::Dissection, data: &[u8]) -> bool {
-        self.conversations.annotate(&mut d.layers);
-        self.expert.annotate(&mut d.layers, d.number, d.ts);
+        self.cross.annotate(&mut d.layers, d.number, d.ts);
         self.filter.as_ref().is_none_or(|f| f.matches_frame(&d.layers, data))
     }
 }

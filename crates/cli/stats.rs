@@ -6,9 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use netlayers_analyze::expert::Expert;
 use netlayers_analyze::stats::Stats;
-use netlayers_analyze::{Conversations, Filter};
+use netlayers_analyze::{CrossFrame, Filter};
 use netlayers_capture::{CaptureError, FileFormat, FrameSource};
 use netlayers_core::Frame;
 use netlayers_stack::Dissector;
@@ -42,8 +41,7 @@ pub fn run(a: &StatsArgs, ui: &Ui) -> Result<Outcome> {
         _ => None,
     };
     let mut dissector = Dissector::new();
-    let mut conversations = Conversations::new();
-    let mut expert = Expert::new();
+    let mut cross = CrossFrame::new();
     let mut stats = Stats::new();
     let mut frame = Frame {
         number: 0,
@@ -68,8 +66,7 @@ pub fn run(a: &StatsArgs, ui: &Ui) -> Result<Outcome> {
             break;
         }
         let mut d = dissector.dissect(&frame);
-        conversations.annotate(&mut d.layers);
-        expert.annotate(&mut d.layers, frame.number, frame.ts);
+        cross.annotate(&mut d.layers, frame.number, frame.ts);
         if filter.as_ref().is_some_and(|f| !f.matches_frame(&d.layers, &frame.data)) {
             continue;
         }
@@ -84,7 +81,7 @@ pub fn run(a: &StatsArgs, ui: &Ui) -> Result<Outcome> {
         FileFormat::Pcap { .. } => "pcap",
         FileFormat::PcapNg => "pcapng",
     };
-    let summary = expert.summary();
+    let summary = cross.expert.summary();
     let text = match a.format {
         Format::Json => stats.render_json(format, &summary),
         Format::Table => stats.render_text(format, &summary, ui.lang),

@@ -58,6 +58,8 @@ pub struct Conversations {
     udp: HashMap<(Endpoint, Endpoint), u64>,
     next_tcp: u64,
     next_udp: u64,
+    /// The frame last annotated reused the ports of an earlier TCP connection.
+    reused: bool,
 }
 
 fn num(l: &Layer, k: &str) -> Option<u64> {
@@ -85,6 +87,12 @@ impl Conversations {
     }
 
     /// How many TCP and UDP streams have been numbered so far.
+    /// Whether the frame last annotated opened a TCP connection on the ports of an earlier one
+    /// (a SYN with a new initial sequence number): tshark's "TCP Port numbers reused".
+    pub fn ports_reused(&self) -> bool {
+        self.reused
+    }
+
     pub fn counts(&self) -> (u64, u64) {
         (self.next_tcp, self.next_udp)
     }
@@ -92,6 +100,7 @@ impl Conversations {
     /// Adds `tcp.stream` / `udp.stream` to every TCP and UDP layer of one frame (the frame's own
     /// and any quoted in an ICMP error). Call once per frame, in capture order.
     pub fn annotate(&mut self, layers: &mut [Layer]) {
+        self.reused = false;
         let mut addrs: Option<(IpAddr, IpAddr)> = None;
         for l in layers.iter_mut() {
             match l.protocol {
@@ -138,6 +147,16 @@ impl Conversations {
             (Some(c), Some(s)) => !quoted && syn_only && c.base[dir].is_some_and(|b| b != s),
             _ => false,
         };
+        // A SYN-ACK with a new initial number: tshark flags the reuse and starts counting from
+        // it, but keeps the stream.
+        let syn_ack = flags.is_some_and(|f| f & 0x12 == 0x12);
+        if let (Some(c), Some(s), false, true) = (self.tcp.get_mut(&k), seq, quoted, syn_ack) {
+            if c.base[dir].is_some_and(|b| b != s) {
+                c.base[dir] = Some(s);
+                self.reused = true;
+            }
+        }
+        self.reused |= reused;
         if reused || !self.tcp.contains_key(&k) {
             self.tcp.insert(k, TcpConv { index: self.next_tcp, base: [None, None] });
             self.next_tcp += 1;

@@ -69,6 +69,12 @@ spec!(ZERO_WINDOW_PROBE, "tcp.analysis.zero_window_probe", "This is a TCP zero-w
 spec!(ZERO_WINDOW_PROBE_ACK, "tcp.analysis.zero_window_probe_ack", "This is an ACK to a TCP zero-window probe", "这是对 TCP 零窗口探测的确认",
     "The answer to a zero-window probe that still advertises a window of 0.",
     "对零窗口探测的应答,窗口仍然是 0。");
+spec!(ACK_LOST_SEGMENT, "tcp.analysis.ack_lost_segment", "ACKed segment that wasn't captured (common at capture start)", "确认了一个没有被捕获的报文段(抓包刚开始时常见)",
+    "The acknowledgment number is beyond every byte seen from the other side: some of its segments were not captured.",
+    "确认号超出了从对方那里看到的所有字节:对方的某些报文段没有被抓到。");
+spec!(REUSED_PORTS, "tcp.analysis.reused_ports", "A new tcp session is started with the same ports as an earlier session in this trace", "新的 TCP 会话使用了本次抓包中先前会话的相同端口",
+    "A SYN with a new initial sequence number on the same addresses and ports as an earlier connection: a new connection, numbered as a new stream.",
+    "在与先前连接相同的地址和端口上出现了带有新初始序号的 SYN:这是一条新连接,编为新的流。");
 spec!(INITIAL_RTT, "tcp.analysis.initial_rtt", "iRTT", "初始往返时间",
     "Seconds from the client's SYN to its ACK ending the handshake: one round trip seen from where the capture was made.",
     "从客户端的 SYN 到它结束握手的 ACK 所经过的秒数:在抓包位置看到的一次往返时间。");
@@ -78,7 +84,7 @@ pub static FIELDS: &[&FieldSpec] = &[
     &ANALYSIS, &FLAGS, &RETRANSMISSION, &FAST_RETRANSMISSION, &DUPLICATE_ACK, &DUPLICATE_ACK_NUM,
     &DUPLICATE_ACK_FRAME, &OUT_OF_ORDER, &ZERO_WINDOW, &WINDOW_FULL, &LOST_SEGMENT, &INITIAL_RTT,
     &SPURIOUS_RETRANSMISSION, &KEEP_ALIVE, &KEEP_ALIVE_ACK, &WINDOW_UPDATE, &ZERO_WINDOW_PROBE,
-    &ZERO_WINDOW_PROBE_ACK,
+    &ZERO_WINDOW_PROBE_ACK, &ACK_LOST_SEGMENT, &REUSED_PORTS,
 ];
 
 /// The kinds of expert info counted for `stats`, in the order they are shown.
@@ -87,7 +93,7 @@ pub const KINDS: &[&str] = &[
     "tcp.analysis.duplicate_ack", "tcp.analysis.out_of_order", "tcp.analysis.lost_segment",
     "tcp.analysis.keep_alive", "tcp.analysis.keep_alive_ack", "tcp.analysis.window_update",
     "tcp.analysis.zero_window", "tcp.analysis.zero_window_probe", "tcp.analysis.zero_window_probe_ack",
-    "tcp.analysis.window_full", "tcp.connection.rst",
+    "tcp.analysis.window_full", "tcp.analysis.reused_ports", "tcp.connection.rst",
 ];
 
 const FIN: u64 = 0x01;
@@ -105,6 +111,9 @@ fn gt(a: u32, b: u32) -> bool {
 #[derive(Debug, Default)]
 struct Dir {
     next_seq: Option<u32>,
+    /// The end of the bytes seen in order from the start (Wireshark's "max seq to be acked"):
+    /// an ACK from the other side beyond it acknowledges bytes the capture never saw.
+    max_to_ack: Option<u32>,
     next_seq_time: Timestamp,
     last_ack: Option<u32>,
     last_ack_time: Timestamp,
@@ -131,6 +140,8 @@ struct Conn {
 #[derive(Debug, Default)]
 pub struct Expert {
     conns: HashMap<u64, Conn>,
+    /// Set by [`Expert::ports_reused`] for the next segment.
+    reused: bool,
     counts: BTreeMap<&'static str, u64>,
 }
 
@@ -155,6 +166,12 @@ impl Expert {
         Expert::default()
     }
 
+    /// Tells the expert that the next frame reuses the ports of an earlier connection (what
+    /// [`crate::Conversations::ports_reused`] found), so it is flagged as tshark flags it.
+    pub fn ports_reused(&mut self) {
+        self.reused = true;
+    }
+
     /// How many frames got each kind of expert info so far (keys as in [`KINDS`]).
     pub fn summary(&self) -> Vec<(&'static str, u64)> {
         KINDS.iter().map(|k| (*k, self.counts.get(k).copied().unwrap_or(0))).collect()
@@ -163,6 +180,7 @@ impl Expert {
     /// Adds `tcp.analysis` (and a note per problem) to the frame's own TCP layer. Call once per
     /// frame, in capture order, after [`crate::Conversations::annotate`] (it needs `tcp.stream`).
     pub fn annotate(&mut self, layers: &mut [Layer], number: u64, ts: Timestamp) {
+        let reused = std::mem::take(&mut self.reused);
         let mut addrs: Option<(IpAddr, IpAddr)> = None;
         for l in layers.iter_mut() {
             if l.depth != 0 {
@@ -172,7 +190,7 @@ impl Expert {
                 "ip" => addrs = addr(l, "ip.src").zip(addr(l, "ip.dst")),
                 "ipv6" => addrs = addr(l, "ipv6.src").zip(addr(l, "ipv6.dst")),
                 "tcp" => {
-                    self.segment(l, addrs, number, ts);
+                    self.segment(l, addrs, number, ts, reused);
                     return;
                 }
                 _ => {}
@@ -180,7 +198,7 @@ impl Expert {
         }
     }
 
-    fn segment(&mut self, l: &mut Layer, addrs: Option<(IpAddr, IpAddr)>, number: u64, ts: Timestamp) {
+    fn segment(&mut self, l: &mut Layer, addrs: Option<(IpAddr, IpAddr)>, number: u64, ts: Timestamp, reused: bool) {
         let (Some((src, dst)), Some(stream), Some(sp), Some(dp), Some(seq), Some(flags), Some(win)) = (
             addrs,
             num(l, "tcp.stream"),
@@ -198,6 +216,9 @@ impl Expert {
         let d = usize::from((src, sp) > (dst, dp));
         let c = self.conns.entry(stream).or_default();
         let mut got: Vec<&'static FieldSpec> = Vec::new();
+        if reused {
+            got.push(&REUSED_PORTS);
+        }
         let mut dup_num = None;
 
         if flags & SYN != 0 {
@@ -283,6 +304,13 @@ impl Expert {
             fwd.last_non_dup_ack = number;
             fwd.dup_acks = 0;
         }
+        if let Some(m) = rev.max_to_ack {
+            if flags & ACK != 0 && gt(ack, m) {
+                got.push(&ACK_LOST_SEGMENT);
+                // Said once: from now on the ACK is measured against what was seen.
+                rev.max_to_ack = rev.next_seq;
+            }
+        }
         if (seglen > 0 || flags & (SYN | FIN) != 0) && fwd.next_seq.is_some_and(|n| lt(seq, n)) && !keep_alive {
             let since_ack = secs(ts, rev.last_ack_time);
             let since_next = secs(ts, fwd.next_seq_time);
@@ -301,21 +329,22 @@ impl Expert {
                 got.push(&RETRANSMISSION);
             }
         }
+        // As tshark: the highest sequence number seen so far (a bare ACK counts with its own
+        // number), except a zero-window probe's byte, which does not count as sent.
         let mut next = seq.wrapping_add(seglen);
-        if seglen > 0 || flags & (SYN | FIN) != 0 {
-            if flags & (SYN | FIN) != 0 {
-                next = next.wrapping_add(1);
+        if flags & (SYN | FIN) != 0 {
+            next = next.wrapping_add(1);
+        }
+        if fwd.next_seq.is_none_or(|n| gt(next, n)) && !zero_window_probe {
+            fwd.next_seq = Some(next);
+            // tshark 4.0 does not time a SYN as the newest segment: a SYN sent again soon
+            // after is a retransmission, not out of order (filter/streams.pcap frame 3).
+            if flags & SYN == 0 {
+                fwd.next_seq_time = ts;
             }
-            // A zero-window probe's byte does not count as sent: the real data follows at the
-            // same sequence number.
-            if fwd.next_seq.is_none_or(|n| gt(next, n)) && !zero_window_probe {
-                fwd.next_seq = Some(next);
-                // tshark 4.0 does not time a SYN as the newest segment: a SYN sent again soon
-                // after is a retransmission, not out of order (filter/streams.pcap frame 3).
-                if flags & SYN == 0 {
-                    fwd.next_seq_time = ts;
-                }
-            }
+        }
+        if (fwd.max_to_ack.is_none() || fwd.max_to_ack == Some(seq)) && !zero_window_probe {
+            fwd.max_to_ack = fwd.next_seq;
         }
         fwd.window = Some(win);
         fwd.last_ack = Some(ack);
@@ -329,6 +358,9 @@ impl Expert {
             *self.counts.entry("tcp.connection.rst").or_default() += 1;
             let (sev, en, zh) = describe("tcp.connection.rst");
             l.notes.push(Note::new(sev, "tcp.connection.rst", en, zh));
+        }
+        if !got.is_empty() {
+            l.info_prefix = Some(info_prefix(&got, dup_num));
         }
         if got.is_empty() && irtt.is_none() {
             return;
@@ -370,9 +402,47 @@ pub fn describe(key: &str) -> (Severity, &'static str, &'static str) {
         "tcp.analysis.zero_window_probe" => (Severity::Note, "TCP zero-window probe", "TCP 零窗口探测"),
         "tcp.analysis.zero_window_probe_ack" => (Severity::Note, "ACK to a TCP zero-window probe", "对 TCP 零窗口探测的确认"),
         "tcp.analysis.duplicate_ack" => (Severity::Note, "Duplicate ACK", "重复确认"),
+        "tcp.analysis.reused_ports" => (Severity::Note, "A new tcp session is started with the same ports as an earlier session in this trace", "新的 TCP 会话使用了先前会话的相同端口"),
+        "tcp.analysis.ack_lost_segment" => (Severity::Warn, "ACKed segment that wasn't captured (common at capture start)", "确认了一个没有被捕获的报文段(抓包刚开始时常见)"),
         "tcp.connection.rst" => (Severity::Warn, "Connection reset (RST)", "连接被重置(RST)"),
         _ => (Severity::Note, "", ""),
     }
+}
+
+/// The Info column's prefix, as Wireshark writes it: each finding put in front of the ones
+/// before it, in the order its TCP dissector looks at them. A fast or spurious
+/// retransmission is named as such only, not as a retransmission too.
+fn info_prefix(got: &[&'static FieldSpec], dup: Option<(u64, u64)>) -> String {
+    let has = |k: &str| got.iter().any(|s| s.key == k);
+    let special = has("tcp.analysis.fast_retransmission") || has("tcp.analysis.spurious_retransmission");
+    let mut out = String::new();
+    let mut put = |text: String| out.insert_str(0, &text);
+    for (key, text) in [
+        ("tcp.analysis.reused_ports", "[TCP Port numbers reused] "),
+        ("tcp.analysis.retransmission", "[TCP Retransmission] "),
+        ("tcp.analysis.fast_retransmission", "[TCP Fast Retransmission] "),
+        ("tcp.analysis.out_of_order", "[TCP Out-Of-Order] "),
+        ("tcp.analysis.lost_segment", "[TCP Previous segment not captured] "),
+        ("tcp.analysis.ack_lost_segment", "[TCP ACKed unseen segment] "),
+        ("tcp.analysis.keep_alive", "[TCP Keep-Alive] "),
+        ("tcp.analysis.window_update", "[TCP Window Update] "),
+        ("tcp.analysis.window_full", "[TCP Window Full] "),
+        ("tcp.analysis.keep_alive_ack", "[TCP Keep-Alive ACK] "),
+        ("tcp.analysis.duplicate_ack", ""),
+        ("tcp.analysis.zero_window_probe", "[TCP ZeroWindowProbe] "),
+        ("tcp.analysis.zero_window", "[TCP ZeroWindow] "),
+        ("tcp.analysis.zero_window_probe_ack", "[TCP ZeroWindowProbeAck] "),
+        ("tcp.analysis.spurious_retransmission", "[TCP Spurious Retransmission] "),
+    ] {
+        if !has(key) || (key == "tcp.analysis.retransmission" && special) {
+            continue;
+        }
+        match (key, dup) {
+            ("tcp.analysis.duplicate_ack", Some((n, frame))) => put(format!("[TCP Dup ACK {frame}#{n}] ")),
+            _ => put(text.to_string()),
+        }
+    }
+    out
 }
 
 fn note_text(key: &str, dup: u64) -> (Severity, String, String) {

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod conv;
+pub mod echo;
 pub mod expert;
 pub mod stats;
 mod eval;
@@ -17,7 +18,33 @@ mod lex;
 pub use conv::{Conversations, TCP_STREAM, UDP_STREAM};
 pub use filter::{Filter, FilterError};
 
-use netlayers_core::FieldSpec;
+use netlayers_core::{FieldSpec, Layer, Timestamp};
+
+/// Everything a frame learns from the frames before it, added in one call per frame: stream
+/// indices, the TCP expert's findings, ping replies linked to their requests. Every command
+/// that walks a capture (read, capture, stats, flow) runs frames through one of these, in order.
+#[derive(Debug, Default)]
+pub struct CrossFrame {
+    pub conversations: Conversations,
+    pub expert: expert::Expert,
+    pub echoes: echo::Echoes,
+}
+
+impl CrossFrame {
+    pub fn new() -> CrossFrame {
+        CrossFrame::default()
+    }
+
+    /// Annotates one frame's layers. Call for every frame, in capture order, shown or not.
+    pub fn annotate(&mut self, layers: &mut [Layer], number: u64, ts: Timestamp) {
+        self.conversations.annotate(layers);
+        if self.conversations.ports_reused() {
+            self.expert.ports_reused();
+        }
+        self.expert.annotate(layers, number, ts);
+        self.echoes.annotate(layers, number, ts);
+    }
+}
 
 /// Every field spec this crate adds to frames (generated fields).
 pub static FIELDS: &[&FieldSpec] = &[&TCP_STREAM, &UDP_STREAM];

@@ -221,6 +221,9 @@ pub struct Layer {
     pub title: String,
     /// Wireshark-style Info column text for a frame whose top layer is this one, if any.
     pub info: Option<String>,
+    /// Text Wireshark puts in front of the Info column whichever layer above sets it, such as
+    /// TCP's `[TCP Retransmission] ` (with its trailing space).
+    pub info_prefix: Option<String>,
     pub fields: Vec<Field>,
     pub notes: Vec<Note>,
     /// Nesting depth: 0 for the frame's own layers, 1 for a packet quoted inside an ICMP error …
@@ -236,6 +239,7 @@ impl Layer {
             range,
             title: String::new(),
             info: None,
+            info_prefix: None,
             fields: Vec::new(),
             notes: Vec::new(),
             depth: 0,

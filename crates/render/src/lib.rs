@@ -60,11 +60,66 @@ impl<'a> FrameView<'a> {
         self.layers.iter().rev().filter(|l| l.depth == 0).find(|l| l.info.is_some())
     }
 
+    /// The whole Info column: the prefixes of the frame's own layers (`[TCP Retransmission] `),
+    /// then the text of [`FrameView::info_layer`].
+    pub fn info(&self) -> std::borrow::Cow<'a, str> {
+        let text = self.info_layer().and_then(|l| l.info.as_deref()).unwrap_or("");
+        // A decoder that ran out of bytes: Wireshark appends why, with no space before it.
+        // (A packet quoted in an ICMP error is expected to be cut: that is no reason.)
+        let ran_out = self.layers.iter().any(|l| l.depth == 0 && l.notes.iter().any(|n| n.id == "truncated"));
+        let suffix = match (ran_out, (self.cap_len as u64) < u64::from(self.orig_len)) {
+            (false, _) => "",
+            (true, true) => "[Packet size limited during capture]",
+            (true, false) => "[Malformed Packet]",
+        };
+        let mut prefixes = self.layers.iter().filter(|l| l.depth == 0).filter_map(|l| l.info_prefix.as_deref()).peekable();
+        if prefixes.peek().is_none() {
+            if suffix.is_empty() {
+                return std::borrow::Cow::Borrowed(text);
+            }
+            return std::borrow::Cow::Owned(format!("{text}{suffix}"));
+        }
+        let prefix: String = prefixes.collect();
+        // SSH writes its "Client: " / "Server: " in front of what TCP wrote and then appends
+        // its text after a ", ", so Wireshark shows `Client: [TCP …] , Protocol (…)`.
+        let ssh = self.info_layer().is_some_and(|l| l.protocol == "ssh");
+        for side in ["Client: ", "Server: "] {
+            if let Some(rest) = text.strip_prefix(side).filter(|_| ssh) {
+                return std::borrow::Cow::Owned(format!("{side}{prefix}, {rest}{suffix}"));
+            }
+        }
+        let mut s = prefix;
+        s.push_str(text);
+        s.push_str(suffix);
+        std::borrow::Cow::Owned(s)
+    }
+
     /// The Protocol column: the innermost layer of the frame itself that is not plain data (or
     /// the innermost layer of any kind, when that is all there is).
     pub fn protocol_layer(&self) -> Option<&'a Layer> {
         let own = || self.layers.iter().rev().filter(|l| l.depth == 0);
-        own().find(|l| l.protocol != "data" && l.protocol != "frame").or_else(|| own().next())
+        // HTTP names the column only once its first line is whole; cut before that, the
+        // column stays with the layer below.
+        let named = |l: &&Layer| !(l.protocol == "http" && l.info.is_none() && l.notes.iter().any(|n| n.id == "truncated"));
+        own().filter(named).find(|l| l.protocol != "data" && l.protocol != "frame").or_else(|| own().next())
+    }
+
+    /// The Protocol column's text: the [`FrameView::protocol_layer`]'s name, except that an
+    /// EtherType nothing decodes is shown as its number (`0x88b5`), as Wireshark shows it.
+    pub fn protocol(&self) -> std::borrow::Cow<'a, str> {
+        let Some(l) = self.protocol_layer() else { return std::borrow::Cow::Borrowed("") };
+        let own_top = self.layers.iter().rev().find(|x| x.depth == 0);
+        let type_key = match l.protocol {
+            "eth" => "eth.type",
+            "vlan" => "vlan.etype",
+            _ => "",
+        };
+        if own_top.is_some_and(|t| t.protocol == "data") && !type_key.is_empty() {
+            if let Some(t) = l.find(type_key).and_then(|f| f.value.as_u64()) {
+                return std::borrow::Cow::Owned(format!("0x{t:04x}"));
+            }
+        }
+        std::borrow::Cow::Borrowed(l.display_name)
     }
 
     /// The Source column: the innermost address of the frame's own layers, as Wireshark's

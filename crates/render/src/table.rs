@@ -69,7 +69,8 @@ pub fn table_row(buf: &mut Vec<u8>, view: &FrameView<'_>, color: bool) {
     buf.push(b' ');
 
     let proto = view.protocol_layer();
-    let name = proto.map_or("", |l| l.display_name);
+    let name = view.protocol();
+    let name = name.as_ref();
     let style = proto
         .and_then(|l| view.layers.iter().position(|x| std::ptr::eq(x, l)))
         .map(|i| layer_style(view.layers, i))
@@ -80,14 +81,13 @@ pub fn table_row(buf: &mut Vec<u8>, view: &FrameView<'_>, color: bool) {
     pad_after(buf, name, PROTO_W);
     out!(buf, " {:>LEN_W$}", view.orig_len);
 
-    if let Some(info) = view.info_layer().and_then(|l| l.info.as_deref()) {
-        if !info.is_empty() {
-            buf.push(b' ');
-            let style = if color { worst_severity(view).map(severity_style).unwrap_or_default() } else { Default::default() };
-            start_style(buf, style, color);
-            push_escaped(buf, info);
-            end_style(buf, style, color);
-        }
+    let info = view.info();
+    if !info.is_empty() {
+        buf.push(b' ');
+        let style = if color { worst_severity(view).map(severity_style).unwrap_or_default() } else { Default::default() };
+        start_style(buf, style, color);
+        push_escaped(buf, &info);
+        end_style(buf, style, color);
     }
     buf.push(b'\n');
 }

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::ops::Range;
 
 use netlayers_core::{
-    DecodeCtx, Field, FieldSpec, Frame, Handoff, Layer, LayerKind, LinkType, Step, Text, Timestamp, Value,
+    DecodeCtx, Field, FieldSpec, Frame, Handoff, Layer, LayerKind, LinkType, Note, Severity, Step, Text, Timestamp, Value,
 };
 
 /// Stops a hostile frame (IP-in-IP-in-IP …) from nesting without bound.
@@ -198,6 +198,36 @@ struct TcpDirection {
     syn_wscale: Option<Option<u8>>,
 }
 
+/// What a frame the capture cut short (`orig_len` > bytes kept) does to Wireshark's columns:
+/// its HTTP reads header lines until the blank line, so headers running into the cut make it
+/// stop there (and, when even the first line is cut, before it names the Protocol column); and
+/// an IPv6 header cut short is just cut, not "invalid". Marks the HTTP layer as having run out
+/// of bytes, which the Info column reports as `[Packet size limited during capture]`.
+fn cut_frame_columns(layers: &mut [Layer], frame: &Frame) {
+    let len = frame.data.len();
+    if frame.orig_len as usize <= len {
+        return;
+    }
+    for l in layers.iter_mut().filter(|l| l.depth == 0) {
+        if l.protocol == "ipv6" && l.notes.iter().any(|n| n.id == "truncated") {
+            l.info = Some(String::new());
+        }
+    }
+    let Some(l) = layers.iter_mut().rev().find(|l| l.depth == 0 && l.protocol == "http" && l.range.end == len) else {
+        return;
+    };
+    let bytes = frame.data.get(l.range.clone()).unwrap_or(&[]);
+    let headers_done = l.find("http.file_data").is_some() || bytes.ends_with(b"\n\n") || bytes.ends_with(b"\n\r\n");
+    if !headers_done && !l.notes.iter().any(|n| n.id == "truncated") {
+        l.notes.push(Note::new(
+            Severity::Error,
+            "truncated",
+            format!("HTTP headers cut by the capture at byte {len} (the frame had {} bytes)", frame.orig_len),
+            format!("HTTP 首部在第 {len} 字节处被抓包截断(该帧原有 {} 字节)", frame.orig_len),
+        ));
+    }
+}
+
 /// Source and destination of an `ip` or `ipv6` layer.
 fn ip_addrs(l: &Layer) -> Option<(IpAddr, IpAddr)> {
     let (s, d) = if l.protocol == "ip" { ("ip.src", "ip.dst") } else { ("ipv6.src", "ipv6.dst") };
@@ -235,6 +265,7 @@ impl Dissector {
         let mut layers = decapsulate(frame);
         self.relative_tcp(&mut layers);
         self.http_continuations(&mut layers);
+        cut_frame_columns(&mut layers, frame);
         Dissection {
             number: frame.number,
             ts: frame.ts,
