@@ -118,6 +118,11 @@ impl Conversations {
                     if tcp && l.find("tcp.flags").is_none() {
                         continue;
                     }
+                    // Likewise a UDP header cut before its checksum, or with a length below 8:
+                    // tshark stops at the length, before the conversation.
+                    if !tcp && l.find("udp.checksum").is_none() {
+                        continue;
+                    }
                     let (k, dir) = key((src, sp as u16), (dst, dp as u16));
                     if tcp {
                         let index = self.tcp_stream(l, k, dir);

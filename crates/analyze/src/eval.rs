@@ -200,7 +200,9 @@ fn any_occ<'a>(layers: &'a [Layer], data: Option<&'a [u8]>, r: &FieldRef, f: &mu
         false
     }
     for (n, l) in layers.iter().enumerate() {
-        if r.has(l.protocol) {
+        // A layer that read nothing (the frame ended where it starts) never made it into
+        // tshark's tree, so its protocol is not there to match.
+        if r.has(l.protocol) && !(l.range.is_empty() && l.fields.is_empty()) {
             let bytes = data.map(|d| {
                 // The protocol's bytes run from its header to the end of what it carries: the
                 // furthest end of this layer and the layers nested in it.

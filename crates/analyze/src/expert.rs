@@ -179,26 +179,27 @@ impl Expert {
 
     /// Adds `tcp.analysis` (and a note per problem) to the frame's own TCP layer. Call once per
     /// frame, in capture order, after [`crate::Conversations::annotate`] (it needs `tcp.stream`).
-    pub fn annotate(&mut self, layers: &mut [Layer], number: u64, ts: Timestamp) {
+    ///
+    /// Returns whether the segment is a retransmission or out of order (not a spurious one):
+    /// tshark then does not hand its payload to the protocol above.
+    pub fn annotate(&mut self, layers: &mut [Layer], number: u64, ts: Timestamp) -> bool {
         let reused = std::mem::take(&mut self.reused);
         let mut addrs: Option<(IpAddr, IpAddr)> = None;
         for l in layers.iter_mut() {
             if l.depth != 0 {
-                return;
+                return false;
             }
             match l.protocol {
                 "ip" => addrs = addr(l, "ip.src").zip(addr(l, "ip.dst")),
                 "ipv6" => addrs = addr(l, "ipv6.src").zip(addr(l, "ipv6.dst")),
-                "tcp" => {
-                    self.segment(l, addrs, number, ts, reused);
-                    return;
-                }
+                "tcp" => return self.segment(l, addrs, number, ts, reused),
                 _ => {}
             }
         }
+        false
     }
 
-    fn segment(&mut self, l: &mut Layer, addrs: Option<(IpAddr, IpAddr)>, number: u64, ts: Timestamp, reused: bool) {
+    fn segment(&mut self, l: &mut Layer, addrs: Option<(IpAddr, IpAddr)>, number: u64, ts: Timestamp, reused: bool) -> bool {
         let (Some((src, dst)), Some(stream), Some(sp), Some(dp), Some(seq), Some(flags), Some(win)) = (
             addrs,
             num(l, "tcp.stream"),
@@ -208,7 +209,7 @@ impl Expert {
             num(l, "tcp.flags"),
             num(l, "tcp.window_size_value"),
         ) else {
-            return;
+            return false;
         };
         let seq = seq as u32;
         let ack = num(l, "tcp.ack_raw").unwrap_or(0) as u32;
@@ -362,8 +363,11 @@ impl Expert {
         if !got.is_empty() {
             l.info_prefix = Some(info_prefix(&got, dup_num));
         }
+        let has = |k: &str| got.iter().any(|s| s.key == k);
+        let not_dissected = (has("tcp.analysis.retransmission") || has("tcp.analysis.out_of_order"))
+            && !has("tcp.analysis.spurious_retransmission");
         if got.is_empty() && irtt.is_none() {
-            return;
+            return not_dissected;
         }
         let mut children = Vec::new();
         if let Some(r) = irtt {
@@ -382,6 +386,7 @@ impl Expert {
             children.push(Field::generated(&DUPLICATE_ACK_FRAME, Value::UInt(frame)));
         }
         l.fields.push(Field::generated(&ANALYSIS, Value::None).with_children(children));
+        not_dissected
     }
 }
 

@@ -36,12 +36,19 @@ impl CrossFrame {
     }
 
     /// Annotates one frame's layers. Call for every frame, in capture order, shown or not.
-    pub fn annotate(&mut self, layers: &mut [Layer], number: u64, ts: Timestamp) {
+    ///
+    /// Like tshark, a TCP segment found to be a retransmission or out of order keeps its bytes
+    /// as TCP payload and is not handed to HTTP, DNS … again: the layers above its TCP go.
+    pub fn annotate(&mut self, layers: &mut Vec<Layer>, number: u64, ts: Timestamp) {
         self.conversations.annotate(layers);
         if self.conversations.ports_reused() {
             self.expert.ports_reused();
         }
-        self.expert.annotate(layers, number, ts);
+        if self.expert.annotate(layers, number, ts) {
+            if let Some(i) = layers.iter().position(|l| l.depth == 0 && l.protocol == "tcp") {
+                layers.truncate(i + 1);
+            }
+        }
         self.echoes.annotate(layers, number, ts);
     }
 }
