@@ -36,6 +36,13 @@ pub enum Handoff {
     End,
     /// A link-layer protocol number (Ethernet, VLAN, SLL): 0x0800 IPv4, 0x86dd IPv6, 0x0806 ARP …
     EtherType(u16),
+    /// An IEEE 802.2 LLC header: after an IEEE 802.3 length field (instead of an EtherType), or
+    /// a Linux cooked capture's protocol 0x0004.
+    Llc,
+    /// The data of an LLC information frame, for the service access point (the DSAP) it is
+    /// addressed to: 0x42 is the spanning tree's BPDUs. (A SNAP header whose PID names a BPDU
+    /// hands off 0x42 too: the bytes that follow are the same BPDU.)
+    Sap(u8),
     /// An IPv4/IPv6 payload. `fragment_offset` is in bytes: a non-zero offset means the bytes are
     /// the middle of a datagram and are not decoded further (no reassembly per frame).
     IpProto { proto: u8, pseudo: PseudoHeader, fragment_offset: u32 },

@@ -1,18 +1,24 @@
-//! Link layer decoders: Ethernet II / IEEE 802.3, 802.1Q and 802.1ad tags, ARP, Linux cooked
-//! captures (SLL, SLL2) and BSD loopback.
+//! Link layer decoders: Ethernet II / IEEE 802.3, 802.1Q and 802.1ad tags, IEEE 802.2 LLC (and
+//! SNAP), spanning tree BPDUs, ARP, Linux cooked captures (SLL, SLL2) and BSD loopback.
 //!
 //! Each decoder takes the whole captured frame and the absolute byte range it may read, and
 //! returns a [`Step`](netlayers_core::Step): the layers it decoded (every field with its absolute
 //! range) and what follows, named by EtherType. Field keys, values and the rules for which fields
 //! exist in a truncated frame follow tshark 4.0 (see shared/JSON-FIELDS.md).
 //!
-//! Layer kinds: Ethernet, VLAN tags, SLL and loopback headers are [`LayerKind::Link`]. ARP is
+//! An IEEE 802.3 frame (a length where Ethernet II has a type) hands off [`Handoff::Llc`]; LLC
+//! hands an information frame's data to its service access point ([`Handoff::Sap`], 0x42 for
+//! the spanning tree) or, through SNAP, an EtherType.
+//!
+//! Layer kinds: Ethernet, VLAN tags, LLC, STP, SLL and loopback headers are [`LayerKind::Link`]. ARP is
 //! [`LayerKind::Network`]: it is carried by the link layer (Wireshark shows it above Ethernet,
 //! with its own EtherType) but the question it answers, "which MAC owns this IP address?", is
 //! the glue between the network and link layers, and the tutorial lists it with the network
 //! protocols.
 //!
 //! [`LayerKind::Link`]: netlayers_core::LayerKind::Link
+//! [`Handoff::Llc`]: netlayers_core::Handoff::Llc
+//! [`Handoff::Sap`]: netlayers_core::Handoff::Sap
 //! [`LayerKind::Network`]: netlayers_core::LayerKind::Network
 #![forbid(unsafe_code)]
 
@@ -32,15 +38,19 @@ macro_rules! spec {
 mod arp;
 mod ethernet;
 mod ethertype;
+mod llc;
 mod null;
 mod sll;
+mod stp;
 mod vlan;
 
 pub use arp::arp;
 pub use ethernet::ethernet;
 pub use ethertype::name as ethertype_name;
+pub use llc::llc;
 pub use null::null;
 pub use sll::{linux_sll, linux_sll2};
+pub use stp::stp;
 pub use vlan::ethernet_vlan;
 
 /// Every field spec this crate can emit.
@@ -97,6 +107,50 @@ pub static FIELDS: &[&FieldSpec] = &[
     &null::PPP_ADDRESS,
     &null::PPP_CONTROL,
     &null::PPP_PROTOCOL,
+    &llc::DSAP,
+    &llc::DSAP_SAP,
+    &llc::DSAP_IG,
+    &llc::SSAP,
+    &llc::SSAP_SAP,
+    &llc::SSAP_CR,
+    &llc::CONTROL,
+    &llc::N_R,
+    &llc::N_S,
+    &llc::POLL,
+    &llc::FINAL,
+    &llc::S_FTYPE,
+    &llc::U_CMD,
+    &llc::U_RESP,
+    &llc::FTYPE,
+    &llc::TYPE,
+    &llc::OUI,
+    &llc::PID,
+    &llc::CISCO_PID,
+    &stp::PROTOCOL,
+    &stp::VERSION,
+    &stp::TYPE,
+    &stp::TYPE_UNKNOWN,
+    &stp::FLAGS,
+    &stp::FLAGS_TCACK,
+    &stp::FLAGS_AGREEMENT,
+    &stp::FLAGS_FORWARDING,
+    &stp::FLAGS_LEARNING,
+    &stp::FLAGS_PORT_ROLE,
+    &stp::FLAGS_PROPOSAL,
+    &stp::FLAGS_TC,
+    &stp::ROOT_PRIO,
+    &stp::ROOT_EXT,
+    &stp::ROOT_HW,
+    &stp::ROOT_COST,
+    &stp::BRIDGE_PRIO,
+    &stp::BRIDGE_EXT,
+    &stp::BRIDGE_HW,
+    &stp::PORT,
+    &stp::MSG_AGE,
+    &stp::MAX_AGE,
+    &stp::HELLO,
+    &stp::FORWARD,
+    &stp::VERSION_1_LENGTH,
 ];
 
 /// Test helper: every range a decoder returns lies in the frame, and every field that is on

@@ -138,6 +138,9 @@ fn run(data: &[u8], mut step: Step, mut ctx: DecodeCtx, layers: &mut Vec<Layer>)
                 0x8100 | 0x88a8 | 0x9100 => netlayers_link::ethernet_vlan(data, at, t, ctx),
                 _ => data_or_end(data, at, ctx),
             },
+            Handoff::Llc => netlayers_link::llc(data, at, ctx),
+            Handoff::Sap(0x42) => netlayers_link::stp(data, at, ctx),
+            Handoff::Sap(_) => data_or_end(data, at, ctx),
             Handoff::IpProto { proto, pseudo, fragment_offset } => {
                 if fragment_offset != 0 {
                     data_or_end(data, at, ctx)
