@@ -96,7 +96,7 @@ fn mac_field(
 
 /// Ethernet II or IEEE 802.3. Hands off the EtherType with everything after the 14-byte header
 /// (padding cannot be told apart here; IP limits itself by its Total Length). An 802.3 frame
-/// hands its LLC bytes on as data.
+/// hands on its LLC header and data, as many bytes as the length field says.
 pub fn ethernet(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx) -> Step {
     let w = Window::new(frame, at);
     let mut layer = Layer::new(LayerKind::Link, "eth", "Ethernet", w.abs(0..field::HEADER_LEN));
@@ -144,7 +144,7 @@ pub fn ethernet(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx) -> Step {
         payload = w.abs(field::HEADER_LEN..want);
         layer.title = "IEEE 802.3 Ethernet".into();
         layer.info = Some("IEEE 802.3 Ethernet".into());
-        next = Handoff::Data;
+        next = Handoff::Llc;
     } else {
         fields.push(
             Field::new(&INVALID_LENTYPE, Value::Hex { value: type_len.into(), digits: 4 }, w.abs(field::TYPE)).with_note(
@@ -243,7 +243,7 @@ mod tests {
         let l = &s.layers[0];
         assert!(l.find("eth.type").is_none());
         assert_eq!(l.find("eth.len").map(|f| f.value.clone()), Some(Value::UInt(9)));
-        assert_eq!(s.next, Handoff::Data);
+        assert_eq!(s.next, Handoff::Llc);
         assert_eq!(s.payload, 14..23, "the length field bounds the LLC bytes");
         assert_eq!(l.title, "IEEE 802.3 Ethernet");
         // A length past the captured bytes is cut to them, with a warning.

@@ -284,7 +284,8 @@ fn protocol_field(w: &Window<'_>, o: &Offsets, hatype: u16, out: &mut Vec<Field>
     }
     if p < 0x0600 {
         out.push(Field::new(&LTYPE, Value::Enum { value: p.into(), name: ltype_name(p) }, r));
-        return Some(Handoff::Data);
+        // Protocol 4 (ETH_P_802_2): an 802.2 LLC header follows.
+        return Some(if p == 0x0004 { Handoff::Llc } else { Handoff::Data });
     }
     let name = ethertype::name(p);
     out.push(
@@ -375,8 +376,10 @@ mod tests {
         let mut f = V1_IPV4;
         f[14..16].copy_from_slice(&4u16.to_be_bytes());
         let s = linux_sll(&f, 0..17, DecodeCtx::default());
-        assert_eq!(s.next, Handoff::Data);
+        assert_eq!(s.next, Handoff::Llc);
         assert_eq!(s.layers[0].find("sll.ltype").map(|f| f.value.clone()), Some(Value::Enum { value: 4, name: Some("802.2 LLC") }));
+        f[14..16].copy_from_slice(&0x000cu16.to_be_bytes());
+        assert_eq!(linux_sll(&f, 0..17, DecodeCtx::default()).next, Handoff::Data);
     }
 
     #[test]

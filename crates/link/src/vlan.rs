@@ -127,7 +127,7 @@ pub fn ethernet_vlan(frame: &[u8], at: Range<usize>, tpid: u16, _ctx: DecodeCtx)
     if etype <= 1500 && !ad {
         layer.fields.push(Field::new(&LEN, Value::UInt(etype.into()), w.abs(field::ETYPE)));
         let payload = w.abs(field::TAG_LEN..field::TAG_LEN + usize::from(etype));
-        return Step { layers: vec![layer], next: Handoff::Data, payload };
+        return Step { layers: vec![layer], next: Handoff::Llc, payload };
     }
     let name = ethertype::name(etype);
     let spec = if ad { &AD_ETYPE } else { &ETYPE };
@@ -209,7 +209,7 @@ mod tests {
     fn a_length_after_the_tag_bounds_the_llc_bytes() {
         let f = [0x00, 0x07, 0x00, 0x03, 0xaa, 0xaa, 0x03, 0xff, 0xff];
         let s = ethernet_vlan(&f, 0..9, 0x8100, DecodeCtx::default());
-        assert_eq!(s.next, Handoff::Data);
+        assert_eq!(s.next, Handoff::Llc);
         assert_eq!(s.payload, 4..7);
         assert!(s.layers[0].find("vlan.len").is_some());
         assert!(s.layers[0].find("vlan.etype").is_none());
