@@ -14,7 +14,7 @@ import struct
 import sys
 
 from scapy.all import (
-    ARP, DNS, DNSQR, DNSRR, ICMP, Dot3, IP, LLC, STP, TCP, UDP, Dot1AD, Dot1Q, Ether, ICMPv6DestUnreach,
+    ARP, DNS, DNSQR, DNSRR, ICMP, Dot3, IP, LLC, SNAP, STP, TCP, UDP, Dot1AD, Dot1Q, Ether, ICMPv6DestUnreach,
     ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_RS, ICMPv6NDOptMTU,
     ICMPv6NDOptPrefixInfo, ICMPv6NDOptRDNSS, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr,
     ICMPv6PacketTooBig, ICMPv6TimeExceeded, IPOption_NOP, IPOption_Router_Alert, IPOption_RR,
@@ -122,6 +122,49 @@ def ieee8023_llc():
     # padded to the 60-byte minimum, as a switch sends them: the length field says where the
     # LLC data ends
     return [bytes(f) + b"\x00" * (60 - len(bytes(f))) for f in (stp, test)]
+
+
+def llc_stp():
+    # 802.3 frames whose length field hands the payload to IEEE 802.2 LLC, and the Spanning
+    # Tree BPDUs switches exchange in them (DSAP 0x42), next to LLC's other frame formats and SNAP.
+    bridges = "01:80:c2:00:00:00"
+
+    def dot3(llc, dst=MAC_B):
+        return Dot3(src=MAC_A, dst=dst) / llc
+
+    def bpdu(**kw):
+        return STP(rootid=4096 + 1, rootmac="02:77:00:00:00:0a", pathcost=19, bridgeid=32768 + 1,
+                   bridgemac=MAC_A, portid=0x8002, **kw)
+    conf = LLC(dsap=0x42, ssap=0x42, ctrl=3) / bpdu(bpduflags=0x81)  # topology change + its ack
+    # RSTP: version 2, type 2, flags with the port role (designated), forwarding, learning and
+    # TC, then the Version 1 Length byte scapy's STP does not have
+    rstp = LLC(dsap=0x42, ssap=0x42, ctrl=3) / bpdu(version=2, bpdutype=2, bpduflags=0x3d) / b"\x00"
+    tcn = LLC(dsap=0x42, ssap=0x42, ctrl=3) / b"\x00\x00\x00\x80"  # protocol 0, version 0, type 0x80
+    unknown_type = LLC(dsap=0x42, ssap=0x42, ctrl=3) / (b"\x00\x00\x00\x55" + b"\x00" * 31)
+    frames = [
+        dot3(conf, bridges),
+        dot3(rstp, bridges),
+        dot3(tcn, bridges),
+        # an 802.1Q tag whose type field is an 802.3 length: LLC follows the tag
+        Ether(src=MAC_A, dst=bridges) / Dot1Q(vlan=100, type=3 + 35) / LLC(dsap=0x42, ssap=0x42, ctrl=3) / bpdu(),
+        # TEST response (SSAP C/R bit set) with the Final bit, echoing data
+        dot3(LLC(dsap=0x00, ssap=0x01, ctrl=0xF3) / b"LLC TEST reply"),
+        # I-frame (2-byte control, little-endian: N(S)=5, N(R)=3, Poll) to a SAP with no decoder
+        dot3(LLC(dsap=0x18, ssap=0x18, ctrl=0x0A) / b"\x07" / b"I-frame payload"),
+        # S-frame Receiver Ready, N(R)=5, Poll, no data
+        dot3(LLC(dsap=0x18, ssap=0x18, ctrl=0x01) / b"\x0b"),
+        # SNAP with OUI 0: the PID is an EtherType, here IPv4
+        dot3(LLC(dsap=0xAA, ssap=0xAA, ctrl=3) / SNAP(OUI=0, code=0x0800)
+             / IP(src=IP_A, dst=IP_B, id=0x5a5a) / ICMP(id=0x11, seq=1) / b"ping in SNAP"),
+        # SNAP with the IEEE 802.1 OUI: PID 0x000e is a BPDU
+        dot3(LLC(dsap=0xAA, ssap=0xAA, ctrl=3) / SNAP(OUI=0x0080C2, code=0x000E) / b"\x00\x00\x00\x80"),
+        # SNAP with an OUI no one registered: the PID means nothing to us
+        dot3(LLC(dsap=0xAA, ssap=0xAA, ctrl=3) / SNAP(OUI=0x0277AA, code=0x1234) / b"private protocol"),
+        dot3(unknown_type, bridges),
+    ]
+    frames = [bytes(f) + b"\x00" * (60 - len(bytes(f))) for f in frames]
+    # a configuration BPDU cut by the snaplen inside its timers (after the hello time)
+    return frames + [cut(dot3(conf, bridges) / (b"\x00" * 8), 14 + 3 + 33)]
 
 
 # ------------------------------------------------------------------ IPv4
@@ -480,6 +523,7 @@ ETHERNET_FILES = {
     "ethernet-padding.pcap": ethernet_padding,
     "unknown-ethertype.pcap": unknown_ethertype,
     "ieee8023-llc.pcap": ieee8023_llc,
+    "llc-stp.pcap": llc_stp,
     "ipv4-options.pcap": ipv4_options,
     "ipv4-ihl-short.pcap": ihl_short,
     "lengths-too-big.pcap": lengths_too_big,
