@@ -38,6 +38,11 @@ impl<'a> Window<'a> {
         self.end - self.start
     }
 
+    /// No byte of the header was captured.
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+
     /// The absolute frame range of the header-relative range `r`, cut to the window.
     pub fn abs(&self, r: Range<usize>) -> Range<usize> {
         let s = self.start.saturating_add(r.start).min(self.end);
