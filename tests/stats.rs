@@ -60,6 +60,8 @@ struct Ours {
     oriented: BTreeSet<(String, String, String)>,
     flags: BTreeMap<&'static str, Vec<u64>>,
     stats: Stats,
+    /// What `stats` counts for each kind of expert info.
+    summary: BTreeMap<&'static str, u64>,
 }
 
 fn ours(rel: &str) -> Ours {
@@ -90,7 +92,7 @@ fn ours(rel: &str) -> Ours {
             oriented.insert((kind.key().to_string(), format!("{}:{}", c.a, p(c.port_a)), format!("{}:{}", c.b, p(c.port_b))));
         }
     }
-    Ours { convs, oriented, flags, stats }
+    Ours { convs, oriented, flags, stats, summary: cross.expert.summary().into_iter().collect() }
 }
 
 #[test]
@@ -145,6 +147,11 @@ fn expert_flags_equal_tsharks() {
             let g = got.flags.get(k).cloned().unwrap_or_default();
             if want != g {
                 bad.push(format!("{rel} {k}: tshark {want:?}, ours {g:?}"));
+            }
+            // `stats` counts every kind tshark flags, as many frames as tshark flags.
+            match got.summary.get(k) {
+                Some(&n) if n == want.len() as u64 => {}
+                other => bad.push(format!("{rel} {k}: stats counts {other:?}, tshark flags {} frames", want.len())),
             }
         }
     }

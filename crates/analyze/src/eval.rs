@@ -77,6 +77,8 @@ pub struct Literal {
     mac: Option<[u8; 6]>,
     /// For byte fields: `47:45:54`, `47-45-54`, `4745.54`, `474554`; a quoted string's bytes.
     bytes: Option<Vec<u8>>,
+    /// Written in double quotes: text, never checked against a field's kind.
+    quoted: bool,
 }
 
 fn parse_num(w: &str) -> Option<u64> {
@@ -153,7 +155,64 @@ fn parse_bytes(w: &str) -> Option<Vec<u8>> {
     }
 }
 
+/// What an unquoted value compared with a field must be, for the fields whose type the filter
+/// knows (see `filter::kind_of`); tshark rejects a value of the wrong kind rather than match
+/// nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Ipv4,
+    Ipv6,
+    Mac,
+    /// An unsigned number no larger than this.
+    UInt(u64),
+}
+
 impl Literal {
+    /// Why this value cannot be compared with a field of `kind`, in English and Chinese.
+    pub(crate) fn misfit(&self, kind: Kind) -> Option<(String, String)> {
+        let w = String::from_utf8_lossy(&self.text);
+        if self.quoted {
+            let (en, zh) = match kind {
+                Kind::Ipv4 => ("an IPv4 address", "IPv4 地址"),
+                Kind::Ipv6 => ("an IPv6 address", "IPv6 地址"),
+                Kind::Mac => ("an Ethernet address", "以太网地址"),
+                Kind::UInt(_) => ("a number", "数字"),
+            };
+            return Some((
+                format!("this field holds {en}, not text: write {w} without the quotes"),
+                format!("这个字段的值是{zh},不是文本:去掉 {w} 两边的引号"),
+            ));
+        }
+        match kind {
+            Kind::Ipv4 if self.v4.is_none() => Some((
+                format!("\"{w}\" is not a valid IPv4 address or network (write 10.0.0.1 or 10.0.0.0/24; host names are not looked up)"),
+                format!("“{w}” 不是有效的 IPv4 地址或网段(写成 10.0.0.1 或 10.0.0.0/24;不解析主机名)"),
+            )),
+            Kind::Ipv6 if self.v6.is_none() => Some((
+                format!("\"{w}\" is not a valid IPv6 address or network (write fd77::1 or fd77::/64)"),
+                format!("“{w}” 不是有效的 IPv6 地址或网段(写成 fd77::1 或 fd77::/64)"),
+            )),
+            Kind::Mac if self.mac.is_none() => Some((
+                format!("\"{w}\" is not a valid Ethernet address (six bytes: 02:77:00:00:00:01)"),
+                format!("“{w}” 不是有效的以太网地址(六个字节,例如 02:77:00:00:00:01)"),
+            )),
+            Kind::UInt(max) => match self.num {
+                None => Some((format!("\"{w}\" is not a valid number"), format!("“{w}” 不是有效的数字"))),
+                Some(n) if n > max => Some((
+                    format!("\"{w}\" is too big for this field, maximum {max}"),
+                    format!("“{w}” 超出了这个字段的范围,最大为 {max}"),
+                )),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The value as written.
+    pub(crate) fn text_str(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.text)
+    }
+
     /// An unquoted value: every reading that parses is kept.
     pub fn word(w: &str) -> Literal {
         let bytes = parse_bytes(w);
@@ -170,11 +229,12 @@ impl Literal {
             v6: if w.contains(':') { parse_v6(w) } else { None },
             mac,
             bytes,
+            quoted: false,
         }
     }
     /// A quoted string: text, and the same bytes for byte fields.
     pub fn quoted(s: &[u8]) -> Literal {
-        Literal { text: s.to_vec(), bytes: Some(s.to_vec()), ..Literal::default() }
+        Literal { text: s.to_vec(), bytes: Some(s.to_vec()), quoted: true, ..Literal::default() }
     }
 }
 

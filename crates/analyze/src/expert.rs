@@ -90,7 +90,7 @@ pub static FIELDS: &[&FieldSpec] = &[
 /// The kinds of expert info counted for `stats`, in the order they are shown.
 pub const KINDS: &[&str] = &[
     "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission", "tcp.analysis.spurious_retransmission",
-    "tcp.analysis.duplicate_ack", "tcp.analysis.out_of_order", "tcp.analysis.lost_segment",
+    "tcp.analysis.duplicate_ack", "tcp.analysis.out_of_order", "tcp.analysis.lost_segment", "tcp.analysis.ack_lost_segment",
     "tcp.analysis.keep_alive", "tcp.analysis.keep_alive_ack", "tcp.analysis.window_update",
     "tcp.analysis.zero_window", "tcp.analysis.zero_window_probe", "tcp.analysis.zero_window_probe_ack",
     "tcp.analysis.window_full", "tcp.analysis.reused_ports", "tcp.connection.rst",

@@ -320,17 +320,52 @@ impl<'a> Parser<'a> {
     }
 
     fn test(&mut self) -> Result<Node, FilterError> {
+        let name = match self.peek() {
+            Some(Token { tok: Tok::Word(w), .. }) => w.clone(),
+            _ => String::new(),
+        };
         let lhs = self.field()?;
+        let kind = kind_of(&name);
         let Some(t) = self.peek() else { return Ok(Node::Exists(lhs)) };
         if let Some(op) = relop(&t.tok) {
             let op_tok = t.clone();
             self.pos += 1;
+            let value_at = self.peek().map(|t| t.span.clone());
             let rhs = self.rhs(op, &op_tok)?;
+            if let (Some(kind), Rhs::Lit(lit), Some(span), false) = (kind, &rhs, value_at, op == Op::Contains) {
+                if let Some((en, zh)) = lit.misfit(kind) {
+                    return Err(self.err_at(span, en, zh));
+                }
+            }
             return Ok(Node::Cmp { lhs, op, rhs });
         }
         if self.is_word("in") {
             self.pos += 1;
-            return self.set(lhs);
+            let start = self.pos;
+            let node = self.set(lhs)?;
+            if let (Some(kind), Node::In { items, .. }) = (kind, &node) {
+                // Each unquoted element, in order, against the words written in the braces.
+                let words: Vec<&Token> = self.toks[start..self.pos].iter().filter(|t| matches!(t.tok, Tok::Word(_) | Tok::Str(_))).collect();
+                let lits = items.iter().flat_map(|i| match i {
+                    SetItem::One(l) => vec![l],
+                    SetItem::Range(a, b) => vec![a, b],
+                });
+                for lit in lits {
+                    if let Some((en, zh)) = lit.misfit(kind) {
+                        let text = lit.text_str();
+                        let span = words
+                            .iter()
+                            .find(|t| match &t.tok {
+                                Tok::Word(w) => w.contains(text.as_ref()),
+                                Tok::Str(b) => String::from_utf8_lossy(b) == text,
+                                Tok::Sym(_) => false,
+                            })
+                            .map_or(0..0, |t| t.span.clone());
+                        return Err(self.err_at(span, en, zh));
+                    }
+                }
+            }
+            return Ok(node);
         }
         let starts_value = match &t.tok {
             Tok::Word(w) => !KEYWORDS.contains(&w.as_str()),
@@ -476,6 +511,27 @@ fn op_name(t: &Tok) -> String {
         Tok::Word(w) => w.clone(),
         Tok::Str(_) => String::new(),
     }
+}
+
+/// The kind of value the commonest fields hold, so a value of the wrong kind is an error (as in
+/// tshark) instead of a filter that silently matches nothing. Fields not listed take any value.
+fn kind_of(field: &str) -> Option<eval::Kind> {
+    use eval::Kind::*;
+    Some(match field {
+        "ip.src" | "ip.dst" | "ip.addr" | "arp.src.proto_ipv4" | "arp.dst.proto_ipv4" | "dns.a" => Ipv4,
+        "ipv6.src" | "ipv6.dst" | "ipv6.addr" | "dns.aaaa" => Ipv6,
+        "eth.src" | "eth.dst" | "eth.addr" | "arp.src.hw_mac" | "arp.dst.hw_mac" => Mac,
+        "ip.ttl" | "ip.proto" | "ip.version" | "ipv6.hlim" | "ipv6.nxt" | "icmp.type" | "icmp.code"
+        | "icmpv6.type" | "icmpv6.code" => UInt(0xff),
+        "vlan.id" => UInt(0xfff),
+        "tcp.port" | "tcp.srcport" | "tcp.dstport" | "udp.port" | "udp.srcport" | "udp.dstport" | "ip.len"
+        | "ip.id" | "udp.length" | "tcp.window_size_value" | "dns.id" | "eth.type" | "ipv6.plen" | "arp.opcode" => {
+            UInt(0xffff)
+        }
+        "tcp.seq" | "tcp.ack" | "tcp.seq_raw" | "tcp.ack_raw" | "tcp.len" | "frame.len" | "frame.cap_len" => UInt(0xffff_ffff),
+        "frame.number" | "tcp.stream" | "udp.stream" => UInt(u64::MAX),
+        _ => return None,
+    })
 }
 
 /// A known name one edit away from `w` (a letter dropped, added, changed or two swapped),

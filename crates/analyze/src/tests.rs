@@ -204,6 +204,13 @@ fn protocol_bytes_need_the_frame() {
 
 /// (expression, byte column of the caret (1-based), words the message must hold)
 const ERRORS: &[(&str, usize, &str)] = &[
+    // Values of the wrong kind for the field, as tshark rejects them.
+    ("ip.addr == foo", 12, "\"foo\" is not a valid IPv4 address"),
+    ("eth.src == 1.2.3.4", 12, "not a valid Ethernet address"),
+    ("ip.ttl == 300", 11, "too big for this field, maximum 255"),
+    ("tcp.port in {80 http}", 17, "\"http\" is not a valid number"),
+    ("ip.src == \"10.0.0.1\"", 11, "write 10.0.0.1 without the quotes"),
+    ("ipv6.dst == 10.0.0.1", 13, "not a valid IPv6 address"),
     ("tcp.prot == 80", 1, "unknown field \"tcp.prot\" (did you mean tcp.port?)"),
     ("TCP.port == 80", 1, "did you mean tcp.port?"),
     ("ip.ttll", 1, "did you mean ip.ttl?"),
