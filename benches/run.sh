@@ -43,12 +43,15 @@ echo "capture: $CAP ($(du -m "$CAP" | cut -f1) MB, $(nproc) cores, $(uname -m))"
 } | awk -F'\t' -v mb="$(du -m "$CAP" | cut -f1)" '
     { split($2, a, " "); name[NR] = $1; t[NR] = a[1]; m[NR] = a[2] }
     END {
-        printf "%-40s %9s %9s %12s %10s\n", "job", "seconds", "MB/s", "peak MiB", "vs netlayers"
+        printf "%-36s %8s %7s %9s  %s\n", "job", "seconds", "MB/s", "peak MiB", "netlayers compared (same job, same file)"
         base = 0
         for (i = 1; i <= NR; i++) {
-            if (name[i] ~ /^netlayers/) base = t[i]
-            ratio = (base > 0 && name[i] !~ /^netlayers/) ? sprintf("%.1fx slower", t[i] / base) : ""
-            if (name[i] ~ /^netlayers/) ratio = "-"
-            printf "%-40s %9.2f %9.0f %12.1f %10s\n", name[i], t[i], (t[i] > 0 ? mb / t[i] : 0), m[i] / 1024, ratio
+            cmp = ""
+            if (name[i] ~ /^netlayers/) { base = t[i]; cmp = "-" }
+            else if (base > 0 && t[i] > 0) {
+                r = t[i] / base
+                cmp = (r >= 1) ? sprintf("netlayers %.1fx faster", r) : sprintf("netlayers %.1fx slower", 1 / r)
+            }
+            printf "%-36s %8.2f %7.0f %9.1f  %s\n", name[i], t[i], (t[i] > 0 ? mb / t[i] : 0), m[i] / 1024, cmp
         }
     }'
