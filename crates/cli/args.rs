@@ -95,6 +95,8 @@ netlayers chat serve --udp / chat connect --udp       the same over UDP datagram
     Flow(crate::flow::FlowArgs),
     /// Capture properties, protocol hierarchy, conversations, endpoints and expert info
     Stats(crate::stats::StatsArgs),
+    /// Run a scenario on a simulated network (no root): timeline, packet diagram, optional pcapng
+    Sim(crate::sim::SimArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell)
     #[command(after_help = "Examples:\n  netlayers completions bash > ~/.local/share/bash-completion/completions/netlayers\n  \
 netlayers completions zsh > ~/.zfunc/_netlayers")]

@@ -16,6 +16,7 @@ mod frames;
 mod live;
 mod output;
 mod read;
+mod sim;
 mod stats;
 
 use std::process::ExitCode;
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Follow(a) => follow::run(a, &ui),
         Command::Flow(a) => flow::run(a, &ui),
         Command::Stats(a) => stats::run(a, &ui),
+        Command::Sim(a) => sim::run(a, &ui),
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "netlayers", &mut std::io::stdout());
             Ok(output::Outcome::Success)

@@ -1,0 +1,843 @@
+//! A host: one Ethernet interface, ARP with a cache, IPv4 on one subnet, ICMP echo and port
+//! unreachable, UDP sockets and TCP connections ([`crate::tcp::Tcb`]), and the applications that
+//! call its socket API as scripted steps.
+//!
+//! A host never touches the event queue: every handler takes a [`Ctx`] (the time, the timeline)
+//! and leaves [`Action`]s in it (frames to put on the wire, times to be woken at).
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+use netlayers_core::text::OwnedText;
+use netlayers_core::LayerKind;
+
+use crate::engine::{Nanos, SEC};
+use crate::rng::Rng;
+use crate::tcp::{Output, Segment, Tcb, TcpError, TcpEvent};
+use crate::wire::{self, Arp, Body, Mac, Packet, Parsed, BROADCAST};
+
+/// One line of the timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub time: Nanos,
+    /// A host, switch or link name.
+    pub node: String,
+    pub layer: LayerKind,
+    pub text: OwnedText,
+}
+
+/// What a node asks of the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Put a frame on the node's port.
+    Send { port: usize, frame: Vec<u8> },
+    /// Call the node's timer handler at this time.
+    Wake(Nanos),
+}
+
+/// The time, where to write what happens, and what the node wants done.
+pub struct Ctx<'a> {
+    pub now: Nanos,
+    pub timeline: &'a mut Vec<Entry>,
+    pub actions: Vec<Action>,
+}
+
+impl Ctx<'_> {
+    pub fn log(&mut self, node: &str, layer: LayerKind, en: String, zh: String) {
+        self.timeline.push(Entry { time: self.now, node: node.to_string(), layer, text: OwnedText::new(en, zh) });
+    }
+}
+
+pub fn fmt_mac(m: &Mac) -> String {
+    netlayers_core::model::fmt_mac(m)
+}
+
+/// How long a learned address stays in the ARP cache.
+pub const ARP_TTL: Nanos = 60 * SEC;
+/// ARP requests sent for one address before its queued packets are dropped.
+pub const ARP_TRIES: u32 = 3;
+pub const ARP_RETRY: Nanos = SEC;
+/// Packets kept per address while ARP resolves it.
+pub const ARP_QUEUE: usize = 16;
+/// First ephemeral port, as IANA and Linux's default range start.
+pub const EPHEMERAL: u16 = 49152;
+
+/// IP address → MAC, each entry valid until a time.
+#[derive(Debug, Clone, Default)]
+pub struct ArpCache {
+    entries: BTreeMap<Ipv4Addr, (Mac, Nanos)>,
+}
+
+impl ArpCache {
+    pub fn lookup(&self, ip: Ipv4Addr, now: Nanos) -> Option<Mac> {
+        self.entries.get(&ip).filter(|(_, until)| *until > now).map(|(m, _)| *m)
+    }
+    /// Learns or refreshes an entry; true when it is new or changed.
+    pub fn insert(&mut self, ip: Ipv4Addr, mac: Mac, now: Nanos) -> bool {
+        let fresh = self.lookup(ip, now) != Some(mac);
+        self.entries.insert(ip, (mac, now + ARP_TTL));
+        fresh
+    }
+    /// Whether there is an entry (even an expired one) to update, as RFC 826's merge step asks.
+    pub fn has(&self, ip: Ipv4Addr) -> bool {
+        self.entries.contains_key(&ip)
+    }
+}
+
+/// Socket types, as the tutorial's `socket.SOCK_STREAM` / `socket.SOCK_DGRAM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Stream,
+    Datagram,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Stream => "SOCK_STREAM",
+            Kind::Datagram => "SOCK_DGRAM",
+        }
+    }
+}
+
+/// A socket descriptor, numbered from 3 as a process's first socket is.
+pub type Fd = u32;
+
+#[derive(Debug)]
+enum Socket {
+    Fresh { kind: Kind, port: Option<u16> },
+    Udp { port: u16, queue: VecDeque<(SocketAddrV4, Vec<u8>)> },
+    Listener { port: u16, backlog: VecDeque<Fd> },
+    /// `listener`: the socket whose SYN made it (passive open); `accepted`: accept() returned it.
+    Stream { tcb: Box<Tcb>, remote: Ipv4Addr, listener: Option<Fd>, closed_by_app: bool, accepted: bool },
+}
+
+/// One step of an application: a socket call (blocking ones wait), or a pause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Call {
+    /// `socket(AF_INET, kind)` into a slot (the application's variables).
+    Socket { slot: usize, kind: Kind },
+    Bind { slot: usize, port: u16 },
+    Listen { slot: usize },
+    /// Waits for a connection on `listener`; the new socket goes to `into`.
+    Accept { listener: usize, into: usize },
+    /// Waits until the handshake completes (or fails).
+    Connect { slot: usize, to: SocketAddrV4 },
+    Send { slot: usize, data: Vec<u8> },
+    /// `recv(1024)`: waits for at least one byte, or the end of the stream.
+    Recv { slot: usize },
+    /// Reads until the peer closes.
+    RecvAll { slot: usize },
+    SendTo { slot: usize, data: Vec<u8>, to: SocketAddrV4 },
+    /// Waits for one datagram.
+    RecvFrom { slot: usize },
+    /// `sendto(data, addr)` back to the address the last recvfrom() returned.
+    Reply { slot: usize, data: Vec<u8> },
+    Close { slot: usize },
+    Sleep(Nanos),
+    /// One ICMP echo request, as `ping -c 1` sends (does not wait for the reply).
+    Ping { to: Ipv4Addr, seq: u16 },
+}
+
+/// An application: its steps, where it is, and what it received.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub name: String,
+    calls: Vec<Call>,
+    pc: usize,
+    slots: BTreeMap<usize, Fd>,
+    wake_at: Option<Nanos>,
+    waiting: bool,
+    /// Every byte recv()/recvfrom() returned, in order.
+    pub received: Vec<u8>,
+    /// The messages recv()/recvfrom() returned, one per call.
+    pub messages: Vec<Vec<u8>>,
+    /// The error that stopped it, if one did.
+    pub error: Option<String>,
+    /// Who sent the last datagram recvfrom() returned.
+    last_from: Option<SocketAddrV4>,
+}
+
+impl App {
+    pub fn new(name: &str, calls: Vec<Call>) -> App {
+        App {
+            name: name.to_string(),
+            calls,
+            pc: 0,
+            slots: BTreeMap::new(),
+            wake_at: None,
+            waiting: false,
+            received: Vec::new(),
+            messages: Vec::new(),
+            error: None,
+            last_from: None,
+        }
+    }
+    pub fn finished(&self) -> bool {
+        self.pc >= self.calls.len() || self.error.is_some()
+    }
+}
+
+enum Step {
+    Done,
+    Wait,
+    Fail(String),
+}
+
+pub struct Host {
+    pub name: String,
+    pub mac: Mac,
+    pub ip: Ipv4Addr,
+    pub prefix: u8,
+    pub arp: ArpCache,
+    /// Packets waiting for ARP, and the ARP requests sent (count, next retry) per address.
+    pending: Vec<(Ipv4Addr, Packet)>,
+    resolving: BTreeMap<Ipv4Addr, (u32, Nanos)>,
+    ip_id: u16,
+    rng: Rng,
+    next_fd: Fd,
+    sockets: BTreeMap<Fd, Socket>,
+    pub apps: Vec<App>,
+    wakes: BTreeSet<Nanos>,
+    ping_id: u16,
+}
+
+fn quote(b: &[u8]) -> String {
+    let s = netlayers_core::escape::bytes(b);
+    if s.chars().count() > 40 {
+        format!("\"{}…\"", s.chars().take(40).collect::<String>())
+    } else {
+        format!("\"{s}\"")
+    }
+}
+
+impl Host {
+    pub fn new(name: &str, mac: Mac, ip: Ipv4Addr, prefix: u8, rng: Rng) -> Host {
+        Host {
+            name: name.to_string(),
+            mac,
+            ip,
+            prefix: prefix.min(32),
+            arp: ArpCache::default(),
+            pending: Vec::new(),
+            resolving: BTreeMap::new(),
+            ip_id: 1,
+            rng,
+            next_fd: 3,
+            sockets: BTreeMap::new(),
+            apps: Vec::new(),
+            wakes: BTreeSet::new(),
+            ping_id: 1,
+        }
+    }
+
+    fn log(&self, ctx: &mut Ctx<'_>, layer: LayerKind, en: String, zh: String) {
+        ctx.log(&self.name, layer, en, zh);
+    }
+
+    fn wake(&mut self, ctx: &mut Ctx<'_>, at: Nanos) {
+        if self.wakes.insert(at) {
+            ctx.actions.push(Action::Wake(at));
+        }
+    }
+
+    fn on_link(&self, ip: Ipv4Addr) -> bool {
+        let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(self.prefix)) };
+        u32::from(ip) & mask == u32::from(self.ip) & mask
+    }
+
+    fn broadcast_addr(&self) -> Ipv4Addr {
+        let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(self.prefix)) };
+        Ipv4Addr::from(u32::from(self.ip) | !mask)
+    }
+
+    // ----- network layer: IPv4 out, ARP -----
+
+    fn send_ip(&mut self, ctx: &mut Ctx<'_>, dst: Ipv4Addr, body: Body) {
+        let id = self.ip_id;
+        self.ip_id = self.ip_id.wrapping_add(1);
+        let packet = Packet { src: self.ip, dst, id, body };
+        if dst == self.broadcast_addr() || dst.is_broadcast() {
+            self.emit_ip(ctx, BROADCAST, &packet);
+            return;
+        }
+        if !self.on_link(dst) {
+            self.log(ctx, LayerKind::Network,
+                format!("no route to {dst} (this host only knows its own subnet): packet dropped"),
+                format!("没有到 {dst} 的路由(本主机只认识自己的子网):丢弃分组"));
+            return;
+        }
+        if let Some(mac) = self.arp.lookup(dst, ctx.now) {
+            self.emit_ip(ctx, mac, &packet);
+            return;
+        }
+        if self.pending.iter().filter(|(ip, _)| *ip == dst).count() < ARP_QUEUE {
+            self.pending.push((dst, packet));
+        }
+        if let std::collections::btree_map::Entry::Vacant(e) = self.resolving.entry(dst) {
+            e.insert((1, ctx.now + ARP_RETRY));
+            self.send_arp_request(ctx, dst);
+            self.wake(ctx, ctx.now + ARP_RETRY);
+        }
+    }
+
+    fn emit_ip(&mut self, ctx: &mut Ctx<'_>, dst_mac: Mac, p: &Packet) {
+        match wire::ipv4_frame(self.mac, dst_mac, p) {
+            Ok(frame) => ctx.actions.push(Action::Send { port: 0, frame }),
+            Err(e) => self.log(ctx, LayerKind::Network, format!("cannot send to {}: {e}", p.dst), format!("无法发往 {}:{e}", p.dst)),
+        }
+    }
+
+    fn send_arp_request(&mut self, ctx: &mut Ctx<'_>, target: Ipv4Addr) {
+        let a = Arp { op: wire::ARP_REQUEST, sha: self.mac, spa: self.ip, tha: [0; 6], tpa: target };
+        self.log(ctx, LayerKind::Link,
+            format!("ARP who-has {target}? tell {} (broadcast)", self.ip),
+            format!("ARP 广播询问:谁是 {target}?请告诉 {}", self.ip));
+        ctx.actions.push(Action::Send { port: 0, frame: wire::arp_frame(BROADCAST, &a) });
+    }
+
+    fn on_arp(&mut self, ctx: &mut Ctx<'_>, a: Arp) {
+        // RFC 826: update an existing entry for the sender; if the request is for us, add it.
+        let for_us = a.tpa == self.ip;
+        if (for_us || self.arp.has(a.spa)) && self.arp.insert(a.spa, a.sha, ctx.now) {
+            self.log(ctx, LayerKind::Link,
+                format!("ARP cache: {} is at {}", a.spa, fmt_mac(&a.sha)),
+                format!("ARP 缓存:{} 的 MAC 是 {}", a.spa, fmt_mac(&a.sha)));
+        }
+        if !for_us {
+            return;
+        }
+        if a.op == wire::ARP_REQUEST {
+            let r = Arp { op: wire::ARP_REPLY, sha: self.mac, spa: self.ip, tha: a.sha, tpa: a.spa };
+            self.log(ctx, LayerKind::Link,
+                format!("ARP reply: {} is-at {} (unicast to {})", self.ip, fmt_mac(&self.mac), a.spa),
+                format!("ARP 应答:{} 的 MAC 是 {}(单播给 {})", self.ip, fmt_mac(&self.mac), a.spa));
+            ctx.actions.push(Action::Send { port: 0, frame: wire::arp_frame(a.sha, &r) });
+        }
+        // Whatever waited for this address can go now.
+        if self.resolving.remove(&a.spa).is_some() || self.pending.iter().any(|(ip, _)| *ip == a.spa) {
+            let (ready, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending).into_iter().partition(|(ip, _)| *ip == a.spa);
+            self.pending = rest;
+            for (_, p) in ready {
+                self.emit_ip(ctx, a.sha, &p);
+            }
+        }
+    }
+
+    // ----- receiving -----
+
+    /// A frame arrived on the interface.
+    pub fn on_frame(&mut self, ctx: &mut Ctx<'_>, frame: &[u8]) {
+        let Some((dst, _)) = wire::macs(frame) else { return };
+        if dst != self.mac && dst != BROADCAST {
+            return; // the network card filters frames for other addresses
+        }
+        match wire::parse(frame) {
+            Parsed::Arp(a) => self.on_arp(ctx, a),
+            Parsed::Ipv4 { packet, datagram, .. } => {
+                if packet.dst != self.ip && packet.dst != self.broadcast_addr() && !packet.dst.is_broadcast() {
+                    return;
+                }
+                let to_me = packet.dst == self.ip;
+                match packet.body {
+                    Body::Tcp(seg) if to_me => self.on_tcp(ctx, packet.src, seg),
+                    Body::Udp { src_port, dst_port, payload } => {
+                        self.on_udp(ctx, SocketAddrV4::new(packet.src, src_port), dst_port, payload, to_me, &datagram)
+                    }
+                    Body::Icmp { kind, code, rest, data } if to_me => self.on_icmp(ctx, packet.src, kind, code, rest, data),
+                    _ => {}
+                }
+            }
+            Parsed::Unsupported(_) => {}
+            Parsed::Invalid(why) => self.log(ctx, LayerKind::Network,
+                format!("frame dropped: {why}"), format!("丢弃帧:{why}")),
+        }
+    }
+
+    fn on_icmp(&mut self, ctx: &mut Ctx<'_>, src: Ipv4Addr, kind: u8, code: u8, rest: [u8; 4], data: Vec<u8>) {
+        let seq = u16::from_be_bytes([rest[2], rest[3]]);
+        match (kind, code) {
+            (wire::ICMP_ECHO_REQUEST, 0) => {
+                self.log(ctx, LayerKind::Network,
+                    format!("ICMP echo request from {src} (seq {seq}): replying"),
+                    format!("收到来自 {src} 的 ICMP 回显请求(序号 {seq}):回复"));
+                self.send_ip(ctx, src, Body::Icmp { kind: wire::ICMP_ECHO_REPLY, code: 0, rest, data });
+            }
+            (wire::ICMP_ECHO_REPLY, 0) => self.log(ctx, LayerKind::Network,
+                format!("ICMP echo reply from {src} (seq {seq})"),
+                format!("收到来自 {src} 的 ICMP 回显应答(序号 {seq})")),
+            (wire::ICMP_UNREACHABLE, c) => self.log(ctx, LayerKind::Network,
+                format!("ICMP destination unreachable (code {c}) from {src}"),
+                format!("收到来自 {src} 的 ICMP 目的不可达(代码 {c})")),
+            (k, c) => self.log(ctx, LayerKind::Network,
+                format!("ICMP type {k} code {c} from {src} ignored"),
+                format!("忽略来自 {src} 的 ICMP 类型 {k} 代码 {c}")),
+        }
+    }
+
+    fn on_udp(&mut self, ctx: &mut Ctx<'_>, from: SocketAddrV4, dport: u16, payload: Vec<u8>, to_me: bool, datagram: &[u8]) {
+        let src = *from.ip();
+        let sock = self.sockets.values_mut().find(|s| matches!(s, Socket::Udp { port, .. } if *port == dport));
+        if let Some(Socket::Udp { queue, .. }) = sock {
+            queue.push_back((from, payload));
+            return;
+        }
+        if !to_me {
+            return; // no ICMP errors about broadcasts (RFC 1122 section 3.2.2)
+        }
+        self.log(ctx, LayerKind::Transport,
+            format!("UDP datagram to port {dport}, where no socket is bound: ICMP port unreachable"),
+            format!("UDP 数据报发往 {dport} 端口,但没有套接字绑定:回 ICMP 端口不可达"));
+        // Quote the datagram, at most 576 bytes in all (RFC 1812 section 4.3.2.3).
+        let data = datagram.get(..548).unwrap_or(datagram).to_vec();
+        self.send_ip(ctx, src, Body::Icmp { kind: wire::ICMP_UNREACHABLE, code: wire::ICMP_PORT_UNREACHABLE, rest: [0; 4], data });
+    }
+
+    fn on_tcp(&mut self, ctx: &mut Ctx<'_>, src: Ipv4Addr, seg: Segment) {
+        let conn = self.sockets.iter().find_map(|(fd, s)| match s {
+            Socket::Stream { tcb, remote, .. }
+                if *remote == src
+                    && tcb.local_port == seg.dst_port
+                    && tcb.remote_port == seg.src_port
+                    && tcb.state() != crate::tcp::State::Closed =>
+            {
+                Some(*fd)
+            }
+            _ => None,
+        });
+        if let Some(fd) = conn {
+            if let Some(Socket::Stream { tcb, .. }) = self.sockets.get_mut(&fd) {
+                let out = tcb.on_segment(&seg, ctx.now);
+                self.tcp_output(ctx, fd, out);
+            }
+            return;
+        }
+        let listener = self.sockets.iter().find_map(|(fd, s)| match s {
+            Socket::Listener { port, .. } if *port == seg.dst_port => Some(*fd),
+            _ => None,
+        });
+        use crate::tcp::{ACK, RST, SYN};
+        if let (Some(l), true) = (listener, seg.has(SYN) && !seg.has(ACK) && !seg.has(RST)) {
+            let iss = self.rng.next_u64() as u32;
+            let (tcb, out) = Tcb::accept_syn(&seg, iss, ctx.now);
+            let fd = self.next_fd;
+            self.next_fd += 1;
+            self.sockets.insert(fd, Socket::Stream { tcb: Box::new(tcb), remote: src, listener: Some(l), closed_by_app: false, accepted: false });
+            self.tcp_output(ctx, fd, out);
+            return;
+        }
+        if let Some(r) = Segment::reset_for(&seg) {
+            self.log(ctx, LayerKind::Transport,
+                format!("TCP segment to port {} that no connection or listener wants: RST", seg.dst_port),
+                format!("TCP 报文段发往 {} 端口,没有连接或监听者:回 RST", seg.dst_port));
+            self.send_ip(ctx, src, Body::Tcp(r));
+        }
+    }
+
+    /// Sends what a connection produced and writes its events to the timeline.
+    fn tcp_output(&mut self, ctx: &mut Ctx<'_>, fd: Fd, out: Output) {
+        let Some(Socket::Stream { tcb, remote, listener, closed_by_app, accepted }) = self.sockets.get(&fd) else { return };
+        let (remote, listener, closed_by_app, accepted) = (*remote, *listener, *closed_by_app, *accepted);
+        let label = format!("{}:{} ↔ {}:{}", self.ip, tcb.local_port, remote, tcb.remote_port);
+        let deadline = tcb.deadline();
+        let state = tcb.state();
+        for e in &out.events {
+            let (en, zh) = match e {
+                TcpEvent::State { from, to } => (
+                    format!("TCP {label}: {} → {}", from.name(), to.name()),
+                    format!("TCP {label}:{} → {}", from.name(), to.name()),
+                ),
+                TcpEvent::Timeout { next_rto, retries } => (
+                    format!("TCP retransmission timeout #{retries} (next timeout {} ms)", next_rto / 1_000_000),
+                    format!("TCP 重传超时第 {retries} 次(下次超时 {} 毫秒)", next_rto / 1_000_000),
+                ),
+                TcpEvent::Retransmit { seq, len } => (
+                    format!("TCP retransmits {len} bytes at relative Seq={seq}"),
+                    format!("TCP 重传相对序号 {seq} 起的 {len} 个字节"),
+                ),
+                TcpEvent::Delivered { .. } => continue,
+                TcpEvent::OutOfOrder { seq } => (
+                    format!("TCP segment at relative Seq={seq} is beyond what was expected: dropped, duplicate ACK"),
+                    format!("TCP 报文段(相对序号 {seq})超前于期望的序号:丢弃,发送重复 ACK"),
+                ),
+                TcpEvent::Reset => ("TCP connection reset by the peer".into(), "TCP 连接被对方重置".into()),
+                TcpEvent::Refused => ("TCP connection refused (RST)".into(), "TCP 连接被拒绝(RST)".into()),
+                TcpEvent::TimedOut => ("TCP gives up: too many timeouts".into(), "TCP 放弃:超时次数过多".into()),
+            };
+            self.log(ctx, LayerKind::Transport, en, zh);
+        }
+        for seg in out.segments {
+            self.send_ip(ctx, remote, Body::Tcp(seg));
+        }
+        if let Some(t) = deadline {
+            self.wake(ctx, t);
+        }
+        // A passively opened connection joins its listener's queue once established.
+        let established = out.events.iter().any(|e| matches!(e, TcpEvent::State { to: crate::tcp::State::Established, .. }));
+        if let (true, Some(l)) = (established, listener) {
+            if let Some(Socket::Listener { backlog, .. }) = self.sockets.get_mut(&l) {
+                backlog.push_back(fd);
+            }
+        }
+        // A closed connection no application holds any more is forgotten.
+        if state == crate::tcp::State::Closed && (closed_by_app || !accepted) {
+            self.sockets.remove(&fd);
+            for s in self.sockets.values_mut() {
+                if let Socket::Listener { backlog, .. } = s {
+                    backlog.retain(|c| *c != fd);
+                }
+            }
+        }
+    }
+
+    /// Timers: ARP retries, TCP retransmission and TIME-WAIT.
+    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>) {
+        self.wakes.retain(|t| *t > ctx.now);
+        let due: Vec<(Ipv4Addr, u32)> =
+            self.resolving.iter().filter(|(_, (_, at))| *at <= ctx.now).map(|(ip, (n, _))| (*ip, *n)).collect();
+        for (ip, tries) in due {
+            if tries >= ARP_TRIES {
+                self.resolving.remove(&ip);
+                let before = self.pending.len();
+                self.pending.retain(|(p, _)| *p != ip);
+                let dropped = before - self.pending.len();
+                self.log(ctx, LayerKind::Link,
+                    format!("ARP: no answer for {ip} after {tries} requests: {dropped} packet(s) dropped (host unreachable)"),
+                    format!("ARP:{tries} 次询问 {ip} 都没有应答:丢弃 {dropped} 个分组(主机不可达)"));
+            } else {
+                self.resolving.insert(ip, (tries + 1, ctx.now + ARP_RETRY));
+                self.send_arp_request(ctx, ip);
+                self.wake(ctx, ctx.now + ARP_RETRY);
+            }
+        }
+        let due: Vec<Fd> = self
+            .sockets
+            .iter()
+            .filter_map(|(fd, s)| match s {
+                Socket::Stream { tcb, .. } if tcb.deadline().is_some_and(|t| t <= ctx.now) => Some(*fd),
+                _ => None,
+            })
+            .collect();
+        for fd in due {
+            if let Some(Socket::Stream { tcb, .. }) = self.sockets.get_mut(&fd) {
+                let out = tcb.on_timer(ctx.now);
+                self.tcp_output(ctx, fd, out);
+            }
+        }
+    }
+
+    // ----- the socket API, driven by applications -----
+
+    /// Runs every application until each waits or ends.
+    pub fn run_apps(&mut self, ctx: &mut Ctx<'_>) {
+        let mut apps = std::mem::take(&mut self.apps);
+        for app in &mut apps {
+            for _ in 0..10_000 {
+                if app.finished() {
+                    break;
+                }
+                if app.wake_at.is_some_and(|t| t > ctx.now) {
+                    break;
+                }
+                let Some(call) = app.calls.get(app.pc).cloned() else { break };
+                match self.call(ctx, app, &call) {
+                    Step::Done => {
+                        app.pc += 1;
+                        app.waiting = false;
+                        app.wake_at = None;
+                    }
+                    Step::Wait => break,
+                    Step::Fail(e) => {
+                        self.log(ctx, LayerKind::Application, format!("{}: {e}", app.name), format!("{}:{e}", app.name));
+                        app.error = Some(e);
+                    }
+                }
+            }
+        }
+        // Applications started while these ran (none today) would be kept.
+        apps.append(&mut self.apps);
+        self.apps = apps;
+    }
+
+    fn app_log(&self, ctx: &mut Ctx<'_>, app: &App, en: String, zh: String) {
+        ctx.log(&self.name, LayerKind::Application, format!("{}: {en}", app.name), format!("{}:{zh}", app.name));
+    }
+
+    fn ephemeral_port(&mut self) -> u16 {
+        loop {
+            let p = self.rng.range(u64::from(EPHEMERAL), 65536) as u16;
+            let used = self.sockets.values().any(|s| match s {
+                Socket::Fresh { port, .. } => *port == Some(p),
+                Socket::Udp { port, .. } | Socket::Listener { port, .. } => *port == p,
+                Socket::Stream { tcb, .. } => tcb.local_port == p,
+            });
+            if !used {
+                return p;
+            }
+        }
+    }
+
+    /// Waits once: the timeline says so the first time only.
+    fn wait(&self, ctx: &mut Ctx<'_>, app: &mut App, what: &str) -> Step {
+        if !app.waiting {
+            app.waiting = true;
+            self.app_log(ctx, app, format!("{what} blocks, waiting"), format!("{what} 阻塞等待"));
+        }
+        Step::Wait
+    }
+
+    fn call(&mut self, ctx: &mut Ctx<'_>, app: &mut App, call: &Call) -> Step {
+        let fd_of = |app: &App, slot: &usize| app.slots.get(slot).copied();
+        match call {
+            Call::Socket { slot, kind } => {
+                let fd = self.next_fd;
+                self.next_fd += 1;
+                self.sockets.insert(fd, Socket::Fresh { kind: *kind, port: None });
+                app.slots.insert(*slot, fd);
+                self.app_log(ctx, app,
+                    format!("socket(AF_INET, {}) = {fd}", kind.name()),
+                    format!("socket(AF_INET, {}) 返回 {fd}", kind.name()));
+                Step::Done
+            }
+            Call::Bind { slot, port } => {
+                let Some(fd) = fd_of(app, slot) else { return Step::Fail("bind() on no socket (EBADF)".into()) };
+                let taken = self.sockets.values().any(|s| match s {
+                    Socket::Udp { port: p, .. } | Socket::Listener { port: p, .. } => p == port,
+                    Socket::Fresh { port: p, .. } => *p == Some(*port),
+                    Socket::Stream { .. } => false,
+                });
+                if taken {
+                    return Step::Fail(format!("bind() to port {port}: address already in use (EADDRINUSE)"));
+                }
+                match self.sockets.get_mut(&fd) {
+                    Some(Socket::Fresh { kind: Kind::Datagram, .. }) => {
+                        self.sockets.insert(fd, Socket::Udp { port: *port, queue: VecDeque::new() });
+                    }
+                    Some(Socket::Fresh { port: p, .. }) => *p = Some(*port),
+                    _ => return Step::Fail("bind() on a socket already bound (EINVAL)".into()),
+                }
+                self.app_log(ctx, app,
+                    format!("bind(('{}', {port}))", self.ip),
+                    format!("bind(('{}', {port})) 绑定地址和端口", self.ip));
+                Step::Done
+            }
+            Call::Listen { slot } => {
+                let Some(fd) = fd_of(app, slot) else { return Step::Fail("listen() on no socket (EBADF)".into()) };
+                let port = match self.sockets.get(&fd) {
+                    Some(Socket::Fresh { kind: Kind::Stream, port }) => *port,
+                    _ => return Step::Fail("listen() needs a fresh SOCK_STREAM socket (EOPNOTSUPP)".into()),
+                };
+                let port = port.unwrap_or_else(|| self.ephemeral_port());
+                self.sockets.insert(fd, Socket::Listener { port, backlog: VecDeque::new() });
+                self.app_log(ctx, app,
+                    format!("listen(): TCP port {port} CLOSED → LISTEN"),
+                    format!("listen():TCP 端口 {port} CLOSED → LISTEN"));
+                Step::Done
+            }
+            Call::Accept { listener, into } => {
+                let Some(fd) = fd_of(app, listener) else { return Step::Fail("accept() on no socket (EBADF)".into()) };
+                let next = match self.sockets.get_mut(&fd) {
+                    Some(Socket::Listener { backlog, .. }) => backlog.pop_front(),
+                    _ => return Step::Fail("accept() on a socket that does not listen (EINVAL)".into()),
+                };
+                let Some(conn) = next else { return self.wait(ctx, app, "accept()") };
+                app.slots.insert(*into, conn);
+                if let Some(Socket::Stream { accepted, .. }) = self.sockets.get_mut(&conn) {
+                    *accepted = true;
+                }
+                let peer = match self.sockets.get(&conn) {
+                    Some(Socket::Stream { tcb, remote, .. }) => format!("('{remote}', {})", tcb.remote_port),
+                    _ => "?".into(),
+                };
+                self.app_log(ctx, app,
+                    format!("accept() = ({conn}, {peer})"),
+                    format!("accept() 返回新套接字 {conn},对方 {peer}"));
+                Step::Done
+            }
+            Call::Connect { slot, to } => {
+                let Some(fd) = fd_of(app, slot) else { return Step::Fail("connect() on no socket (EBADF)".into()) };
+                match self.sockets.get(&fd) {
+                    Some(Socket::Fresh { kind: Kind::Stream, port }) => {
+                        let local = port.unwrap_or_else(|| self.ephemeral_port());
+                        let iss = self.rng.next_u64() as u32;
+                        let (tcb, out) = Tcb::connect(local, to.port(), iss, ctx.now);
+                        self.sockets.insert(fd, Socket::Stream { tcb: Box::new(tcb), remote: *to.ip(), listener: None, closed_by_app: false, accepted: true });
+                        self.app_log(ctx, app,
+                            format!("connect(('{}', {})) from port {local}", to.ip(), to.port()),
+                            format!("connect(('{}', {})),本地端口 {local}", to.ip(), to.port()));
+                        self.tcp_output(ctx, fd, out);
+                        self.wait(ctx, app, "connect()")
+                    }
+                    Some(Socket::Stream { tcb, .. }) => match (tcb.state(), tcb.error()) {
+                        (_, Some(e)) => Step::Fail(format!("connect() failed: {}", e.name())),
+                        (crate::tcp::State::SynSent | crate::tcp::State::SynReceived, _) => Step::Wait,
+                        _ => {
+                            self.app_log(ctx, app, "connect() returns: connected".into(), "connect() 返回:已连接".into());
+                            Step::Done
+                        }
+                    },
+                    _ => Step::Fail("connect() needs a SOCK_STREAM socket here (EOPNOTSUPP)".into()),
+                }
+            }
+            Call::Send { slot, data } => {
+                let Some(fd) = fd_of(app, slot) else { return Step::Fail("send() on no socket (EBADF)".into()) };
+                let now = ctx.now;
+                let out = match self.sockets.get_mut(&fd) {
+                    Some(Socket::Stream { tcb, closed_by_app: false, .. }) => tcb.send(data, now),
+                    _ => Err(TcpError::NotConnected),
+                };
+                match out {
+                    Ok(out) => {
+                        self.app_log(ctx, app,
+                            format!("send({}) = {}", quote(data), data.len()),
+                            format!("send({}) 交给 TCP {} 个字节", quote(data), data.len()));
+                        self.tcp_output(ctx, fd, out);
+                        Step::Done
+                    }
+                    Err(e) => Step::Fail(format!("send() failed: {}", e.name())),
+                }
+            }
+            Call::Recv { slot } | Call::RecvAll { slot } => {
+                let all = matches!(call, Call::RecvAll { .. });
+                let Some(fd) = fd_of(app, slot) else { return Step::Fail("recv() on no socket (EBADF)".into()) };
+                let Some(Socket::Stream { tcb, .. }) = self.sockets.get_mut(&fd) else {
+                    return Step::Fail("recv() on a socket that is not connected (ENOTCONN)".into());
+                };
+                if all && !tcb.at_eof() {
+                    let got = tcb.recv(usize::MAX);
+                    app.received.extend_from_slice(&got);
+                    if tcb.error().is_some() {
+                        return Step::Fail(format!("recv() failed: {}", tcb.error().map_or("", |e| e.name())));
+                    }
+                    return self.wait(ctx, app, "recv() until the end of the stream");
+                }
+                if tcb.readable() == 0 && !tcb.at_eof() {
+                    return self.wait(ctx, app, "recv(1024)");
+                }
+                if let (0, Some(e)) = (tcb.readable(), tcb.error()) {
+                    return Step::Fail(format!("recv() failed: {}", e.name()));
+                }
+                let got = tcb.recv(if all { usize::MAX } else { 1024 });
+                if all {
+                    app.received.extend_from_slice(&got);
+                    let n = app.received.len();
+                    self.app_log(ctx, app,
+                        format!("recv() reached the end of the stream: {n} bytes in all"),
+                        format!("recv() 读到流的结尾:共 {n} 个字节"));
+                } else if got.is_empty() {
+                    self.app_log(ctx, app, "recv(1024) = b'' (the peer closed)".into(), "recv(1024) 返回 b''(对方已关闭)".into());
+                    app.messages.push(got);
+                } else {
+                    self.app_log(ctx, app,
+                        format!("recv(1024) = {}", quote(&got)),
+                        format!("recv(1024) 收到 {}", quote(&got)));
+                    app.received.extend_from_slice(&got);
+                    app.messages.push(got);
+                }
+                Step::Done
+            }
+            Call::Reply { slot, data } => match app.last_from {
+                Some(to) => self.call(ctx, app, &Call::SendTo { slot: *slot, data: data.clone(), to }),
+                None => Step::Fail("sendto() back to whom? nothing was received yet".into()),
+            },
+            Call::SendTo { slot, data, to } => {
+                let Some(fd) = fd_of(app, slot) else { return Step::Fail("sendto() on no socket (EBADF)".into()) };
+                let port = match self.sockets.get(&fd) {
+                    Some(Socket::Udp { port, .. }) => *port,
+                    Some(Socket::Fresh { kind: Kind::Datagram, .. }) => {
+                        // An unbound UDP socket gets an ephemeral port on its first sendto().
+                        let p = self.ephemeral_port();
+                        self.sockets.insert(fd, Socket::Udp { port: p, queue: VecDeque::new() });
+                        p
+                    }
+                    _ => return Step::Fail("sendto() needs a SOCK_DGRAM socket (EOPNOTSUPP)".into()),
+                };
+                self.app_log(ctx, app,
+                    format!("sendto({}, ('{}', {})) = {}", quote(data), to.ip(), to.port(), data.len()),
+                    format!("sendto({}, ('{}', {})) 发出 {} 个字节", quote(data), to.ip(), to.port(), data.len()));
+                self.send_ip(ctx, *to.ip(), Body::Udp { src_port: port, dst_port: to.port(), payload: data.clone() });
+                Step::Done
+            }
+            Call::RecvFrom { slot } => {
+                let Some(fd) = fd_of(app, slot) else { return Step::Fail("recvfrom() on no socket (EBADF)".into()) };
+                let Some(Socket::Udp { queue, .. }) = self.sockets.get_mut(&fd) else {
+                    return Step::Fail("recvfrom() on a socket that is not a bound SOCK_DGRAM (EINVAL)".into());
+                };
+                let Some((from, data)) = queue.pop_front() else { return self.wait(ctx, app, "recvfrom(1024)") };
+                self.app_log(ctx, app,
+                    format!("recvfrom(1024) = ({}, ('{}', {}))", quote(&data), from.ip(), from.port()),
+                    format!("recvfrom(1024) 收到 {},来自 ('{}', {})", quote(&data), from.ip(), from.port()));
+                app.received.extend_from_slice(&data);
+                app.messages.push(data);
+                app.last_from = Some(from);
+                Step::Done
+            }
+            Call::Close { slot } => {
+                let Some(fd) = app.slots.remove(slot) else { return Step::Fail("close() on no socket (EBADF)".into()) };
+                self.app_log(ctx, app, format!("close({fd})"), format!("close({fd}) 关闭套接字"));
+                let now = ctx.now;
+                match self.sockets.get_mut(&fd) {
+                    Some(Socket::Stream { tcb, closed_by_app, .. }) => {
+                        *closed_by_app = true;
+                        let out = tcb.close(now);
+                        self.tcp_output(ctx, fd, out);
+                    }
+                    Some(Socket::Listener { port, backlog }) => {
+                        let (port, waiting) = (*port, std::mem::take(backlog));
+                        self.sockets.remove(&fd);
+                        self.log(ctx, LayerKind::Transport,
+                            format!("TCP port {port}: LISTEN → CLOSED"), format!("TCP 端口 {port}:LISTEN → CLOSED"));
+                        // Connections nobody accepted are forgotten (Linux would also send them a RST: not yet).
+                        for c in waiting {
+                            self.sockets.remove(&c);
+                        }
+                    }
+                    _ => {
+                        self.sockets.remove(&fd);
+                    }
+                }
+                Step::Done
+            }
+            Call::Sleep(d) => match app.wake_at {
+                Some(t) if t <= ctx.now => Step::Done,
+                Some(_) => Step::Wait,
+                None => {
+                    let t = ctx.now + d;
+                    app.wake_at = Some(t);
+                    self.wake(ctx, t);
+                    if *d == 0 {
+                        Step::Done
+                    } else {
+                        Step::Wait
+                    }
+                }
+            },
+            Call::Ping { to, seq } => {
+                let id = self.ping_id;
+                let mut rest = [0u8; 4];
+                rest[..2].copy_from_slice(&id.to_be_bytes());
+                rest[2..].copy_from_slice(&seq.to_be_bytes());
+                self.app_log(ctx, app, format!("ping {to} (seq {seq})"), format!("ping {to}(序号 {seq})"));
+                let data = (0u8..32).map(|i| b'a' + i % 23).collect();
+                self.send_ip(ctx, *to, Body::Icmp { kind: wire::ICMP_ECHO_REQUEST, code: 0, rest, data });
+                Step::Done
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arp_entries_expire() {
+        let mut c = ArpCache::default();
+        let ip = Ipv4Addr::new(10, 0, 0, 2);
+        assert!(c.insert(ip, [2, 0, 0, 0, 0, 2], 0));
+        assert!(!c.insert(ip, [2, 0, 0, 0, 0, 2], 5));
+        assert_eq!(c.lookup(ip, ARP_TTL), Some([2, 0, 0, 0, 0, 2]));
+        assert_eq!(c.lookup(ip, 5 + ARP_TTL), None);
+        assert!(c.has(ip));
+    }
+}

@@ -1,0 +1,26 @@
+//! A deterministic discrete-event network simulator.
+//!
+//! Time is simulated ([`engine::Nanos`]), events run in (time, sequence) order, and every random
+//! draw comes from a seeded [`rng::Rng`]: a scenario run twice with the same seed gives the same
+//! timeline and a byte-identical pcapng, on any machine. Nothing here touches a real network.
+//!
+//! - [`engine`]: the clock and the event queue;
+//! - [`net`]: nodes, links (bandwidth, delay, seeded loss), a learning switch, the frame record;
+//! - [`host`]: ARP, IPv4, ICMP, UDP, TCP connections and the socket API applications call;
+//! - [`tcp`]: TCP as a pure state machine (RFC 9293);
+//! - [`wire`]: frames built with `netlayers_stack::encapsulate` and parsed as a kernel would;
+//! - [`scenario`]: the built-in scenarios.
+#![forbid(unsafe_code)]
+
+pub mod engine;
+pub mod host;
+pub mod net;
+pub mod rng;
+pub mod scenario;
+pub mod tcp;
+pub mod wire;
+
+pub use engine::Nanos;
+pub use host::{App, Call, Entry, Kind};
+pub use net::{Captured, LinkSpec, Network};
+pub use scenario::{find, Config, Scenario, SCENARIOS};

@@ -1,0 +1,342 @@
+//! Built-in scenarios: a topology and the applications' scripted socket calls, each with a short
+//! explanation in English and Chinese. The chat scenarios play the sockets tutorial's programs
+//! (shared/seed/): a server on port 8081, a client, lines back and forth, "886" to end.
+
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+use netlayers_core::Text;
+
+use crate::engine::{Nanos, MS, SEC};
+use crate::host::{App, Call, Kind};
+use crate::net::{LinkSpec, Network};
+
+/// What the command line may change.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    pub seed: u64,
+    /// Loss probability on every link.
+    pub loss: f64,
+    /// One-way propagation delay of every link.
+    pub delay: Nanos,
+    pub bandwidth_bps: u64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config { seed: 1, loss: 0.0, delay: MS, bandwidth_bps: 100_000_000 }
+    }
+}
+
+impl Config {
+    pub fn link(&self) -> LinkSpec {
+        LinkSpec { bandwidth_bps: self.bandwidth_bps, delay: self.delay, loss: self.loss }
+    }
+}
+
+pub struct Scenario {
+    pub name: &'static str,
+    pub about: Text,
+    build: fn(&Config) -> Network,
+}
+
+impl Scenario {
+    /// The network, ready to [`Network::run`].
+    pub fn build(&self, c: &Config) -> Network {
+        (self.build)(c)
+    }
+}
+
+pub const CLIENT: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
+pub const SERVER: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
+pub const PORT: u16 = 8081;
+/// Long enough for TIME-WAIT to end and for every retransmission the loss can cause.
+pub const RUN_LIMIT: Nanos = 3600 * SEC;
+
+/// The client's lines and the server's answers in the chat scenarios; the client's last is "886".
+pub const CHAT: [(&str, &str); 3] = [("hello", "hi, who is it?"), ("a student of sockets", "welcome!"), ("886", "")];
+
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "arp",
+        about: Text::new(
+            "pc1 pings pc2 twice through a switch; pc3 sits on the same switch. The first ping needs pc2's MAC: \
+             pc1 broadcasts an ARP request, the switch floods it to every port, pc2 answers by unicast, and the \
+             switch learns where each MAC lives. The second ping finds the MAC in pc1's ARP cache: no ARP at all.",
+            "pc1 经交换机 ping pc2 两次,pc3 也接在这台交换机上。第一次 ping 需要 pc2 的 MAC 地址:pc1 广播 ARP 请求,\
+             交换机把它泛洪到所有端口,pc2 单播应答,交换机随之学到每个 MAC 在哪个端口。第二次 ping 时 pc1 的 ARP \
+             缓存里已经有了这个 MAC:不再发 ARP。",
+        ),
+        build: arp,
+    },
+    Scenario {
+        name: "handshake",
+        about: Text::new(
+            "A client connects to a server listening on port 8081 and closes at once. Watch the three-way handshake \
+             (SYN, SYN+ACK, ACK) take both ends to ESTABLISHED, then the FIN close: the side that closes first \
+             goes FIN-WAIT-1, FIN-WAIT-2 and waits in TIME-WAIT for 2×MSL (60 s here, as Linux); the other goes \
+             CLOSE-WAIT, LAST-ACK, CLOSED.",
+            "客户端连接在 8081 端口监听的服务器,随即关闭。看三次握手(SYN、SYN+ACK、ACK)让两端进入 ESTABLISHED,\
+             再看 FIN 关闭:先关闭的一方经过 FIN-WAIT-1、FIN-WAIT-2,在 TIME-WAIT 中等待 2×MSL(这里与 Linux \
+             一样是 60 秒);另一方经过 CLOSE-WAIT、LAST-ACK 到 CLOSED。",
+        ),
+        build: handshake,
+    },
+    Scenario {
+        name: "chat",
+        about: Text::new(
+            "The tutorial's TCP chat: the server binds 8081, listens and accepts; the client connects; lines go \
+             back and forth, each a send() and a recv() with the ACKs TCP adds; the client's \"886\" ends the \
+             conversation and both sides close. Add --loss 0.2 to see TCP retransmit until every byte arrives.",
+            "教程里的 TCP 聊天:服务器绑定 8081、监听并 accept;客户端 connect;一来一回地发消息,每一句都是一次 \
+             send() 和一次 recv(),再加上 TCP 自己的 ACK;客户端发 \"886\" 结束对话,两边各自关闭。加上 --loss 0.2 \
+             可以看到 TCP 一直重传,直到每个字节都送达。",
+        ),
+        build: chat,
+    },
+    Scenario {
+        name: "udp-chat",
+        about: Text::new(
+            "The same chat over UDP: no connection, no handshake, no ACKs, no close on the wire. Each sendto() is \
+             one datagram and each recvfrom() returns exactly one. With --loss a lost datagram is simply gone: \
+             the program waiting for it waits for ever (the run ends when nothing is left to happen).",
+            "同样的聊天改用 UDP:没有连接、没有握手、没有 ACK,线路上也没有关闭。每次 sendto() 就是一个数据报,\
+             每次 recvfrom() 正好收到一个。加上 --loss 后,丢了的数据报就没了:等它的程序会一直等下去\
+             (没有事情可做时模拟结束)。",
+        ),
+        build: udp_chat,
+    },
+];
+
+pub fn find(name: &str) -> Option<&'static Scenario> {
+    SCENARIOS.iter().find(|s| s.name == name)
+}
+
+/// Two hosts on one cable: 10.0.0.1 (client) and 10.0.0.2 (server).
+pub fn two_hosts(c: &Config) -> (Network, usize, usize) {
+    let mut n = Network::new(c.seed);
+    let a = n.add_host("client", CLIENT, 24);
+    let b = n.add_host("server", SERVER, 24);
+    let _ = n.connect(a, 0, b, 0, c.link());
+    (n, a, b)
+}
+
+fn server_addr() -> SocketAddrV4 {
+    SocketAddrV4::new(SERVER, PORT)
+}
+
+fn add_app(n: &mut Network, node: usize, app: App) {
+    if let Some(h) = n.host_mut(node) {
+        h.apps.push(app);
+    }
+}
+
+fn arp(c: &Config) -> Network {
+    let mut n = Network::new(c.seed);
+    let sw = n.add_switch("switch", 3);
+    let pcs: Vec<usize> = (1..=3u8).map(|i| n.add_host(&format!("pc{i}"), Ipv4Addr::new(10, 0, 0, i), 24)).collect();
+    for (port, &pc) in pcs.iter().enumerate() {
+        let _ = n.connect(pc, 0, sw, port, c.link());
+    }
+    let calls = vec![Call::Ping { to: SERVER, seq: 1 }, Call::Sleep(SEC), Call::Ping { to: SERVER, seq: 2 }];
+    add_app(&mut n, pcs[0], App::new("ping", calls));
+    n
+}
+
+fn handshake(c: &Config) -> Network {
+    let (mut n, a, b) = two_hosts(c);
+    let server = vec![
+        Call::Socket { slot: 0, kind: Kind::Stream },
+        Call::Bind { slot: 0, port: PORT },
+        Call::Listen { slot: 0 },
+        Call::Accept { listener: 0, into: 1 },
+        Call::Recv { slot: 1 },
+        Call::Close { slot: 1 },
+        Call::Close { slot: 0 },
+    ];
+    let client = vec![
+        Call::Sleep(MS),
+        Call::Socket { slot: 0, kind: Kind::Stream },
+        Call::Connect { slot: 0, to: server_addr() },
+        Call::Close { slot: 0 },
+    ];
+    add_app(&mut n, b, App::new("server", server));
+    add_app(&mut n, a, App::new("client", client));
+    n
+}
+
+fn chat(c: &Config) -> Network {
+    let (mut n, a, b) = two_hosts(c);
+    let mut server = vec![
+        Call::Socket { slot: 0, kind: Kind::Stream },
+        Call::Bind { slot: 0, port: PORT },
+        Call::Listen { slot: 0 },
+        Call::Accept { listener: 0, into: 1 },
+    ];
+    let mut client = vec![
+        Call::Sleep(MS),
+        Call::Socket { slot: 0, kind: Kind::Stream },
+        Call::Connect { slot: 0, to: server_addr() },
+    ];
+    for (line, answer) in CHAT {
+        // A person types for a while before each line.
+        client.push(Call::Sleep(500 * MS));
+        client.push(Call::Send { slot: 0, data: line.as_bytes().to_vec() });
+        server.push(Call::Recv { slot: 1 });
+        if line != "886" {
+            server.push(Call::Sleep(500 * MS));
+            server.push(Call::Send { slot: 1, data: answer.as_bytes().to_vec() });
+            client.push(Call::Recv { slot: 0 });
+        }
+    }
+    // "886": the client leaves its loop and closes; the server's recv() returned "886", so it
+    // leaves its loop too and closes both sockets.
+    client.push(Call::Close { slot: 0 });
+    server.push(Call::Close { slot: 1 });
+    server.push(Call::Close { slot: 0 });
+    add_app(&mut n, b, App::new("server", server));
+    add_app(&mut n, a, App::new("client", client));
+    n
+}
+
+fn udp_chat(c: &Config) -> Network {
+    let (mut n, a, b) = two_hosts(c);
+    let mut server = vec![Call::Socket { slot: 0, kind: Kind::Datagram }, Call::Bind { slot: 0, port: PORT }];
+    let mut client = vec![Call::Sleep(MS), Call::Socket { slot: 0, kind: Kind::Datagram }];
+    for (line, answer) in CHAT {
+        client.push(Call::Sleep(500 * MS));
+        client.push(Call::SendTo { slot: 0, data: line.as_bytes().to_vec(), to: server_addr() });
+        server.push(Call::RecvFrom { slot: 0 });
+        if line != "886" {
+            server.push(Call::Sleep(500 * MS));
+            server.push(Call::Reply { slot: 0, data: answer.as_bytes().to_vec() });
+            client.push(Call::RecvFrom { slot: 0 });
+        }
+    }
+    client.push(Call::Close { slot: 0 });
+    server.push(Call::Close { slot: 0 });
+    add_app(&mut n, b, App::new("server", server));
+    add_app(&mut n, a, App::new("client", client));
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::App;
+    use crate::tcp::MSS;
+
+    fn run(name: &str, c: &Config) -> Network {
+        let mut n = find(name).unwrap().build(c);
+        n.run(RUN_LIMIT);
+        n
+    }
+
+    fn app<'a>(n: &'a Network, node: usize, name: &str) -> &'a App {
+        n.host(node).unwrap().apps.iter().find(|a| a.name == name).unwrap()
+    }
+
+    fn texts(n: &Network) -> Vec<String> {
+        n.timeline().iter().map(|e| format!("{} {}", e.node, e.text.en)).collect()
+    }
+
+    #[test]
+    fn every_scenario_runs_to_the_end_without_errors() {
+        for s in SCENARIOS {
+            let n = run(s.name, &Config::default());
+            for node in 0..n.nodes().len() {
+                for a in n.host(node).map(|h| h.apps.as_slice()).unwrap_or_default() {
+                    assert!(a.finished() && a.error.is_none(), "{}: {} stopped: {:?}\n{:#?}", s.name, a.name, a.error, texts(&n));
+                }
+            }
+            assert!(!n.frames().is_empty());
+            assert!(n.frames().windows(2).all(|w| w[0].time <= w[1].time));
+            assert!(!s.about.en.is_empty() && !s.about.zh.is_empty());
+        }
+    }
+
+    #[test]
+    fn chat_delivers_every_line_in_order() {
+        let n = run("chat", &Config::default());
+        let lines: Vec<Vec<u8>> = CHAT.iter().map(|(l, _)| l.as_bytes().to_vec()).collect();
+        assert_eq!(app(&n, 1, "server").messages, lines);
+        let answers: Vec<Vec<u8>> = CHAT.iter().filter(|(_, a)| !a.is_empty()).map(|(_, a)| a.as_bytes().to_vec()).collect();
+        assert_eq!(app(&n, 0, "client").messages, answers);
+        let u = run("udp-chat", &Config::default());
+        assert_eq!(app(&u, 1, "server").messages, lines);
+    }
+
+    #[test]
+    fn same_seed_same_bytes_and_timeline() {
+        let c = Config { seed: 42, loss: 0.2, ..Config::default() };
+        let (a, b) = (run("chat", &c), run("chat", &c));
+        assert_eq!(a.frames(), b.frames());
+        assert_eq!(a.timeline(), b.timeline());
+        let d = run("chat", &Config { seed: 43, ..c });
+        assert_ne!(a.frames(), d.frames(), "another seed draws other losses and ISNs");
+    }
+
+    /// A bulk transfer: the client sends `len` bytes and closes, the server reads to the end.
+    pub fn transfer(c: &Config, len: usize) -> (Network, Vec<u8>) {
+        let (mut n, a, b) = two_hosts(c);
+        let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+        let server = vec![
+            Call::Socket { slot: 0, kind: Kind::Stream },
+            Call::Bind { slot: 0, port: PORT },
+            Call::Listen { slot: 0 },
+            Call::Accept { listener: 0, into: 1 },
+            Call::RecvAll { slot: 1 },
+            Call::Close { slot: 1 },
+        ];
+        let client = vec![
+            Call::Socket { slot: 0, kind: Kind::Stream },
+            Call::Connect { slot: 0, to: SocketAddrV4::new(SERVER, PORT) },
+            Call::Send { slot: 0, data: data.clone() },
+            Call::Close { slot: 0 },
+        ];
+        add_app(&mut n, b, App::new("server", server));
+        add_app(&mut n, a, App::new("client", client));
+        n.run(RUN_LIMIT);
+        (n, data)
+    }
+
+    #[test]
+    fn tcp_delivers_the_exact_stream_under_loss_with_retransmissions() {
+        for seed in 1..=8 {
+            let c = Config { seed, loss: 0.2, ..Config::default() };
+            let (n, data) = transfer(&c, 20 * MSS + 123);
+            let server = app(&n, 1, "server");
+            assert_eq!(server.received, data, "seed {seed}:\n{:#?}", texts(&n));
+            assert!(server.error.is_none() && server.finished());
+            assert!(n.frames().iter().any(|f| f.lost), "seed {seed}");
+            assert!(texts(&n).iter().any(|t| t.contains("retransmits")), "seed {seed}");
+        }
+        // Without loss nothing is sent twice.
+        let (n, data) = transfer(&Config::default(), 50_000);
+        assert_eq!(app(&n, 1, "server").received, data);
+        assert!(!texts(&n).iter().any(|t| t.contains("retransmits") || t.contains("lost")));
+    }
+
+    #[test]
+    fn handshake_states_in_rfc_order() {
+        let n = run("handshake", &Config::default());
+        let states = |node: &str| -> Vec<String> {
+            n.timeline()
+                .iter()
+                .filter(|e| e.node == node && e.text.en.starts_with("TCP ") && e.text.en.contains(" → "))
+                .filter_map(|e| e.text.en.rsplit(' ').next().map(str::to_string))
+                .collect()
+        };
+        assert_eq!(states("client"), ["SYN-SENT", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "CLOSED"]);
+        assert_eq!(states("server"), ["SYN-RECEIVED", "ESTABLISHED", "CLOSE-WAIT", "LAST-ACK", "CLOSED", "CLOSED"]);
+    }
+
+    #[test]
+    fn arp_is_asked_once_and_the_switch_learns() {
+        let n = run("arp", &Config::default());
+        let t = texts(&n);
+        assert_eq!(t.iter().filter(|l| l.contains("who-has")).count(), 1, "{t:#?}");
+        assert_eq!(t.iter().filter(|l| l.contains("echo reply from")).count(), 2, "{t:#?}");
+        assert!(t.iter().any(|l| l.starts_with("switch") && l.contains("flooded")));
+        assert!(t.iter().any(|l| l.starts_with("switch") && l.contains("learned 02:00:0a:00:00:02")));
+    }
+}

@@ -1,0 +1,332 @@
+//! Frames on the simulated wire. TCP and UDP frames are built by the project's own
+//! encapsulation ([`netlayers_stack::encapsulate`], the code behind `netlayers encap`), so their
+//! lengths and checksums are the ones the decoder and tshark check. ARP (RFC 826) and ICMP
+//! (RFC 792), which `encap` does not build, are written here field by field.
+//!
+//! Parsing is what a host's kernel does on receipt: bounds-checked, checksums verified, and a
+//! reason instead of a panic for anything it cannot use.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use netlayers_core::{checksum, PseudoHeader, Transport};
+use netlayers_stack::encap::{encapsulate, EncapOptions, TcpParams};
+
+use crate::tcp::Segment;
+
+pub type Mac = [u8; 6];
+pub const BROADCAST: Mac = [0xff; 6];
+
+pub const ETHERTYPE_IPV4: u16 = 0x0800;
+pub const ETHERTYPE_ARP: u16 = 0x0806;
+pub const ARP_REQUEST: u16 = 1;
+pub const ARP_REPLY: u16 = 2;
+pub const ICMP_ECHO_REPLY: u8 = 0;
+pub const ICMP_UNREACHABLE: u8 = 3;
+pub const ICMP_ECHO_REQUEST: u8 = 8;
+pub const ICMP_PORT_UNREACHABLE: u8 = 3;
+pub const TTL: u8 = 64;
+
+/// What an IPv4 packet carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    Tcp(Segment),
+    Udp { src_port: u16, dst_port: u16, payload: Vec<u8> },
+    /// `rest` is the second word of the header (identifier and sequence number for echo).
+    Icmp { kind: u8, code: u8, rest: [u8; 4], data: Vec<u8> },
+}
+
+/// An IPv4 packet before it has bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Packet {
+    pub src: Ipv4Addr,
+    pub dst: Ipv4Addr,
+    pub id: u16,
+    pub body: Body,
+}
+
+/// An ARP packet's addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arp {
+    pub op: u16,
+    pub sha: Mac,
+    pub spa: Ipv4Addr,
+    pub tha: Mac,
+    pub tpa: Ipv4Addr,
+}
+
+/// A frame as a receiving host understands it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed {
+    Arp(Arp),
+    Ipv4 {
+        packet: Packet,
+        ttl: u8,
+        /// The IP header and payload as received, for quoting in ICMP errors.
+        datagram: Vec<u8>,
+    },
+    /// Not for this simple host (another EtherType or IP protocol).
+    Unsupported(String),
+    /// Broken: the reason a kernel would drop it.
+    Invalid(String),
+}
+
+fn v4(ip: Ipv4Addr, port: u16) -> SocketAddr {
+    SocketAddr::new(IpAddr::V4(ip), port)
+}
+
+/// Ethernet II header and padding to the 60-byte minimum (the FCS is not in a capture).
+fn ethernet(dst: Mac, src: Mac, ethertype: u16, payload: &[u8]) -> Vec<u8> {
+    let mut f = Vec::with_capacity(14 + payload.len());
+    f.extend_from_slice(&dst);
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&ethertype.to_be_bytes());
+    f.extend_from_slice(payload);
+    netlayers_physical::pad(&f)
+}
+
+/// An Ethernet/ARP frame for IPv4 over Ethernet (RFC 826).
+pub fn arp_frame(eth_dst: Mac, a: &Arp) -> Vec<u8> {
+    let mut p = Vec::with_capacity(28);
+    p.extend_from_slice(&1u16.to_be_bytes()); // hardware type: Ethernet
+    p.extend_from_slice(&ETHERTYPE_IPV4.to_be_bytes()); // protocol type: IPv4
+    p.push(6); // hardware address length
+    p.push(4); // protocol address length
+    p.extend_from_slice(&a.op.to_be_bytes());
+    p.extend_from_slice(&a.sha);
+    p.extend_from_slice(&a.spa.octets());
+    p.extend_from_slice(&a.tha);
+    p.extend_from_slice(&a.tpa.octets());
+    ethernet(eth_dst, a.sha, ETHERTYPE_ARP, &p)
+}
+
+/// The frame carrying `p` from `src_mac` to `dst_mac`.
+pub fn ipv4_frame(src_mac: Mac, dst_mac: Mac, p: &Packet) -> Result<Vec<u8>, String> {
+    let base = |transport, sport, dport, tcp| EncapOptions {
+        transport,
+        src: v4(p.src, sport),
+        dst: v4(p.dst, dport),
+        src_mac: Some(src_mac),
+        dst_mac: Some(dst_mac),
+        ttl: TTL,
+        ip_id: p.id,
+        tcp,
+        ..EncapOptions::default()
+    };
+    let built = match &p.body {
+        Body::Tcp(s) => {
+            let tcp = TcpParams { flags: s.flags, seq: s.seq, ack: s.ack, window: s.window };
+            encapsulate(&s.payload, &base(Transport::Tcp, s.src_port, s.dst_port, tcp))
+        }
+        Body::Udp { src_port, dst_port, payload } => {
+            encapsulate(payload, &base(Transport::Udp, *src_port, *dst_port, TcpParams::default()))
+        }
+        Body::Icmp { kind, code, rest, data } => {
+            let mut icmp = vec![*kind, *code, 0, 0];
+            icmp.extend_from_slice(rest);
+            icmp.extend_from_slice(data);
+            let c = checksum::internet(&icmp);
+            icmp[2..4].copy_from_slice(&c.to_be_bytes());
+            let ip = ipv4_header(p, 1, icmp.len())?;
+            let mut packet = ip.to_vec();
+            packet.extend_from_slice(&icmp);
+            return Ok(ethernet(dst_mac, src_mac, ETHERTYPE_IPV4, &packet));
+        }
+    };
+    let e = built.map_err(|e| e.to_string())?;
+    match <[Vec<u8>; 1]>::try_from(e.frames) {
+        Ok([f]) => Ok(f),
+        Err(v) => Err(format!("the packet needs {} fragments; this host does not fragment", v.len())),
+    }
+}
+
+/// A 20-byte IPv4 header (RFC 791) with its checksum.
+fn ipv4_header(p: &Packet, protocol: u8, payload_len: usize) -> Result<[u8; 20], String> {
+    let total = u16::try_from(20 + payload_len).map_err(|_| format!("{payload_len} bytes do not fit one IPv4 packet"))?;
+    let mut h = [0u8; 20];
+    h[0] = 0x45; // version 4, header length 5 words
+    h[2..4].copy_from_slice(&total.to_be_bytes());
+    h[4..6].copy_from_slice(&p.id.to_be_bytes());
+    h[8] = TTL;
+    h[9] = protocol;
+    h[12..16].copy_from_slice(&p.src.octets());
+    h[16..20].copy_from_slice(&p.dst.octets());
+    let c = checksum::internet(&h);
+    h[10..12].copy_from_slice(&c.to_be_bytes());
+    Ok(h)
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
+}
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes([*b.get(at)?, *b.get(at + 1)?, *b.get(at + 2)?, *b.get(at + 3)?]))
+}
+fn mac_at(b: &[u8], at: usize) -> Option<Mac> {
+    b.get(at..at + 6)?.try_into().ok()
+}
+fn ip_at(b: &[u8], at: usize) -> Option<Ipv4Addr> {
+    let o: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
+    Some(Ipv4Addr::from(o))
+}
+
+/// Destination and source MAC of a frame (None if shorter than an Ethernet header).
+pub fn macs(frame: &[u8]) -> Option<(Mac, Mac)> {
+    if frame.len() < 14 {
+        return None;
+    }
+    Some((mac_at(frame, 0)?, mac_at(frame, 6)?))
+}
+
+/// Decodes an Ethernet frame as a host's stack does.
+pub fn parse(frame: &[u8]) -> Parsed {
+    let Some(ethertype) = be16(frame, 12) else {
+        return Parsed::Invalid("shorter than an Ethernet header".into());
+    };
+    let payload = frame.get(14..).unwrap_or_default();
+    match ethertype {
+        ETHERTYPE_ARP => parse_arp(payload),
+        ETHERTYPE_IPV4 => parse_ipv4(payload),
+        t => Parsed::Unsupported(format!("EtherType 0x{t:04x}")),
+    }
+}
+
+fn parse_arp(p: &[u8]) -> Parsed {
+    let fields = || {
+        if be16(p, 0)? != 1 || be16(p, 2)? != ETHERTYPE_IPV4 || p.get(4..6)? != [6, 4] {
+            return None;
+        }
+        Some(Arp { op: be16(p, 6)?, sha: mac_at(p, 8)?, spa: ip_at(p, 14)?, tha: mac_at(p, 18)?, tpa: ip_at(p, 24)? })
+    };
+    match fields() {
+        Some(a) => Parsed::Arp(a),
+        None => Parsed::Invalid("not an Ethernet/IPv4 ARP packet".into()),
+    }
+}
+
+fn parse_ipv4(p: &[u8]) -> Parsed {
+    let bad = |why: &str| Parsed::Invalid(why.to_string());
+    let Some(&vihl) = p.first() else { return bad("empty IPv4 packet") };
+    let hl = usize::from(vihl & 0x0f) * 4;
+    if vihl >> 4 != 4 || hl < 20 || p.len() < hl {
+        return bad("bad IPv4 version or header length");
+    }
+    let total = be16(p, 2).map_or(0, usize::from);
+    if total < hl || total > p.len() {
+        return bad("IPv4 total length disagrees with the frame");
+    }
+    if checksum::internet(&p[..hl]) != 0 {
+        return bad("bad IPv4 header checksum");
+    }
+    let flags_off = be16(p, 6).unwrap_or(0);
+    if flags_off & 0x3fff != 0 {
+        return Parsed::Unsupported("an IPv4 fragment (no reassembly in this host yet)".into());
+    }
+    let (Some(src), Some(dst)) = (ip_at(p, 12), ip_at(p, 16)) else { return bad("cut IPv4 header") };
+    let ttl = p[8];
+    let proto = p[9];
+    let id = be16(p, 4).unwrap_or(0);
+    let l4 = &p[hl..total];
+    let pseudo = PseudoHeader { src: IpAddr::V4(src), dst: IpAddr::V4(dst), protocol: proto, upper_len: l4.len() };
+    let body = match proto {
+        6 => {
+            let (Some(src_port), Some(dst_port), Some(seq), Some(ack), Some(off_flags), Some(window)) =
+                (be16(l4, 0), be16(l4, 2), be32(l4, 4), be32(l4, 8), be16(l4, 12), be16(l4, 14))
+            else {
+                return bad("cut TCP header");
+            };
+            let doff = usize::from(off_flags >> 12) * 4;
+            if doff < 20 || doff > l4.len() {
+                return bad("bad TCP data offset");
+            }
+            if !checksum::verify_with_pseudo(&pseudo, l4) {
+                return bad("bad TCP checksum");
+            }
+            let payload = l4[doff..].to_vec();
+            Body::Tcp(Segment { src_port, dst_port, seq, ack, flags: off_flags & 0x0fff, window, payload })
+        }
+        17 => {
+            let (Some(src_port), Some(dst_port), Some(len), Some(sum)) = (be16(l4, 0), be16(l4, 2), be16(l4, 4), be16(l4, 6))
+            else {
+                return bad("cut UDP header");
+            };
+            let len = usize::from(len);
+            if len < 8 || len > l4.len() {
+                return bad("bad UDP length");
+            }
+            let pseudo = PseudoHeader { upper_len: len, ..pseudo };
+            if sum != 0 && !checksum::verify_with_pseudo(&pseudo, &l4[..len]) {
+                return bad("bad UDP checksum");
+            }
+            Body::Udp { src_port, dst_port, payload: l4[8..len].to_vec() }
+        }
+        1 => {
+            if l4.len() < 8 {
+                return bad("cut ICMP header");
+            }
+            if checksum::internet(l4) != 0 {
+                return bad("bad ICMP checksum");
+            }
+            let rest = [l4[4], l4[5], l4[6], l4[7]];
+            Body::Icmp { kind: l4[0], code: l4[1], rest, data: l4[8..].to_vec() }
+        }
+        n => return Parsed::Unsupported(format!("IP protocol {n}")),
+    };
+    Parsed::Ipv4 { packet: Packet { src, dst, id, body }, ttl, datagram: p[..total].to_vec() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: Mac = [2, 0, 10, 0, 0, 1];
+    const B: Mac = [2, 0, 10, 0, 0, 2];
+
+    fn packet(body: Body) -> Packet {
+        Packet { src: Ipv4Addr::new(10, 0, 0, 1), dst: Ipv4Addr::new(10, 0, 0, 2), id: 7, body }
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_bytes() {
+        let seg = Segment { src_port: 1, dst_port: 2, seq: 3, ack: 4, flags: 0x18, window: 5, payload: b"hi".to_vec() };
+        for body in [
+            Body::Tcp(seg),
+            Body::Udp { src_port: 5000, dst_port: 8081, payload: b"hello".to_vec() },
+            Body::Icmp { kind: 8, code: 0, rest: [0, 1, 0, 1], data: b"ping".to_vec() },
+        ] {
+            let p = packet(body);
+            let f = ipv4_frame(A, B, &p).unwrap();
+            assert!(f.len() >= 60);
+            assert_eq!(macs(&f), Some((B, A)));
+            match parse(&f) {
+                Parsed::Ipv4 { packet, ttl, .. } => {
+                    assert_eq!(packet, p);
+                    assert_eq!(ttl, TTL);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let a = Arp { op: ARP_REQUEST, sha: A, spa: Ipv4Addr::new(10, 0, 0, 1), tha: [0; 6], tpa: Ipv4Addr::new(10, 0, 0, 2) };
+        let f = arp_frame(BROADCAST, &a);
+        assert_eq!(f.len(), 60);
+        assert_eq!(parse(&f), Parsed::Arp(a));
+    }
+
+    #[test]
+    fn a_flipped_bit_is_caught_and_cut_frames_never_panic() {
+        let p = packet(Body::Udp { src_port: 5000, dst_port: 8081, payload: b"hello".to_vec() });
+        let f = ipv4_frame(A, B, &p).unwrap();
+        let mut g = f.clone();
+        g[14 + 28 + 1] ^= 1;
+        assert_eq!(parse(&g), Parsed::Invalid("bad UDP checksum".into()));
+        for n in 0..f.len() {
+            let _ = parse(&f[..n]);
+        }
+        let mut r = crate::rng::Rng::new(1);
+        for _ in 0..2000 {
+            let mut g = f.clone();
+            let i = r.range(0, g.len() as u64) as usize;
+            g[i] = r.next_u64() as u8;
+            let _ = parse(&g);
+        }
+    }
+}
