@@ -76,6 +76,10 @@ impl Step {
 pub struct DecodeCtx {
     /// 0 for the frame's own headers, 1 inside an ICMP error's quoted packet, …
     pub depth: u8,
+    /// `Some` when the bytes are an IP payload put back together from fragments: the TTL (IPv4)
+    /// or hop limit (IPv6) of the fragment that completed it. ICMP and ICMPv6 otherwise look for
+    /// the IP header right before their own bytes, and a reassembled payload has none there.
+    pub reassembled_ttl: Option<u8>,
 }
 
 impl DecodeCtx {

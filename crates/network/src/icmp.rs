@@ -282,7 +282,11 @@ fn carrier(frame: &[u8], start: usize) -> Option<Carrier> {
 /// first six bytes were captured.
 pub fn icmp(frame: &[u8], at: Range<usize>, ctx: DecodeCtx) -> Step {
     let w = Window::new(frame, at);
-    let carrier = carrier(frame, w.start());
+    let carrier = match ctx.reassembled_ttl {
+        // A reassembled message is whole, and no header precedes it in the bytes.
+        Some(ttl) => Some(Carrier { ttl, more_fragments: false, icmp_len: w.len() }),
+        None => carrier(frame, w.start()),
+    };
     if w.len() == 0 && carrier.as_ref().is_none_or(|c| c.icmp_len == 0) {
         // tshark does not call ICMP for an empty payload (only for one the capture cut off):
         // no layer at all.
@@ -609,6 +613,20 @@ mod tests {
     }
 
     #[test]
+    fn a_reassembled_message_takes_the_ttl_from_the_stack() {
+        // After the frame's own bytes (here: junk that must not be taken for a header).
+        let mut e = echo();
+        let c = internet(&e);
+        e[2..4].copy_from_slice(&c.to_be_bytes());
+        let mut f = vec![0x45u8; 40];
+        f.extend_from_slice(&e);
+        let ctx = DecodeCtx { reassembled_ttl: Some(63), ..Default::default() };
+        let s = icmp(&f, 40..f.len(), ctx);
+        assert_eq!(s.layers[0].info.as_deref(), Some("Echo (ping) request  id=0x1234, seq=258/513, ttl=63"));
+        assert_eq!(value(&s.layers[0], "icmp.checksum.status").and_then(|v| v.as_u64()), Some(1));
+    }
+
+    #[test]
     fn bad_checksum_names_the_right_one() {
         let mut p = in_ipv4(echo());
         let right = u16::from_be_bytes([p[22], p[23]]);
@@ -700,7 +718,7 @@ mod tests {
     #[test]
     fn quoted_messages_are_not_checked() {
         let p = in_ipv4(echo());
-        let s = icmp(&p, 20..p.len(), DecodeCtx { depth: 1 });
+        let s = icmp(&p, 20..p.len(), DecodeCtx { depth: 1, ..Default::default() });
         assert_eq!(value(&s.layers[0], "icmp.checksum.status").and_then(|v| v.as_u64()), Some(2));
     }
 
@@ -741,7 +759,7 @@ mod tests {
 
         #[test]
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..120), a in 0usize..40, depth in 0u8..2) {
-            let s = icmp(&data, a..data.len(), DecodeCtx { depth });
+            let s = icmp(&data, a..data.len(), DecodeCtx { depth, ..Default::default() });
             crate::check_ranges(&s, data.len());
         }
     }

@@ -387,7 +387,11 @@ pub fn icmpv6(frame: &[u8], at: Range<usize>, ctx: DecodeCtx, pseudo: &PseudoHea
     let mut layer = Layer::new(LayerKind::Network, "icmpv6", "ICMPv6", w.abs(0..w.len()));
     layer.title = "Internet Control Message Protocol v6".into();
     layer.info = Some(String::new());
-    let carrier = carrier(frame, w.start(), pseudo);
+    let carrier = match ctx.reassembled_ttl {
+        // A reassembled message is whole, and no header precedes it in the bytes.
+        Some(hlim) => Some(Carrier { hlim, fragmented: false }),
+        None => carrier(frame, w.start(), pseudo),
+    };
     let mut fields = Vec::new();
     let Some(t) = w.u8(0) else {
         layer.notes.push(Note::truncated("ICMPv6 header", w.start(), 4, 0));
@@ -824,7 +828,7 @@ mod tests {
             checksum::with_pseudo(&other, &m)
         };
         assert!(c.notes[0].text.en.ends_with(&format!("should be 0x{expected:04x}")));
-        let s = icmpv6(&p, 40..48, DecodeCtx { depth: 1 }, &other);
+        let s = icmpv6(&p, 40..48, DecodeCtx { depth: 1, ..Default::default() }, &other);
         assert_eq!(value(&s.layers[0], "icmpv6.checksum.status").and_then(|v| v.as_u64()), Some(2), "not checked when quoted");
     }
 
@@ -963,7 +967,7 @@ mod tests {
 
         #[test]
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..160), a in 0usize..60, len in 0usize..200, depth in 0u8..2) {
-            let s = icmpv6(&data, a..data.len() + 2, DecodeCtx { depth }, &pseudo(len));
+            let s = icmpv6(&data, a..data.len() + 2, DecodeCtx { depth, ..Default::default() }, &pseudo(len));
             crate::check_ranges(&s, data.len());
         }
     }

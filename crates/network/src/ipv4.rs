@@ -1047,7 +1047,7 @@ mod tests {
         let mut p = ping();
         p[2..4].copy_from_slice(&1500u16.to_be_bytes());
         let p = with_checksum(p);
-        let s = ipv4(&p, 0..28, DecodeCtx { depth: 1 });
+        let s = ipv4(&p, 0..28, DecodeCtx { depth: 1, ..Default::default() });
         let Handoff::IpProto { pseudo, .. } = s.next else { panic!("no hand-off") };
         assert_eq!(pseudo.upper_len, 1480);
         assert_eq!(s.payload, 20..28);
@@ -1076,7 +1076,7 @@ mod tests {
             if let Some(b) = data.get_mut(a) {
                 *b = 0x40 | (*b & 0x0f);
             }
-            let s = ipv4(&data, a..data.len() + 5, DecodeCtx { depth });
+            let s = ipv4(&data, a..data.len() + 5, DecodeCtx { depth, ..Default::default() });
             crate::check_ranges(&s, data.len());
         }
     }

@@ -1284,7 +1284,7 @@ mod tests {
     fn quoted_in_icmpv4() {
         let seg = data_seg();
         let (f, _) = framed(&seg);
-        let ctx = DecodeCtx { depth: 1 };
+        let ctx = DecodeCtx { depth: 1, ..Default::default() };
         for n in 0..=seg.len() {
             let s = tcp(&f, 14..14 + n, ctx, &pseudo(seg.len()));
             let l = layer(&s);
@@ -1314,9 +1314,9 @@ mod tests {
             protocol: 6,
             upper_len: seg.len(),
         };
-        let s = tcp(&seg, 0..12, DecodeCtx { depth: 1 }, &p6);
+        let s = tcp(&seg, 0..12, DecodeCtx { depth: 1, ..Default::default() }, &p6);
         assert!(layer(&s).find("tcp.seq").is_none());
-        let s = tcp(&seg, 0..16, DecodeCtx { depth: 1 }, &p6);
+        let s = tcp(&seg, 0..16, DecodeCtx { depth: 1, ..Default::default() }, &p6);
         assert_eq!(val(layer(&s), "tcp.seq_raw"), Some(Value::UInt(1001)));
         assert!(layer(&s).find("tcp.len").is_none());
     }
@@ -1437,13 +1437,13 @@ mod tests {
                 PseudoHeader { src: IpAddr::V6(Ipv6Addr::LOCALHOST), dst: IpAddr::V6(Ipv6Addr::LOCALHOST), protocol: 6, upper_len: upper }
             } else { pseudo(upper) };
             let (f, at) = framed(&bytes);
-            let mut s = tcp(&f, at.clone(), DecodeCtx { depth }, &p);
+            let mut s = tcp(&f, at.clone(), DecodeCtx { depth, ..Default::default() }, &p);
             prop_assert!(s.payload.start <= s.payload.end && s.payload.end <= f.len());
             every_range_inside(&s.layers[0], &f);
             tcp_relative(&mut s.layers[0], 12345, None);
             tcp_window_scale(&mut s.layers[0], WindowScale::Shift(200));
             // A range past the frame is cut, not trusted.
-            let _ = tcp(&f, at.start..at.end + 50, DecodeCtx { depth }, &p);
+            let _ = tcp(&f, at.start..at.end + 50, DecodeCtx { depth, ..Default::default() }, &p);
         }
     }
 }

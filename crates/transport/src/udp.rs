@@ -271,7 +271,7 @@ mod tests {
             let s = udp(&f, at.clone(), DecodeCtx::default(), &pseudo(upper));
             prop_assert!(s.payload.start <= s.payload.end && s.payload.end <= f.len());
             s.layers[0].walk(&mut |x: &Field| assert!(x.range.end <= f.len()));
-            let _ = udp(&f, at.start..at.end + 9, DecodeCtx { depth: 1 }, &pseudo(upper));
+            let _ = udp(&f, at.start..at.end + 9, DecodeCtx { depth: 1, ..Default::default() }, &pseudo(upper));
         }
     }
 }
