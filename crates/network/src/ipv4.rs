@@ -370,10 +370,7 @@ pub fn ipv4(frame: &[u8], at: Range<usize>, ctx: DecodeCtx) -> Step {
     let upper_len = p.total_len - ihl;
     let name = ipproto::name(p.proto).unwrap_or("Unknown");
     if p.frag_offset != 0 {
-        layer.info = Some(format!(
-            "Fragmented IP protocol (proto={name} {}, off={}, ID={:04x})",
-            p.proto, p.frag_offset, p.id
-        ));
+        layer.info = Some(fragmented_info(p.proto, p.frag_offset as usize, p.id));
     } else if upper_len > 0 {
         // What tshark says when no dissector takes the payload; the layer that decodes it
         // replaces this text with its own.
@@ -381,6 +378,13 @@ pub fn ipv4(frame: &[u8], at: Range<usize>, ctx: DecodeCtx) -> Step {
     }
     let pseudo = PseudoHeader { src: src.into(), dst: dst.into(), protocol: p.proto, upper_len };
     Step { layers: vec![layer], next: Handoff::IpProto { proto: p.proto, pseudo, fragment_offset: p.frag_offset }, payload }
+}
+
+/// tshark's Info for a fragment whose payload is not decoded: a later fragment, or, with
+/// reassembly on, any fragment but the one that completes the datagram.
+pub(crate) fn fragmented_info(proto: u8, offset: usize, id: u16) -> String {
+    let name = ipproto::name(proto).unwrap_or("Unknown");
+    format!("Fragmented IP protocol (proto={name} {proto}, off={offset}, ID={id:04x})")
 }
 
 /// The fixed header from the DS field on, then the options. Returns `None` where the captured

@@ -393,7 +393,7 @@ fn extension_headers(
                 } else {
                     (&DSTOPTS, &DSTOPTS_NXT, &DSTOPTS_LEN, &DSTOPTS_LEN_OCT)
                 };
-                info.push(if hop { "IPv6 hop-by-hop options" } else { "IPv6 destination options" }.into());
+                info.push(if hop { INFO_HOPOPTS } else { INFO_DSTOPTS }.into());
                 // tshark needs the length before it shows the header.
                 let (nxt, len) = (h.u8(0)?, h.u8(1)?);
                 let total = (usize::from(len) + 1) * 8;
@@ -412,7 +412,7 @@ fn extension_headers(
                 walk.next = nxt;
             }
             nh::ROUTING => {
-                info.push("IPv6 routing".into());
+                info.push(INFO_ROUTING.into());
                 let (nxt, len) = (h.u8(0)?, h.u8(1)?);
                 let total = (usize::from(len) + 1) * 8;
                 let body = h.sub(0..total);
@@ -456,7 +456,7 @@ fn extension_headers(
                 walk.end = off + 8;
                 walk.next = nxt;
                 walk.fragment = Some((offset, more, ident));
-                info.push(format!("IPv6 fragment (off={offset} more={} ident=0x{ident:08x} nxt={nxt})", if more { 'y' } else { 'n' }));
+                info.push(fragment_header_info(offset, more, ident, nxt));
                 if offset != 0 {
                     // The rest of a later fragment is the middle of the original payload.
                     return Some(walk);
@@ -467,6 +467,39 @@ fn extension_headers(
     }
     notes.push(Note::new(Severity::Warn, "ipv6.ext_headers", "Too many extension headers", "扩展首部过多"));
     Some(walk)
+}
+
+// What tshark's extension header dissectors add to the Info column.
+const INFO_HOPOPTS: &str = "IPv6 hop-by-hop options";
+const INFO_ROUTING: &str = "IPv6 routing";
+const INFO_DSTOPTS: &str = "IPv6 destination options";
+
+/// The Info text tshark's fragment header dissector adds.
+fn fragment_header_info(offset: u32, more: bool, ident: u32, nxt: u8) -> String {
+    format!("IPv6 fragment (off={offset} more={} ident=0x{ident:08x} nxt={nxt})", if more { 'y' } else { 'n' })
+}
+
+/// The Info text of an IPv6 layer whose payload is not decoded (a fragment waiting for the
+/// others): each extension header's own text, joined as tshark joins them. Read back from the
+/// layer's fields, so it holds for a packet whose headers were all captured.
+pub(crate) fn extension_info(layer: &Layer) -> String {
+    let num = |f: &Field, k: &str| f.children.iter().find(|c| c.key() == k).and_then(|c| c.value.as_u64()).unwrap_or(0);
+    let mut names = Vec::new();
+    for f in &layer.fields {
+        match f.key() {
+            "ipv6.hopopts" => names.push(INFO_HOPOPTS.to_string()),
+            "ipv6.routing" => names.push(INFO_ROUTING.to_string()),
+            "ipv6.dstopts" => names.push(INFO_DSTOPTS.to_string()),
+            "ipv6.fraghdr" => names.push(fragment_header_info(
+                num(f, "ipv6.fraghdr.offset") as u32,
+                num(f, "ipv6.fraghdr.more") != 0,
+                num(f, "ipv6.fraghdr.ident") as u32,
+                num(f, "ipv6.fraghdr.nxt") as u8,
+            )),
+            _ => {}
+        }
+    }
+    names.join(" , ")
 }
 
 /// The type-length-value options of a Hop-by-Hop or Destination Options header. An option is

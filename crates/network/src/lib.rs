@@ -27,6 +27,7 @@ macro_rules! spec {
     };
 }
 
+pub mod fragments;
 mod icmp;
 mod icmpv6;
 mod igmp;
@@ -189,6 +190,26 @@ pub static FIELDS: &[&FieldSpec] = &[
     &ipv6::FRAGHDR_RESERVED_BITS,
     &ipv6::FRAGHDR_MORE,
     &ipv6::FRAGHDR_IDENT,
+    &fragments::V4_FRAGMENTS,
+    &fragments::V4_FRAGMENT,
+    &fragments::V4_OVERLAP,
+    &fragments::V4_OVERLAP_CONFLICT,
+    &fragments::V4_MULTIPLE_TAILS,
+    &fragments::V4_TOO_LONG,
+    &fragments::V4_COUNT,
+    &fragments::V4_REASSEMBLED_IN,
+    &fragments::V4_REASSEMBLED_LENGTH,
+    &fragments::V4_REASSEMBLED_DATA,
+    &fragments::V6_FRAGMENTS,
+    &fragments::V6_FRAGMENT,
+    &fragments::V6_OVERLAP,
+    &fragments::V6_OVERLAP_CONFLICT,
+    &fragments::V6_MULTIPLE_TAILS,
+    &fragments::V6_TOO_LONG,
+    &fragments::V6_COUNT,
+    &fragments::V6_REASSEMBLED_IN,
+    &fragments::V6_REASSEMBLED_LENGTH,
+    &fragments::V6_REASSEMBLED_DATA,
     &icmp::TYPE,
     &icmp::CODE,
     &icmp::CHECKSUM,
