@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod decap;
+pub mod defrag;
 pub mod encap;
 
 pub use decap::{decapsulate, Dissection, Dissector};
