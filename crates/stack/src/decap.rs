@@ -1,12 +1,16 @@
 //! Going up the layers: frame bytes and link type → `Layer`s.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 use std::ops::Range;
 
 use netlayers_core::{
-    DecodeCtx, Field, FieldSpec, Frame, Handoff, Layer, LayerKind, LinkType, Note, Severity, Step, Text, Timestamp, Value,
+    DecodeCtx, Field, FieldSpec, Frame, Handoff, Layer, LayerKind, LinkType, Note, PseudoHeader, Severity, Step, Text,
+    Timestamp, Value,
 };
+use netlayers_network::fragments::{self, FragmentHeader};
+
+use crate::defrag::{Added, DatagramKey, Reassembler};
 
 /// Stops a hostile frame (IP-in-IP-in-IP …) from nesting without bound.
 const MAX_LAYERS: usize = 32;
@@ -52,6 +56,17 @@ pub struct Dissection {
     pub cap_len: usize,
     pub link: LinkType,
     pub layers: Vec<Layer>,
+    /// With reassembly on, on the frame that completes an IP datagram: the frame's captured
+    /// bytes followed by the reassembled payload (empty on every other frame). The layers
+    /// decoded from the payload (ICMP, UDP, DNS …) follow the IP layer in `layers`, and their
+    /// byte ranges point into these bytes: a range starting at `cap_len + n` starts at byte `n`
+    /// of the payload.
+    ///
+    /// One address space, frame first, keeps the model's plain absolute ranges: Wireshark shows
+    /// the same bytes as a second data source ("Reassembled IPv4"), and the renderers tell the
+    /// two apart by `cap_len` (the hexdump prints the payload as its own block, the tree marks
+    /// those ranges as reassembled bytes). See [`Dissection::bytes`].
+    pub with_reassembled: Vec<u8>,
 }
 
 impl Dissection {
@@ -64,6 +79,16 @@ impl Dissection {
     pub fn protocol_layer(&self) -> Option<&Layer> {
         self.layers.iter().rev().filter(|l| l.depth == 0).find(|l| l.protocol != "data" && l.protocol != "frame")
     }
+    /// The bytes the layers' ranges point into: `frame` (the frame's captured bytes), or,
+    /// when this frame completed a datagram, those followed by the reassembled payload.
+    pub fn bytes<'a>(&'a self, frame: &'a [u8]) -> &'a [u8] {
+        if self.with_reassembled.is_empty() { frame } else { &self.with_reassembled }
+    }
+
+    /// The reassembled payload, when this frame completed a datagram (else empty).
+    pub fn reassembled(&self) -> &[u8] {
+        self.with_reassembled.get(self.cap_len..).unwrap_or(&[])
+    }
 }
 
 /// Decodes one frame, with no state from earlier frames.
@@ -71,6 +96,57 @@ pub fn decapsulate(frame: &Frame) -> Vec<Layer> {
     let mut layers = vec![frame_layer(frame)];
     decode_link(&frame.data, frame.link, &mut layers);
     layers
+}
+
+/// The first IP fragment met among a frame's own layers (not in a packet quoted by ICMP), as
+/// reassembly needs it.
+#[derive(Debug, Clone)]
+struct FragmentSeen {
+    /// Index of its `ip`/`ipv6` layer.
+    ip: usize,
+    header: FragmentHeader,
+    key: DatagramKey,
+    pseudo: PseudoHeader,
+    /// Absolute range of the fragment's share of the payload (IPv6: from the end of the
+    /// Fragment header), cut to what was captured.
+    payload: Range<usize>,
+    /// Whether all of it was captured and there is some: Wireshark reassembles only then (a
+    /// first fragment cut by the snaplen is decoded as if reassembly were off).
+    whole: bool,
+}
+
+/// What [`run`] watches for besides decoding.
+#[derive(Debug, Default)]
+struct Probe {
+    /// Look for the frame's first IP fragment (only reassembly needs it).
+    fragments: bool,
+    seen: Option<FragmentSeen>,
+    /// Stop at the first IP payload: only the fragment is wanted (reading ahead).
+    ip_only: bool,
+}
+
+/// Looks at the hand-off of the IP layer just decoded: a fragment?
+fn fragment_seen(layers: &[Layer], pseudo: &PseudoHeader, at: &Range<usize>) -> Option<FragmentSeen> {
+    let ip = layers.len().checked_sub(1)?;
+    let layer = &layers[ip];
+    let header = fragments::fragment_header(layer)?;
+    // IPv6: the fragmentable part starts after the Fragment header, whatever follows it.
+    let start = header.fragment_header_end.unwrap_or(at.start).min(at.start);
+    let declared = pseudo.upper_len + (at.start - start);
+    let dst = match (header.v6, layer.find("ipv6.dst").map(|f| &f.value)) {
+        // Wireshark keys IPv6 fragments by the header's destination, not a routing header's final one.
+        (true, Some(Value::Ipv6(a))) => IpAddr::V6(*a),
+        _ => pseudo.dst,
+    };
+    let key = DatagramKey { src: pseudo.src, dst, proto: (!header.v6).then_some(header.proto), ident: header.ident };
+    Some(FragmentSeen {
+        ip,
+        header,
+        key,
+        pseudo: *pseudo,
+        payload: start..at.end,
+        whole: at.len() == pseudo.upper_len && declared > 0,
+    })
 }
 
 fn frame_layer(frame: &Frame) -> Layer {
@@ -98,6 +174,10 @@ fn frame_layer(frame: &Frame) -> Layer {
 
 /// Runs the decoders from the link layer up, appending their layers.
 pub fn decode_link(data: &[u8], link: LinkType, layers: &mut Vec<Layer>) {
+    decode_link_probing(data, link, layers, &mut Probe::default());
+}
+
+fn decode_link_probing(data: &[u8], link: LinkType, layers: &mut Vec<Layer>, probe: &mut Probe) {
     let all = 0..data.len();
     let ctx = DecodeCtx::default();
     let first = match link {
@@ -115,11 +195,11 @@ pub fn decode_link(data: &[u8], link: LinkType, layers: &mut Vec<Layer>) {
         LinkType::Ipv6 => netlayers_network::ipv6(data, all, ctx),
         LinkType::Other(_) => netlayers_app::data(data, all, ctx),
     };
-    run(data, first, ctx, layers);
+    run(data, first, ctx, layers, probe);
 }
 
 /// Follows hand-offs until a decoder says nothing follows.
-fn run(data: &[u8], mut step: Step, mut ctx: DecodeCtx, layers: &mut Vec<Layer>) {
+fn run(data: &[u8], mut step: Step, mut ctx: DecodeCtx, layers: &mut Vec<Layer>, probe: &mut Probe) {
     loop {
         for mut l in step.layers.drain(..) {
             l.depth = ctx.depth;
@@ -142,19 +222,21 @@ fn run(data: &[u8], mut step: Step, mut ctx: DecodeCtx, layers: &mut Vec<Layer>)
             Handoff::Sap(0x42) => netlayers_link::stp(data, at, ctx),
             Handoff::Sap(_) => data_or_end(data, at, ctx),
             Handoff::IpProto { proto, pseudo, fragment_offset } => {
+                if probe.fragments && ctx.depth == 0 && probe.seen.is_none() {
+                    probe.seen = fragment_seen(layers, &pseudo, &at);
+                    // A fragment that reassembly takes: what follows its IP layer comes from
+                    // the reassembler, not from this fragment alone.
+                    if probe.seen.as_ref().is_some_and(|s| s.whole) {
+                        return;
+                    }
+                }
+                if probe.ip_only && (probe.seen.is_some() || !matches!(proto, 4 | 41)) {
+                    return;
+                }
                 if fragment_offset != 0 {
                     data_or_end(data, at, ctx)
                 } else {
-                    match proto {
-                        1 => netlayers_network::icmp(data, at, ctx),
-                        2 => netlayers_network::igmp(data, at, ctx),
-                        4 => netlayers_network::ipv4(data, at, ctx),
-                        6 => netlayers_transport::tcp(data, at, ctx, &pseudo),
-                        17 => netlayers_transport::udp(data, at, ctx, &pseudo),
-                        41 => netlayers_network::ipv6(data, at, ctx),
-                        58 => netlayers_network::icmpv6(data, at, ctx, &pseudo),
-                        _ => data_or_end(data, at, ctx),
-                    }
+                    ip_payload(data, at, ctx, proto, &pseudo)
                 }
             }
             Handoff::Quoted => {
@@ -177,6 +259,20 @@ fn run(data: &[u8], mut step: Step, mut ctx: DecodeCtx, layers: &mut Vec<Layer>)
     }
 }
 
+/// The decoder for an IP payload, by protocol number.
+fn ip_payload(data: &[u8], at: Range<usize>, ctx: DecodeCtx, proto: u8, pseudo: &PseudoHeader) -> Step {
+    match proto {
+        1 => netlayers_network::icmp(data, at, ctx),
+        2 => netlayers_network::igmp(data, at, ctx),
+        4 => netlayers_network::ipv4(data, at, ctx),
+        6 => netlayers_transport::tcp(data, at, ctx, pseudo),
+        17 => netlayers_transport::udp(data, at, ctx, pseudo),
+        41 => netlayers_network::ipv6(data, at, ctx),
+        58 => netlayers_network::icmpv6(data, at, ctx, pseudo),
+        _ => data_or_end(data, at, ctx),
+    }
+}
+
 fn clamp(r: Range<usize>, len: usize) -> Range<usize> {
     let end = r.end.min(len);
     r.start.min(end)..end
@@ -187,6 +283,121 @@ fn data_or_end(data: &[u8], at: Range<usize>, ctx: DecodeCtx) -> Step {
         Step { layers: Vec::new(), next: Handoff::End, payload: at }
     } else {
         netlayers_app::data(data, at, ctx)
+    }
+}
+
+impl Reassembly {
+    /// Adds the frame's fragment and puts after its IP layer what Wireshark shows with
+    /// reassembly on. Returns the frame's bytes followed by the reassembled payload when this
+    /// frame completed a datagram (the layers after IP are then decoded from it), else nothing.
+    fn apply(&mut self, frame: &Frame, seen: &FragmentSeen, layers: &mut Vec<Layer>) -> Vec<u8> {
+        if !seen.whole {
+            // Wireshark does not reassemble a fragment it did not capture whole: the frame
+            // stays as decoded without reassembly.
+            return Vec::new();
+        }
+        let Some(bytes) = frame.data.get(seen.payload.clone()) else { return Vec::new() };
+        let h = &seen.header;
+        let added = self.defrag.add(seen.key, frame.number, h.offset, h.more, bytes);
+        // Decoding stopped at this IP layer (see `run`); anything after it would be replaced.
+        layers.truncate(seen.ip + 1);
+        let Some(ip) = layers.get_mut(seen.ip) else { return Vec::new() };
+        match added {
+            Added::Pending => {
+                ip.info = fragments::fragment_info(ip);
+                let later = self.ahead.as_mut().and_then(|a| a.reassembled_in(frame.number, &seen.key));
+                if let Some(n) = later {
+                    fragments::add_reassembled_in(ip, n);
+                }
+                let ctx = DecodeCtx::default();
+                layers.extend(data_or_end(&frame.data, seen.payload.clone(), ctx).layers);
+                Vec::new()
+            }
+            Added::Complete(d) => {
+                fragments::add_reassembled(ip, &d.pieces, &d.payload);
+                ip.info = Some(fragments::reassembled_info(ip, h.proto));
+                // The payload is decoded as if it followed the frame's bytes (one address
+                // space: see `Dissection::with_reassembled`).
+                let mut all = Vec::with_capacity(frame.data.len() + d.payload.len());
+                all.extend_from_slice(&frame.data);
+                all.extend_from_slice(&d.payload);
+                let at = frame.data.len()..all.len();
+                let pseudo = PseudoHeader { protocol: h.proto, upper_len: d.payload.len(), ..seen.pseudo };
+                // Only the first decoder gets the TTL: a packet nested further has its own header.
+                let first = ip_payload(&all, at, DecodeCtx { reassembled_ttl: Some(h.hop_limit), ..DecodeCtx::default() }, h.proto, &pseudo);
+                run(&all, first, DecodeCtx::default(), layers, &mut Probe::default());
+                all
+            }
+        }
+    }
+}
+
+/// Where fragments' datagrams get completed, learnt by reading the capture ahead of the frame
+/// being dissected with a second reassembler. It sees the same frames in the same order as the
+/// dissector's own, with the same bounds, so both complete (and drop) the same datagrams.
+///
+/// It reads only when a fragment asks, and only as far as that fragment's datagram needs (its
+/// completion, its being dropped, or the end of the capture), so a capture without fragments
+/// is read once. Memory stays bounded: the second reassembler has the usual bounds, and at most
+/// [`ReadAhead::MAX_KNOWN`] answers wait for their frames; past that it stops reading and the
+/// fragment is shown without the frame number, as in one pass.
+struct ReadAhead {
+    next: Box<dyn FnMut() -> Option<Frame>>,
+    defrag: Reassembler,
+    /// Fragment frame → frame that completed its datagram, for frames not dissected yet.
+    known: BTreeMap<u64, u64>,
+    /// Number of the last frame read ahead.
+    read: u64,
+    ended: bool,
+}
+
+impl std::fmt::Debug for ReadAhead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadAhead").field("read", &self.read).field("known", &self.known.len()).field("ended", &self.ended).finish()
+    }
+}
+
+impl ReadAhead {
+    const MAX_KNOWN: usize = 1 << 16;
+
+    fn new(next: Box<dyn FnMut() -> Option<Frame>>) -> ReadAhead {
+        ReadAhead { next, defrag: Reassembler::default(), known: BTreeMap::new(), read: 0, ended: false }
+    }
+
+    /// The frame that completes the datagram of `frame`'s fragment (`key`), if any does.
+    fn reassembled_in(&mut self, frame: u64, key: &DatagramKey) -> Option<u64> {
+        // Answers for frames already dissected are no longer needed.
+        self.known = self.known.split_off(&frame);
+        loop {
+            if let Some(&n) = self.known.get(&frame) {
+                return Some(n);
+            }
+            if self.read >= frame && !self.defrag.holds(key, frame) {
+                return None;
+            }
+            if self.ended || self.known.len() >= Self::MAX_KNOWN {
+                return None;
+            }
+            match (self.next)() {
+                Some(f) => self.learn(&f),
+                None => self.ended = true,
+            }
+        }
+    }
+
+    /// Runs one frame through the second reassembler, as `Dissector::dissect` does.
+    fn learn(&mut self, f: &Frame) {
+        self.read = f.number;
+        let mut layers = Vec::new();
+        let mut probe = Probe { fragments: true, seen: None, ip_only: true };
+        decode_link_probing(&f.data, f.link, &mut layers, &mut probe);
+        let Some(seen) = probe.seen.filter(|s| s.whole) else { return };
+        let Some(bytes) = f.data.get(seen.payload.clone()) else { return };
+        if let Added::Complete(d) = self.defrag.add(seen.key, f.number, seen.header.offset, seen.header.more, bytes) {
+            for p in d.pieces {
+                self.known.insert(p.frame, f.number);
+            }
+        }
     }
 }
 
@@ -249,23 +460,70 @@ struct TcpBases {
 }
 
 /// Decodes a whole capture frame by frame, keeping what the packet list needs across frames:
-/// the first timestamp (Time column) and the relative TCP sequence numbers.
+/// the first timestamp (Time column), the relative TCP sequence numbers and, when asked for,
+/// IP fragments until their datagram is whole.
 #[derive(Debug, Default)]
 pub struct Dissector {
     first_ts: Option<Timestamp>,
     tcp: TcpBases,
     /// TCP connections (endpoints in sorted order) that carried an HTTP request or response.
     http_seen: HashSet<((IpAddr, u16), (IpAddr, u16))>,
+    /// `Some` when IP reassembly is on.
+    reassembly: Option<Reassembly>,
+}
+
+/// IP reassembly state: the fragments waiting, and what reading ahead learnt.
+#[derive(Debug, Default)]
+struct Reassembly {
+    defrag: Reassembler,
+    ahead: Option<ReadAhead>,
 }
 
 impl Dissector {
+    /// A dissector that shows each frame's own fields, as tshark does with
+    /// `-o ip.defragment:FALSE -o ipv6.defragment:FALSE` (what the NDJSON output promises).
     pub fn new() -> Dissector {
         Dissector::default()
     }
 
+    /// Turns IP (v4 and v6) reassembly on or off. With it on, frames are shown as Wireshark
+    /// shows them by default: a fragment that does not complete its datagram carries only its
+    /// IP header and data (Info `Fragmented IP protocol (…)` for IPv4, the extension headers for
+    /// IPv6), and the fragment that completes it lists the fragments in its IP layer, followed
+    /// by the layers decoded from the whole datagram (see [`Dissection::with_reassembled`]).
+    pub fn with_reassembly(mut self, on: bool) -> Dissector {
+        self.reassembly = on.then(Reassembly::default);
+        self
+    }
+
+    /// Lets reassembly read the capture ahead of the frame being dissected, so a fragment can
+    /// say which later frame completes its datagram (`[Reassembled in #N]`), as Wireshark does
+    /// after its first pass over a file. `next` yields the capture's frames from the first, in
+    /// order (a second reader of the same file); it is called only when a fragment needs it.
+    /// Without it, a fragment is shown knowing only the frames before it, as tshark does in one
+    /// pass (reading a pipe or a live interface). No effect unless reassembly is on.
+    pub fn with_read_ahead(mut self, next: Box<dyn FnMut() -> Option<Frame>>) -> Dissector {
+        if let Some(r) = self.reassembly.as_mut() {
+            r.ahead = Some(ReadAhead::new(next));
+        }
+        self
+    }
+
+    /// Bytes of fragments held waiting for the rest of their datagram (bounded: see
+    /// [`crate::defrag::Limits`]).
+    pub fn reassembly_bytes_held(&self) -> usize {
+        self.reassembly.as_ref().map_or(0, |r| r.defrag.bytes_held())
+    }
+
     pub fn dissect(&mut self, frame: &Frame) -> Dissection {
         let first = *self.first_ts.get_or_insert(frame.ts);
-        let mut layers = decapsulate(frame);
+        let mut layers = vec![frame_layer(frame)];
+        let mut probe = Probe { fragments: self.reassembly.is_some(), ..Probe::default() };
+        decode_link_probing(&frame.data, frame.link, &mut layers, &mut probe);
+        let mut with_reassembled = Vec::new();
+        if let (Some(r), Some(seen)) = (self.reassembly.as_mut(), probe.seen) {
+            with_reassembled = r.apply(frame, &seen, &mut layers);
+        }
         self.relative_tcp(&mut layers);
         self.http_continuations(&mut layers);
         cut_frame_columns(&mut layers, frame);
@@ -277,6 +535,7 @@ impl Dissector {
             cap_len: frame.data.len(),
             link: frame.link,
             layers,
+            with_reassembled,
         }
     }
 
@@ -373,6 +632,141 @@ impl Dissector {
                     return;
                 }
                 _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::defrag::Limits;
+    use crate::encap::{encapsulate, EncapOptions, DEFAULT_DST6, DEFAULT_SRC6};
+    use proptest::prelude::*;
+
+    fn frame(number: u64, data: Vec<u8>) -> Frame {
+        let orig_len = data.len() as u32;
+        Frame { number, ts: Timestamp { secs: number as i64, nanos: 0 }, orig_len, data, link: LinkType::Ethernet, interface: 0 }
+    }
+
+    /// A layer as a reader sees it: protocol, Info, and every field's key and value.
+    type Seen = (&'static str, Option<String>, Vec<(&'static str, Value)>);
+
+    /// The layers above IP, as a reader sees them (ranges differ: the reassembled ones count
+    /// past the frame).
+    fn upper(layers: &[Layer]) -> Vec<Seen> {
+        let ip = layers.iter().rposition(|l| matches!(l.protocol, "ip" | "ipv6")).expect("an IP layer");
+        layers[ip + 1..]
+            .iter()
+            .map(|l| {
+                let mut fields = Vec::new();
+                l.walk(&mut |f| fields.push((f.key(), f.value.clone())));
+                (l.protocol, l.info.clone(), fields)
+            })
+            .collect()
+    }
+
+    /// A message big enough to be cut in three, over IPv4 or IPv6.
+    fn fragmented(v6: bool, len: usize) -> crate::encap::Encapsulation {
+        let mut o = EncapOptions::default();
+        if v6 {
+            (o.src, o.dst) = (DEFAULT_SRC6, DEFAULT_DST6);
+        }
+        let msg: Vec<u8> = (0..len).map(|i| i as u8).collect();
+        encapsulate(&msg, &o).expect("encapsulate")
+    }
+
+    #[test]
+    fn the_last_fragment_shows_what_the_whole_datagram_shows() {
+        for v6 in [false, true] {
+            let e = fragmented(v6, 3500);
+            assert_eq!(e.frames.len(), 3, "v6={v6}");
+            let whole = decapsulate(&frame(1, e.whole.clone()));
+            let mut d = Dissector::new().with_reassembly(true);
+            let shown: Vec<Dissection> =
+                e.frames.iter().enumerate().map(|(i, f)| d.dissect(&frame(i as u64 + 1, f.clone()))).collect();
+            for s in &shown[..2] {
+                assert_eq!(s.layers.last().map(|l| l.protocol), Some("data"), "v6={v6}");
+                assert!(s.with_reassembled.is_empty());
+            }
+            let last = &shown[2];
+            assert_eq!(upper(&last.layers), upper(&whole), "v6={v6}");
+            assert_eq!(last.reassembled().len(), 3508, "UDP header and message");
+            // The reassembled layers point past the frame, into the payload.
+            let udp = last.layers.iter().find(|l| l.protocol == "udp").expect("udp");
+            assert_eq!(udp.range.start, last.cap_len);
+            assert_eq!(&last.bytes(&e.frames[2])[udp.range.clone()][..8], &last.reassembled()[..8]);
+            let key = if v6 { "ipv6.fragment.count" } else { "ip.fragment.count" };
+            let ip = last.layers.iter().find(|l| l.find(key).is_some()).expect("fragment list");
+            assert_eq!(ip.find(key).map(|f| f.value.clone()), Some(Value::UInt(3)));
+            assert_eq!(d.reassembly_bytes_held(), 0);
+        }
+    }
+
+    #[test]
+    fn without_reassembly_nothing_changes() {
+        let e = fragmented(false, 3500);
+        let mut d = Dissector::new();
+        for (i, f) in e.frames.iter().enumerate() {
+            let fr = frame(i as u64 + 1, f.clone());
+            let s = d.dissect(&fr);
+            assert_eq!(s.layers, decapsulate(&fr));
+            assert!(s.with_reassembled.is_empty());
+        }
+    }
+
+    #[test]
+    fn reading_ahead_names_the_completing_frame() {
+        let e = fragmented(false, 3500);
+        let frames: Vec<Frame> = e.frames.iter().enumerate().map(|(i, f)| frame(i as u64 + 1, f.clone())).collect();
+        let mut ahead = frames.clone().into_iter();
+        let mut d = Dissector::new().with_reassembly(true).with_read_ahead(Box::new(move || ahead.next()));
+        let shown: Vec<Dissection> = frames.iter().map(|f| d.dissect(f)).collect();
+        for s in &shown[..2] {
+            let ip = s.layers.iter().find(|l| l.protocol == "ip").expect("ip");
+            assert!(ip.info.as_deref().is_some_and(|i| i.ends_with(" [Reassembled in #3]")), "{:?}", ip.info);
+            assert_eq!(ip.find("ip.reassembled_in").map(|f| f.value.clone()), Some(Value::UInt(3)));
+        }
+    }
+
+    #[test]
+    fn a_flood_of_incomplete_datagrams_stays_bounded() {
+        // Every datagram misses its middle fragment: none ever completes.
+        let mut d = Dissector::new().with_reassembly(true);
+        let limit = Limits::default();
+        let e = encapsulate(&[0x55u8; 3000], &EncapOptions::default()).expect("encapsulate");
+        for n in 0..6000u64 {
+            for (k, f) in [(1, &e.frames[0]), (2, &e.frames[2])] {
+                // A new IP Identification (bytes 18-19 of the frame) for each datagram.
+                let mut f = f.clone();
+                f[18..20].copy_from_slice(&(n as u16).to_be_bytes());
+                d.dissect(&frame(2 * n + k, f));
+            }
+            assert!(d.reassembly_bytes_held() <= limit.max_bytes);
+        }
+        assert!(d.reassembly_bytes_held() > 0);
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_frames_never_panic_with_reassembly(
+            frames in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..120), 1..30),
+            fragment_like in any::<bool>(),
+        ) {
+            let mut d = Dissector::new().with_reassembly(true);
+            for (i, mut data) in frames.into_iter().enumerate() {
+                if fragment_like && data.len() > 34 {
+                    // Ethernet/IPv4 with More Fragments, so the reassembler is reached often.
+                    data[12] = 0x08;
+                    data[13] = 0x00;
+                    data[14] = 0x45;
+                    data[20] |= 0x20;
+                }
+                let s = d.dissect(&frame(i as u64 + 1, data.clone()));
+                let all = s.bytes(&data);
+                for l in &s.layers {
+                    prop_assert!(l.range.end <= all.len());
+                }
             }
         }
     }
