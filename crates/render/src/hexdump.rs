@@ -16,6 +16,11 @@
 //! ```
 //!
 //! A byte that no layer claims is marked `-` (colour off) or left plain (colour on).
+//!
+//! When the frame completed an IP datagram, `data` goes on past the frame's captured bytes with
+//! the reassembled payload, and the layers decoded from it have ranges there (one address space,
+//! frame first). Those bytes get a block of their own, as Wireshark's "Reassembled IPv4" tab:
+//! offsets and legend ranges count from the start of the payload.
 
 use anstyle::Style;
 use netlayers_core::{escape, Lang, Layer};
@@ -27,12 +32,29 @@ use crate::{layer_style, FrameView};
 const PER_LINE: usize = 16;
 
 /// The hexdump of one frame, with its legend, ending with a blank line. `data` is the captured
-/// frame the layers' ranges point into.
+/// frame the layers' ranges point into, followed by the reassembled payload if there is one.
 pub fn hexdump(buf: &mut Vec<u8>, view: &FrameView<'_>, data: &[u8], lang: Lang, color: bool) {
-    let layers = view.layers;
+    let cap = view.cap_len.min(data.len());
+    words::frame_captured(buf, view.number, cap, lang);
+    buf.push(b'\n');
+    block(buf, view.layers, data, 0..cap, lang, color);
+    if data.len() > cap {
+        // The IP layer that lists the fragments names the reassembled data, as Wireshark does.
+        let ip = view.layers.iter().rev().find(|l| l.depth == 0 && matches!(l.protocol, "ip" | "ipv6") && l.range.start < cap);
+        words::reassembled_data(buf, ip.map_or("IP", |l| l.display_name), data.len() - cap, lang);
+        buf.push(b'\n');
+        block(buf, view.layers, data, cap..data.len(), lang, color);
+    }
+    buf.push(b'\n');
+}
+
+/// The legend and hex lines of the bytes `span` of `data` (offsets counted from its start).
+fn block(buf: &mut Vec<u8>, layers: &[Layer], data: &[u8], span: std::ops::Range<usize>, lang: Lang, color: bool) {
+    let base = span.start;
+    let data = data.get(span.clone()).unwrap_or(&[]);
     // Which layer each byte belongs to: the innermost (last decoded) layer whose range holds it.
     let owner: Vec<Option<usize>> =
-        (0..data.len()).map(|b| layers.iter().rposition(|l| l.range.contains(&b))).collect();
+        (0..data.len()).map(|b| layers.iter().rposition(|l| l.range.contains(&(base + b)))).collect();
     let mut owns = vec![false; layers.len()];
     for o in owner.iter().flatten() {
         owns[*o] = true;
@@ -45,9 +67,7 @@ pub fn hexdump(buf: &mut Vec<u8>, view: &FrameView<'_>, data: &[u8], lang: Lang,
     let style = |o: Option<usize>| o.map_or(Style::new(), |i| layer_style(layers, i));
     let mark = |o: Option<usize>| o.and_then(|i| letters.get(i).copied().flatten()).unwrap_or('-');
 
-    words::frame_captured(buf, view.number, data.len(), lang);
-    buf.push(b'\n');
-    legend(buf, layers, &letters, owner.contains(&None), lang, color);
+    legend(buf, layers, &letters, base, owner.contains(&None), lang, color);
 
     let width = offset_width(data.len());
     for (line_no, chunk) in data.chunks(PER_LINE).enumerate() {
@@ -88,7 +108,6 @@ pub fn hexdump(buf: &mut Vec<u8>, view: &FrameView<'_>, data: &[u8], lang: Lang,
             boundaries(buf, &owner, start, chunk.len(), width, &mark);
         }
     }
-    buf.push(b'\n');
 }
 
 /// The marker line under a hex line: `^x` under each byte where the owning layer changes.
@@ -121,7 +140,8 @@ fn boundaries(
     buf.push(b'\n');
 }
 
-fn legend(buf: &mut Vec<u8>, layers: &[Layer], letters: &[Option<char>], unowned: bool, lang: Lang, color: bool) {
+/// The layers that own bytes of a block, with their ranges counted from the block's start `base`.
+fn legend(buf: &mut Vec<u8>, layers: &[Layer], letters: &[Option<char>], base: usize, unowned: bool, lang: Lang, color: bool) {
     for (i, layer) in layers.iter().enumerate() {
         let Some(letter) = letters.get(i).copied().flatten() else { continue };
         buf.push(b' ');
@@ -137,7 +157,8 @@ fn legend(buf: &mut Vec<u8>, layers: &[Layer], letters: &[Option<char>], unowned
         }
         end_style(buf, style, color);
         push(buf, " [");
-        write_range(buf, &layer.range, lang);
+        let r = &layer.range;
+        write_range(buf, &(r.start.saturating_sub(base)..r.end.saturating_sub(base)), lang);
         buf.push(b']');
     }
     if unowned && !color {

@@ -13,6 +13,11 @@
 //! Byte ranges are absolute offsets in the frame, inclusive (`[bytes 14–33]`, `[byte 14]`), the
 //! same numbers the hexdump's offset column counts. Fields not on the wire are in brackets, as in
 //! Wireshark. A packet quoted inside an ICMP error is indented under the layer that quotes it.
+//!
+//! On the frame that completed an IP datagram, `data` goes on past the frame's captured bytes
+//! with the reassembled payload, and the layers decoded from it have ranges there. Those ranges
+//! are shown from the start of the payload, `[reassembled bytes 0–7]`, like the hexdump's
+//! block of the reassembled data.
 
 use netlayers_core::{Field, Lang, Layer, Note};
 
@@ -27,13 +32,15 @@ const INDENT: usize = 4;
 /// bit lines of sub-byte fields are read from it); `explain` adds each field's explanation
 /// for students under it.
 pub fn tree(buf: &mut Vec<u8>, view: &FrameView<'_>, data: &[u8], lang: Lang, explain: bool, color: bool) {
-    let r = Tree { buf, data, lang, explain, color };
+    let r = Tree { buf, data, cap: view.cap_len, lang, explain, color };
     r.frame(view);
 }
 
 struct Tree<'b, 'd> {
     buf: &'b mut Vec<u8>,
     data: &'d [u8],
+    /// Where the frame's bytes end in `data` (the reassembled payload, if any, follows).
+    cap: usize,
     lang: Lang,
     explain: bool,
     color: bool,
@@ -166,7 +173,16 @@ impl Tree<'_, '_> {
         push(self.buf, "  ");
         start_style(self.buf, QUIET, self.color);
         self.buf.push(b'[');
-        write_range(self.buf, r, self.lang);
+        if self.data.len() > self.cap && r.start >= self.cap {
+            let (start, last) = (r.start - self.cap, r.end.saturating_sub(1) - self.cap);
+            if start == last {
+                out!(self.buf, "{} {start}", words::REASSEMBLED_BYTE.get(self.lang));
+            } else {
+                out!(self.buf, "{} {start}–{last}", words::REASSEMBLED_BYTES.get(self.lang));
+            }
+        } else {
+            write_range(self.buf, r, self.lang);
+        }
         self.buf.push(b']');
         end_style(self.buf, QUIET, self.color);
     }

@@ -14,6 +14,9 @@ pub const COL_INFO: Text = Text::new("Info", "信息");
 // Byte ranges.
 pub const BYTE: Text = Text::new("byte", "字节");
 pub const BYTES: Text = Text::new("bytes", "字节");
+// Bytes of a datagram reassembled from fragments (counted from the start of its payload).
+pub const REASSEMBLED_BYTE: Text = Text::new("reassembled byte", "重组数据字节");
+pub const REASSEMBLED_BYTES: Text = Text::new("reassembled bytes", "重组数据字节");
 
 // Values.
 pub const SET: Text = Text::new("Set", "置位");
@@ -46,6 +49,15 @@ pub fn layer_place(buf: &mut Vec<u8>, kind: LayerKind, lang: Lang) {
     match lang {
         Lang::En => crate::write::out!(buf, "Layer {n} · {name}"),
         Lang::Zh => crate::write::out!(buf, "第 {n} 层 · {name}"),
+    }
+}
+
+/// `Reassembled IPv4: 108 bytes` / `重组后的 IPv4 数据:108 字节`: the heading of the hexdump
+/// block of a datagram put back together from fragments.
+pub fn reassembled_data(buf: &mut Vec<u8>, ip: &str, len: usize, lang: Lang) {
+    match lang {
+        Lang::En => crate::write::out!(buf, "Reassembled {ip}: {len} bytes"),
+        Lang::Zh => crate::write::out!(buf, "重组后的 {ip} 数据:{len} 字节"),
     }
 }
 
