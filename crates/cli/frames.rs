@@ -37,8 +37,10 @@ impl FrameOutput {
         }
     }
 
-    /// Appends one frame's rendering to `buf`. `data` is the frame's captured bytes.
+    /// Appends one frame's rendering to `buf`. `data` is the frame's captured bytes (a
+    /// reassembled datagram's payload, if the frame completed one, is in `d`).
     pub fn frame(&self, buf: &mut Vec<u8>, d: &Dissection, data: &[u8]) {
+        let data = d.bytes(data);
         let view = FrameView {
             number: d.number,
             rel_time: d.rel_time,

@@ -68,6 +68,11 @@ pub struct CaptureArgs {
     /// Only show frames matching this Wireshark display filter (-w still saves every frame)
     #[arg(short = 'Y', long = "filter", value_name = "EXPR")]
     pub filter: Option<String>,
+    /// Show every IP fragment on its own. By default (table and -V), the frame that completes a
+    /// fragmented datagram shows the layers decoded from all of it, as Wireshark does live;
+    /// `--format json` never reassembles
+    #[arg(long)]
+    pub no_reassembly: bool,
 }
 
 /// `netlayers arping`
@@ -336,7 +341,8 @@ pub fn run_capture(a: &CaptureArgs, ui: &Ui) -> Result<Outcome> {
     let deadline = a.duration.map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
     let mut stdout = std::io::stdout().lock();
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
-    let mut dissector = Dissector::new();
+    // Live, there is no reading ahead: a fragment knows only the frames before it, as in tshark.
+    let mut dissector = Dissector::new().with_reassembly(a.format == Format::Table && !a.no_reassembly);
     if !quiet {
         show.header(&mut buf);
         stdout.write_all(&buf)?;
@@ -356,7 +362,13 @@ pub fn run_capture(a: &CaptureArgs, ui: &Ui) -> Result<Outcome> {
             }
             if !quiet {
                 let mut d = dissector.dissect(&frame);
-                if selection.admit(&mut d, &frame.data) {
+                // The filter reads bytes where the layers' ranges point (a reassembled payload
+                // follows the frame's own: see `Dissection::with_reassembled`).
+                let with_reassembled = std::mem::take(&mut d.with_reassembled);
+                let bytes = if with_reassembled.is_empty() { &frame.data } else { &with_reassembled };
+                let admitted = selection.admit(&mut d, bytes);
+                d.with_reassembled = with_reassembled;
+                if admitted {
                     buf.clear();
                     show.frame(&mut buf, &d, &frame.data);
                     stdout.write_all(&buf)?;

@@ -1,13 +1,14 @@
 //! `netlayers read`: a capture file (or stdin) through the decoder, to a table, tree, hexdump or NDJSON.
 
 use std::io::{BufWriter, Write};
+use std::path::Path;
 
 use anyhow::Result;
 use netlayers_capture::{CaptureError, FrameSource};
 use netlayers_core::Frame;
 use netlayers_stack::Dissector;
 
-use crate::args::ReadArgs;
+use crate::args::{Format, ReadArgs};
 use crate::frames::FrameOutput;
 use crate::output::{Outcome, Ui};
 
@@ -16,7 +17,15 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
     let show = FrameOutput::new(a.format, a.detail, a.explain, a.hex, ui);
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut dissector = Dissector::new();
+    // IP reassembly is for the views people read (table, tree, hexdump); the NDJSON keeps each
+    // frame's own fields, so scripts see what every frame holds.
+    let reassemble = a.format == Format::Table && !a.no_reassembly;
+    let mut dissector = Dissector::new().with_reassembly(reassemble);
+    if reassemble {
+        if let Some(next) = read_ahead(a.path()) {
+            dissector = dissector.with_read_ahead(next);
+        }
+    }
     let mut selection = crate::filter_args::Selection::new(a.filter.as_deref())?;
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     show.header(&mut buf);
@@ -53,8 +62,15 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
         // The dissector sees every frame (relative TCP numbers depend on earlier ones); the
         // selection only decides what is printed.
         let mut d = dissector.dissect(&frame);
+        // The filter reads bytes where the layers' ranges point: with a reassembled datagram,
+        // past the frame's own (see `Dissection::with_reassembled`). Taken out of `d` while
+        // `admit` adds fields to its layers.
+        let with_reassembled = std::mem::take(&mut d.with_reassembled);
+        let bytes = if with_reassembled.is_empty() { &frame.data } else { &with_reassembled };
         // Streams are numbered on every frame; then the display filter and --frames choose.
-        if !selection.admit(&mut d, &frame.data) {
+        let admitted = selection.admit(&mut d, bytes);
+        d.with_reassembled = with_reassembled;
+        if !admitted {
             continue;
         }
         if a.frames.as_ref().is_some_and(|f| !f.contains(frame.number)) {
@@ -74,4 +90,27 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
         return Err(e.into());
     }
     Ok(if shown == 0 { Outcome::NothingMatched } else { Outcome::Success })
+}
+
+/// A second reader of the capture, for the dissector to read ahead (so a fragment can say in
+/// which later frame its datagram is reassembled, as Wireshark does for a file). Only for a
+/// regular file: stdin or a pipe can be read once, and then fragments are shown knowing only
+/// the frames before them, as tshark does in one pass.
+fn read_ahead(path: &Path) -> Option<Box<dyn FnMut() -> Option<Frame>>> {
+    if path == Path::new("-") || !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let mut source = FrameSource::open(path).ok()?;
+    Some(Box::new(move || {
+        let mut frame = Frame {
+            number: 0,
+            ts: Default::default(),
+            orig_len: 0,
+            data: Vec::new(),
+            link: netlayers_core::LinkType::Ethernet,
+            interface: 0,
+        };
+        // An error ahead only ends the reading ahead; the main pass reports it when it gets there.
+        matches!(source.next_into(&mut frame), Ok(true)).then_some(frame)
+    }))
 }
