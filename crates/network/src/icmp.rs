@@ -287,7 +287,7 @@ pub fn icmp(frame: &[u8], at: Range<usize>, ctx: DecodeCtx) -> Step {
         Some(ttl) => Some(Carrier { ttl, more_fragments: false, icmp_len: w.len() }),
         None => carrier(frame, w.start()),
     };
-    if w.len() == 0 && carrier.as_ref().is_none_or(|c| c.icmp_len == 0) {
+    if w.is_empty() && carrier.as_ref().is_none_or(|c| c.icmp_len == 0) {
         // tshark does not call ICMP for an empty payload (only for one the capture cut off):
         // no layer at all.
         return Step { layers: Vec::new(), next: Handoff::End, payload: w.abs(0..0) };

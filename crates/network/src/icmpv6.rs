@@ -380,7 +380,7 @@ fn carrier(frame: &[u8], start: usize, pseudo: &PseudoHeader) -> Option<Carrier>
 /// quoted packet (`Handoff::Quoted`); echo data is handed on as data.
 pub fn icmpv6(frame: &[u8], at: Range<usize>, ctx: DecodeCtx, pseudo: &PseudoHeader) -> Step {
     let w = Window::new(frame, at);
-    if w.len() == 0 && pseudo.upper_len == 0 {
+    if w.is_empty() && pseudo.upper_len == 0 {
         // As in tshark, which does not call ICMPv6 for an empty payload: no layer at all.
         return Step { layers: Vec::new(), next: Handoff::End, payload: w.abs(0..0) };
     }

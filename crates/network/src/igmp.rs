@@ -151,7 +151,7 @@ fn addr_list(a: &[Ipv4Addr]) -> String {
 /// IGMP v1, v2 or v3. Nothing follows an IGMP message.
 pub fn igmp(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx) -> Step {
     let w = Window::new(frame, at);
-    if w.len() == 0 {
+    if w.is_empty() {
         // As in tshark, which does not call IGMP for an empty payload: no layer at all.
         return Step { layers: Vec::new(), next: Handoff::End, payload: w.abs(0..0) };
     }

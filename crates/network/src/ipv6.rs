@@ -286,7 +286,7 @@ pub fn ipv6(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx) -> Step {
     }
     let Some((plen, nxt, src, dst)) = fixed else {
         layer.fields = fields;
-        if w.len() > 0 {
+        if !w.is_empty() {
             layer.info = Some(format!("Invalid IPv6 header ({} bytes, need exactly 40)", w.len()));
         }
         layer.notes.push(Note::truncated("IPv6 header", w.start(), field::HEADER_LEN, w.len()));
