@@ -154,3 +154,55 @@ fn bad_arguments_are_one_line_errors() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent-dir/x.pcapng"));
 }
+
+/// Golden outputs: what users read, and a capture, stored so that a change shows up as a diff to
+/// review and so that "the same on every machine" is checked across machines, not only within one
+/// run. After reviewing a change: `UPDATE_GOLDEN=1 cargo test --test sim`.
+#[test]
+fn outputs_and_captures_match_their_goldens() {
+    const CASES: &[(&str, &[&str])] = &[
+        ("sim-handshake.en.txt", &["handshake"]),
+        ("sim-chat.en.txt", &["chat"]),
+        ("sim-chat-loss.en.txt", &["chat", "--loss", "0.2", "--seed", "8"]),
+        ("sim-arp.zh.txt", &["--lang", "zh", "arp"]),
+    ];
+    let dir = common::root().join("tests").join("golden");
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let tmp = tmpdir("sim-golden");
+    let mut failures = Vec::new();
+    for (name, args) in CASES {
+        let pcap_name = name.replace(".txt", ".pcapng").replace(".en", "").replace(".zh", "");
+        let pcap = tmp.join(&pcap_name);
+        let p = pcap.display().to_string();
+        let mut all = vec!["--color", "never", "sim"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["-w", &p]);
+        let o = run(&all);
+        assert!(o.status.success(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+        // The path given to -w is the only part of the output that depends on the machine.
+        let got = String::from_utf8(o.stdout).unwrap().replace(&p, "FILE.pcapng");
+        let bytes = std::fs::read(&pcap).unwrap();
+        if update {
+            std::fs::write(dir.join(name), &got).unwrap();
+            std::fs::write(dir.join(&pcap_name), &bytes).unwrap();
+            continue;
+        }
+        match std::fs::read_to_string(dir.join(name)) {
+            Ok(want) if want == got => {}
+            Ok(want) => {
+                let line = want.lines().zip(got.lines()).position(|(a, b)| a != b).unwrap_or(0);
+                failures.push(format!(
+                    "{name}: differs first at line {}:\n  golden: {}\n  now:    {}",
+                    line + 1,
+                    want.lines().nth(line).unwrap_or("<end>"),
+                    got.lines().nth(line).unwrap_or("<end>")
+                ));
+            }
+            Err(_) => failures.push(format!("{name}: golden missing (UPDATE_GOLDEN=1, then review)")),
+        }
+        if std::fs::read(dir.join(&pcap_name)).ok().as_deref() != Some(&bytes[..]) {
+            failures.push(format!("{pcap_name}: the capture's bytes changed (or the golden is missing)"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

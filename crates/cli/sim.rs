@@ -118,6 +118,29 @@ pub fn run(a: &SimArgs, ui: &Ui) -> Result<Outcome> {
         )
     });
 
+    // Programs that never got what they waited for: with UDP under loss, that is the lesson.
+    for h in net.nodes().iter().filter_map(|n| match n {
+        netlayers_sim::net::Node::Host(h) => Some(h),
+        _ => None,
+    }) {
+        for app in &h.apps {
+            let who = if app.name == h.name { app.name.clone() } else { format!("{} ({})", app.name, h.name) };
+            if let Some(e) = &app.error {
+                o.push_str(&if zh {
+                    format!("{who} 出错停止:{e}\n")
+                } else {
+                    format!("{who} stopped with an error: {e}\n")
+                });
+            } else if let Some(call) = app.blocked_in() {
+                o.push_str(&if zh {
+                    format!("{who} 仍阻塞在 {call}:再也没有东西会来了\n")
+                } else {
+                    format!("{who} is still blocked in {call}: nothing more will ever arrive\n")
+                });
+            }
+        }
+    }
+
     if let Some(path) = &a.write {
         let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
         net.write_pcapng(&path.display().to_string(), std::io::BufWriter::new(file))

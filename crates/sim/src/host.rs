@@ -176,6 +176,21 @@ impl App {
     pub fn finished(&self) -> bool {
         self.pc >= self.calls.len() || self.error.is_some()
     }
+
+    /// The call an application that did not finish is stuck in (`recvfrom(1024)`), if any.
+    pub fn blocked_in(&self) -> Option<&'static str> {
+        if self.finished() {
+            return None;
+        }
+        Some(match self.calls.get(self.pc)? {
+            Call::Accept { .. } => "accept()",
+            Call::Connect { .. } => "connect()",
+            Call::Recv { .. } | Call::RecvAll { .. } => "recv(1024)",
+            Call::RecvFrom { .. } => "recvfrom(1024)",
+            Call::Sleep(_) => "sleep()",
+            _ => "a socket call",
+        })
+    }
 }
 
 enum Step {
@@ -450,6 +465,11 @@ impl Host {
                 TcpEvent::Timeout { next_rto, retries } => (
                     format!("TCP retransmission timeout #{retries} (next timeout {} ms)", next_rto / 1_000_000),
                     format!("TCP 重传超时第 {retries} 次(下次超时 {} 毫秒)", next_rto / 1_000_000),
+                ),
+                TcpEvent::Retransmit { seq: 0, len: 0 } => ("TCP retransmits its SYN".into(), "TCP 重传 SYN".into()),
+                TcpEvent::Retransmit { seq, len: 0 } => (
+                    format!("TCP retransmits its FIN at relative Seq={seq}"),
+                    format!("TCP 重传 FIN(相对序号 {seq})"),
                 ),
                 TcpEvent::Retransmit { seq, len } => (
                     format!("TCP retransmits {len} bytes at relative Seq={seq}"),

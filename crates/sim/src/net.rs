@@ -209,6 +209,7 @@ impl Network {
         // Frames are recorded when sent, and a busy link may send a frame later than it was
         // handed over: keep the record in time order (stable, so equal times keep their order).
         self.frames.sort_by_key(|f| f.time);
+        self.timeline.sort_by_key(|e| e.time);
     }
 
     fn with_host(&mut self, node: usize, f: impl FnOnce(&mut Host, &mut Ctx<'_>)) {
@@ -290,8 +291,8 @@ impl Network {
                 node: name,
                 layer: LayerKind::Physical,
                 text: netlayers_core::text::OwnedText::new(
-                    format!("frame {} lost on the link (seeded loss, p = {p})", self.frames.len() + 1),
-                    format!("第 {} 帧在链路上丢失(按种子随机丢包,p = {p})", self.frames.len() + 1),
+                    format!("a frame from {} is lost on the link (seeded loss, p = {p})", self.nodes.get(node).map_or("?", Node::name)),
+                    format!("{} 发出的一帧在链路上丢失(按种子随机丢包,p = {p})", self.nodes.get(node).map_or("?", Node::name)),
                 ),
             });
         } else {

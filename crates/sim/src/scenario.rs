@@ -331,6 +331,24 @@ mod tests {
     }
 
     #[test]
+    fn closed_ports_answer_with_icmp_and_rst() {
+        let (mut n, a, _) = two_hosts(&Config::default());
+        let calls = vec![
+            Call::Socket { slot: 0, kind: Kind::Datagram },
+            Call::SendTo { slot: 0, data: b"anyone?".to_vec(), to: SocketAddrV4::new(SERVER, 9999) },
+            Call::Socket { slot: 1, kind: Kind::Stream },
+            Call::Connect { slot: 1, to: SocketAddrV4::new(SERVER, 9999) },
+        ];
+        add_app(&mut n, a, App::new("client", calls));
+        n.run(RUN_LIMIT);
+        let t = texts(&n);
+        assert!(t.iter().any(|l| l.starts_with("server") && l.contains("ICMP port unreachable")), "{t:#?}");
+        assert!(t.iter().any(|l| l.starts_with("client") && l.contains("ICMP destination unreachable (code 3)")), "{t:#?}");
+        assert!(t.iter().any(|l| l.starts_with("server") && l.contains(": RST")), "{t:#?}");
+        assert_eq!(app(&n, 0, "client").error.as_deref(), Some("connect() failed: ECONNREFUSED"));
+    }
+
+    #[test]
     fn arp_is_asked_once_and_the_switch_learns() {
         let n = run("arp", &Config::default());
         let t = texts(&n);

@@ -523,6 +523,12 @@ impl Tcb {
         } else {
             seq < rcv_nxt + wnd && seq + len > rcv_nxt
         };
+        if self.state == State::SynReceived && seg.has(SYN) && !seg.has(ACK) && !seg.has(RST) && seg.seq == self.irs {
+            // Our SYN+ACK was lost and the peer sent its SYN again: answer it again.
+            out.events.push(TcpEvent::Retransmit { seq: 0, len: 0 });
+            out.segments.push(self.segment(0, SYN | ACK, Vec::new()));
+            return;
+        }
         if self.state == State::TimeWait && seg.has(FIN) && !seg.has(RST) {
             // The peer did not get our last ACK and sent its FIN again: ACK it, restart 2MSL.
             self.ack_now(out);
@@ -805,6 +811,18 @@ mod tests {
         assert_eq!(rtos, [2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000]);
         assert_eq!(a.error(), Some(TcpError::TimedOut));
         assert!(now > 100 * SEC);
+    }
+
+    #[test]
+    fn a_repeated_syn_gets_the_syn_ack_again() {
+        let (mut a, o) = Tcb::connect(50000, 80, 1000, 0);
+        let (mut b, _lost) = Tcb::accept_syn(&o.segments[0], 9000, 0);
+        let again = a.on_timer(a.deadline().unwrap());
+        assert!(again.events.contains(&TcpEvent::Retransmit { seq: 0, len: 0 }));
+        let reply = b.on_segment(&again.segments[0], 1);
+        assert_eq!(reply.segments[0].flags, SYN | ACK);
+        exchange(&mut b, &mut a, reply.segments, 2, &mut |_| false);
+        assert_eq!((a.state(), b.state()), (State::Established, State::Established));
     }
 
     #[test]
