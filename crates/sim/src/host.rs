@@ -476,6 +476,10 @@ impl Host {
                     format!("TCP 重传相对序号 {seq} 起的 {len} 个字节"),
                 ),
                 TcpEvent::Delivered { .. } => continue,
+                TcpEvent::WindowProbe => (
+                    "TCP peer's window is zero: sending a one-byte window probe".into(),
+                    "TCP 对方窗口为零:发送一个字节的窗口探测".into(),
+                ),
                 TcpEvent::OutOfOrder { seq } => (
                     format!("TCP segment at relative Seq={seq} is beyond what was expected: dropped, duplicate ACK"),
                     format!("TCP 报文段(相对序号 {seq})超前于期望的序号:丢弃,发送重复 ACK"),
@@ -726,9 +730,11 @@ impl Host {
                 if all && !tcb.at_eof() {
                     let got = tcb.recv(usize::MAX);
                     app.received.extend_from_slice(&got);
-                    if tcb.error().is_some() {
-                        return Step::Fail(format!("recv() failed: {}", tcb.error().map_or("", |e| e.name())));
+                    if let Some(e) = tcb.error() {
+                        return Step::Fail(format!("recv() failed: {}", e.name()));
                     }
+                    let update = tcb.window_update();
+                    self.tcp_output(ctx, fd, update);
                     return self.wait(ctx, app, "recv() until the end of the stream");
                 }
                 if tcb.readable() == 0 && !tcb.at_eof() {
@@ -738,6 +744,8 @@ impl Host {
                     return Step::Fail(format!("recv() failed: {}", e.name()));
                 }
                 let got = tcb.recv(if all { usize::MAX } else { 1024 });
+                let update = tcb.window_update();
+                self.tcp_output(ctx, fd, update);
                 if all {
                     app.received.extend_from_slice(&got);
                     let n = app.received.len();

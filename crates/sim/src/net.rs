@@ -187,6 +187,12 @@ impl Network {
         &self.frames
     }
 
+    /// Hands `frame` to `node`'s `port` at time `at`, as if it had arrived on the link: for
+    /// crafted frames (and for tests that throw garbage at a host). It is not recorded.
+    pub fn inject(&mut self, at: Nanos, node: usize, port: usize, frame: Vec<u8>) {
+        self.queue.push(at, Event::Deliver { node, port, frame });
+    }
+
     /// Runs until nothing is left to do, `until` is reached, or [`MAX_EVENTS`] ran.
     pub fn run(&mut self, until: Nanos) {
         for node in 0..self.nodes.len() {

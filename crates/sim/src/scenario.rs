@@ -277,6 +277,11 @@ mod tests {
 
     /// A bulk transfer: the client sends `len` bytes and closes, the server reads to the end.
     pub fn transfer(c: &Config, len: usize) -> (Network, Vec<u8>) {
+        transfer_after(c, len, 0)
+    }
+
+    /// The same, with the server's program busy for `pause` before it starts reading.
+    pub fn transfer_after(c: &Config, len: usize, pause: Nanos) -> (Network, Vec<u8>) {
         let (mut n, a, b) = two_hosts(c);
         let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
         let server = vec![
@@ -284,6 +289,7 @@ mod tests {
             Call::Bind { slot: 0, port: PORT },
             Call::Listen { slot: 0 },
             Call::Accept { listener: 0, into: 1 },
+            Call::Sleep(pause),
             Call::RecvAll { slot: 1 },
             Call::Close { slot: 1 },
         ];
@@ -317,6 +323,16 @@ mod tests {
     }
 
     #[test]
+    fn a_slow_reader_closes_the_window_and_reading_opens_it() {
+        for loss in [0.0, 0.1] {
+            let c = Config { loss, seed: 5, ..Config::default() };
+            let (n, data) = transfer_after(&c, 300_000, 2 * SEC);
+            assert_eq!(app(&n, 1, "server").received, data, "loss {loss}");
+            assert!(n.frames().iter().any(|f| f.bytes.get(48..50) == Some(&[0, 0])), "a zero window was advertised");
+        }
+    }
+
+    #[test]
     fn handshake_states_in_rfc_order() {
         let n = run("handshake", &Config::default());
         let states = |node: &str| -> Vec<String> {
@@ -346,6 +362,50 @@ mod tests {
         assert!(t.iter().any(|l| l.starts_with("client") && l.contains("ICMP destination unreachable (code 3)")), "{t:#?}");
         assert!(t.iter().any(|l| l.starts_with("server") && l.contains(": RST")), "{t:#?}");
         assert_eq!(app(&n, 0, "client").error.as_deref(), Some("connect() failed: ECONNREFUSED"));
+    }
+
+    #[test]
+    fn hosts_survive_garbage_and_hostile_segments() {
+        use crate::rng::Rng;
+        use crate::tcp::Segment;
+        use crate::wire::{ipv4_frame, Body, Packet};
+        let clean = run("chat", &Config::default());
+        let samples: Vec<Vec<u8>> = clean.frames().iter().map(|f| f.bytes.clone()).collect();
+        let mut r = Rng::new(99);
+        for round in 0..20 {
+            let mut n = find("chat").unwrap().build(&Config { seed: round, ..Config::default() });
+            let server_mac = [2, 0, 10, 0, 0, 2];
+            for i in 0..300u64 {
+                let at = r.range(0, 4_000_000_000);
+                let node = (i % 2) as usize;
+                let mut f = samples[r.range(0, samples.len() as u64) as usize].clone();
+                match i % 3 {
+                    // A damaged copy of a real frame: a changed byte, or cut short.
+                    0 => {
+                        let k = r.range(0, f.len() as u64) as usize;
+                        f[k] = r.next_u64() as u8;
+                    }
+                    1 => f.truncate(r.range(0, f.len() as u64) as usize),
+                    // A well-formed segment with random numbers, checksums right.
+                    _ => {
+                        let seg = Segment {
+                            src_port: [49152 + r.range(0, 16384) as u16, 8081][r.range(0, 2) as usize],
+                            dst_port: [8081, r.range(0, 65536) as u16][r.range(0, 2) as usize],
+                            seq: r.next_u64() as u32,
+                            ack: r.next_u64() as u32,
+                            flags: (r.next_u64() & 0x3f) as u16,
+                            window: r.next_u64() as u16,
+                            payload: vec![b'x'; r.range(0, 100) as usize],
+                        };
+                        let p = Packet { src: CLIENT, dst: SERVER, id: 1, body: Body::Tcp(seg) };
+                        f = ipv4_frame([2, 0, 10, 0, 0, 1], server_mac, &p).unwrap();
+                    }
+                }
+                n.inject(at, node, 0, f);
+            }
+            n.run(RUN_LIMIT);
+            assert!(n.now() <= RUN_LIMIT);
+        }
     }
 
     #[test]

@@ -122,6 +122,8 @@ pub enum TcpEvent {
     Delivered { bytes: usize },
     /// A segment beyond RCV.NXT (one before it went missing) was dropped.
     OutOfOrder { seq: u64 },
+    /// The peer's window is zero: one byte goes out to ask whether it opened.
+    WindowProbe,
     /// The peer reset the connection.
     Reset,
     /// The peer answered our SYN with a reset: nobody listens there.
@@ -189,6 +191,12 @@ pub struct Tcb {
     retries: u32,
     rtx_deadline: Option<Nanos>,
     tw_deadline: Option<Nanos>,
+    /// The persist timer: the peer's window is zero and nothing is in flight to bring news of
+    /// it opening, so a one-byte probe goes out when it fires (RFC 9293 section 3.8.6.1).
+    persist_deadline: Option<Nanos>,
+    probe: bool,
+    /// The receive window we last advertised.
+    adv_wnd: u16,
     error: Option<TcpError>,
 }
 
@@ -218,6 +226,9 @@ impl Tcb {
             retries: 0,
             rtx_deadline: None,
             tw_deadline: None,
+            persist_deadline: None,
+            probe: false,
+            adv_wnd: WINDOW,
             error: None,
         }
     }
@@ -268,10 +279,7 @@ impl Tcb {
 
     /// The next time [`Tcb::on_timer`] has something to do.
     pub fn deadline(&self) -> Option<Nanos> {
-        match (self.rtx_deadline, self.tw_deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [self.rtx_deadline, self.tw_deadline, self.persist_deadline].into_iter().flatten().min()
     }
 
     /// Bytes waiting to be read.
@@ -287,6 +295,18 @@ impl Tcb {
     pub fn recv(&mut self, max: usize) -> Vec<u8> {
         let n = max.min(self.recv.len());
         self.recv.drain(..n).collect()
+    }
+
+    /// After the application read: if the window we last advertised was under one segment and
+    /// reading opened it to at least one, say so at once (a window update), or the peer would
+    /// wait for its persist timer (RFC 9293 section 3.8.6.2.2 keeps it from being sent for less).
+    pub fn window_update(&mut self) -> Output {
+        let mut out = Output::default();
+        let receiving = matches!(self.state, State::Established | State::FinWait1 | State::FinWait2);
+        if receiving && usize::from(self.adv_wnd) < MSS && usize::from(self.window()) >= MSS {
+            self.ack_now(&mut out);
+        }
+        out
     }
 
     /// send(): queue bytes; they go out as the windows allow.
@@ -330,6 +350,7 @@ impl Tcb {
         if to == State::Closed {
             self.rtx_deadline = None;
             self.tw_deadline = None;
+            self.persist_deadline = None;
         }
     }
 
@@ -343,15 +364,16 @@ impl Tcb {
         (usize::from(WINDOW).saturating_sub(self.recv.len())) as u16
     }
 
-    fn segment(&self, seq: u64, flags: u16, payload: Vec<u8>) -> Segment {
+    fn segment(&mut self, seq: u64, flags: u16, payload: Vec<u8>) -> Segment {
         let ack = if flags & ACK != 0 { self.wire_ack() } else { 0 };
+        self.adv_wnd = self.window();
         Segment {
             src_port: self.local_port,
             dst_port: self.remote_port,
             seq: self.wire_seq(seq),
             ack,
             flags,
-            window: self.window(),
+            window: self.adv_wnd,
             payload,
         }
     }
@@ -370,7 +392,7 @@ impl Tcb {
         self.rtx_deadline.get_or_insert(now + self.rto);
     }
 
-    fn ack_now(&self, out: &mut Output) {
+    fn ack_now(&mut self, out: &mut Output) {
         out.segments.push(self.segment(self.max_sent, ACK, Vec::new()));
     }
 
@@ -386,10 +408,17 @@ impl Tcb {
         loop {
             if self.nxt < data_end {
                 let wnd = self.cwnd.min(self.peer_wnd);
-                let allowed = (self.una + wnd).saturating_sub(self.nxt);
+                let mut allowed = (self.una + wnd).saturating_sub(self.nxt);
+                if allowed == 0 && std::mem::take(&mut self.probe) {
+                    allowed = 1; // the zero-window probe
+                }
                 if allowed == 0 {
+                    if self.peer_wnd == 0 && self.una == self.nxt {
+                        self.persist_deadline.get_or_insert(now + self.rto);
+                    }
                     break;
                 }
+                self.persist_deadline = None;
                 let len = (MSS as u64).min(data_end - self.nxt).min(allowed);
                 let from = (self.nxt - 1) as usize;
                 let payload = self.data.get(from..from + len as usize).map(<[u8]>::to_vec).unwrap_or_default();
@@ -635,6 +664,15 @@ impl Tcb {
             self.set_state(State::Closed, &mut out);
             return out;
         }
+        if self.persist_deadline.is_some_and(|t| t <= now) {
+            self.persist_deadline = None;
+            self.probe = true;
+            self.rto = (self.rto * 2).min(MAX_RTO);
+            out.events.push(TcpEvent::WindowProbe);
+            self.pump(now, &mut out);
+            self.probe = false;
+            return out;
+        }
         if self.rtx_deadline.is_none_or(|t| t > now) {
             return out;
         }
@@ -823,6 +861,36 @@ mod tests {
         assert_eq!(reply.segments[0].flags, SYN | ACK);
         exchange(&mut b, &mut a, reply.segments, 2, &mut |_| false);
         assert_eq!((a.state(), b.state()), (State::Established, State::Established));
+    }
+
+    #[test]
+    fn a_full_receiver_stops_the_sender_until_it_reads_and_a_lost_update_is_probed_for() {
+        let (mut a, mut b) = open();
+        let data: Vec<u8> = (0..200_000u32).map(|i| i as u8).collect();
+        let o = a.send(&data, 0).unwrap();
+        exchange(&mut a, &mut b, o.segments, 0, &mut |_| false);
+        // b's application has not read: its window closed and a stopped.
+        assert!(b.readable() >= usize::from(WINDOW) - MSS && b.readable() < data.len());
+        assert_eq!(a.peer_wnd, 0);
+        let t = a.deadline().expect("persist timer");
+        let mut got = b.recv(usize::MAX);
+        // The window update is lost: only the persist timer's probe gets things going again.
+        assert_eq!(b.window_update().segments.len(), 1);
+        let o = a.on_timer(t);
+        assert!(o.events.contains(&TcpEvent::WindowProbe));
+        assert_eq!(o.segments[0].payload.len(), 1);
+        let mut now = t;
+        exchange(&mut a, &mut b, o.segments, now, &mut |_| false);
+        for _ in 0..100 {
+            got.extend(b.recv(usize::MAX));
+            let o = b.window_update();
+            now += 1;
+            exchange(&mut b, &mut a, o.segments, now, &mut |_| false);
+            if got.len() == data.len() {
+                break;
+            }
+        }
+        assert_eq!(got, data);
     }
 
     #[test]
