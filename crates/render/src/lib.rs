@@ -67,10 +67,18 @@ impl<'a> FrameView<'a> {
         // A decoder that ran out of bytes: Wireshark appends why, with no space before it.
         // (A packet quoted in an ICMP error is expected to be cut: that is no reason.)
         let ran_out = self.layers.iter().any(|l| l.depth == 0 && l.notes.iter().any(|n| n.id == "truncated"));
-        let suffix = match (ran_out, (self.cap_len as u64) < u64::from(self.orig_len)) {
-            (false, _) => "",
-            (true, true) => "[Packet size limited during capture]",
-            (true, false) => "[Malformed Packet]",
+        // A first fragment (more to come) ends before what its upper layers announce: tshark
+        // marks the datagram as fragmented and words the error its own way.
+        let fragment = self.layers.iter().any(|l| {
+            l.depth == 0
+                && matches!(l.find(if l.protocol == "ip" { "ip.flags.mf" } else { "ipv6.fraghdr.more" }).map(|f| &f.value),
+                    Some(Value::Bool(true)) | Some(Value::UInt(1)))
+        });
+        let suffix = match (ran_out, fragment, (self.cap_len as u64) < u64::from(self.orig_len)) {
+            (false, _, _) => "",
+            (true, true, _) => "[BoundErrorUnreassembled Packet]",
+            (true, false, true) => "[Packet size limited during capture]",
+            (true, false, false) => "[Malformed Packet]",
         };
         let mut prefixes = self.layers.iter().filter(|l| l.depth == 0).filter_map(|l| l.info_prefix.as_deref()).peekable();
         if prefixes.peek().is_none() {
