@@ -127,3 +127,26 @@ fn read_filters_on_expert_flags_as_tshark_does() {
     }
     assert!(checked >= 5, "only {checked} flags set in {cap}");
 }
+
+#[test]
+fn stats_counts_the_bad_checksums_the_frames_show() {
+    let cap = capture("crafted/bad-checksums.pcap");
+    // Per protocol, the frames whose NDJSON says the checksum status is Bad (0).
+    let mut bad: std::collections::BTreeMap<String, u64> = Default::default();
+    for line in ok(&["read", &cap, "--format", "json"]).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("NDJSON");
+        for (k, val) in v.as_object().expect("object") {
+            if let Some(proto) = k.strip_suffix(".checksum.status").filter(|_| val.as_u64() == Some(0)) {
+                *bad.entry(format!("{proto}.checksum.bad")).or_default() += 1;
+            }
+        }
+    }
+    assert!(bad.len() >= 5, "the crafted capture breaks five protocols' checksums: {bad:?}");
+    let j: serde_json::Value = serde_json::from_str(&ok(&["stats", &cap, "--format", "json"])).expect("JSON");
+    for (k, n) in &bad {
+        assert_eq!(j["expert"][k].as_u64(), Some(*n), "{k} in {}", j["expert"]);
+    }
+    // The table explains the usual cause on the sender.
+    let t = ok(&["stats", &cap]);
+    assert!(t.contains("checksum offload"), "{t}");
+}

@@ -94,6 +94,8 @@ pub const KINDS: &[&str] = &[
     "tcp.analysis.keep_alive", "tcp.analysis.keep_alive_ack", "tcp.analysis.window_update",
     "tcp.analysis.zero_window", "tcp.analysis.zero_window_probe", "tcp.analysis.zero_window_probe_ack",
     "tcp.analysis.window_full", "tcp.analysis.reused_ports", "tcp.connection.rst",
+    "ip.checksum.bad", "icmp.checksum.bad", "igmp.checksum.bad", "icmpv6.checksum.bad", "tcp.checksum.bad",
+    "udp.checksum.bad",
 ];
 
 const FIN: u64 = 0x01;
@@ -164,6 +166,28 @@ fn secs(t: Timestamp, since: Timestamp) -> f64 {
 impl Expert {
     pub fn new() -> Expert {
         Expert::default()
+    }
+
+    /// Counts the frame's bad checksums (the decoders' `checksum.bad` notes), per protocol, for
+    /// [`Expert::summary`]. Only the frame's own headers: a packet quoted in an ICMP error is
+    /// often cut, and its checksum is not checked as the sender's.
+    pub fn count_bad_checksums(&mut self, layers: &[Layer]) {
+        for l in layers.iter().filter(|l| l.depth == 0) {
+            let key = match l.protocol {
+                "ip" => "ip.checksum.bad",
+                "icmp" => "icmp.checksum.bad",
+                "igmp" => "igmp.checksum.bad",
+                "icmpv6" => "icmpv6.checksum.bad",
+                "tcp" => "tcp.checksum.bad",
+                "udp" => "udp.checksum.bad",
+                _ => continue,
+            };
+            let mut bad = false;
+            l.walk(&mut |f| bad |= f.notes.iter().any(|n| n.id == "checksum.bad"));
+            if bad {
+                *self.counts.entry(key).or_default() += 1;
+            }
+        }
     }
 
     /// Tells the expert that the next frame reuses the ports of an earlier connection (what
@@ -410,6 +434,12 @@ pub fn describe(key: &str) -> (Severity, &'static str, &'static str) {
         "tcp.analysis.reused_ports" => (Severity::Note, "A new tcp session is started with the same ports as an earlier session in this trace", "新的 TCP 会话使用了先前会话的相同端口"),
         "tcp.analysis.ack_lost_segment" => (Severity::Warn, "ACKed segment that wasn't captured (common at capture start)", "确认了一个没有被捕获的报文段(抓包刚开始时常见)"),
         "tcp.connection.rst" => (Severity::Warn, "Connection reset (RST)", "连接被重置(RST)"),
+        "ip.checksum.bad" => (Severity::Error, "Bad IPv4 header checksum", "IPv4 首部校验和错误"),
+        "icmp.checksum.bad" => (Severity::Warn, "Bad ICMP checksum", "ICMP 校验和错误"),
+        "igmp.checksum.bad" => (Severity::Error, "Bad IGMP checksum", "IGMP 校验和错误"),
+        "icmpv6.checksum.bad" => (Severity::Warn, "Bad ICMPv6 checksum", "ICMPv6 校验和错误"),
+        "tcp.checksum.bad" => (Severity::Error, "Bad TCP checksum (captured on the sender? usually checksum offload)", "TCP 校验和错误(在发送端抓的包?通常是校验和卸载)"),
+        "udp.checksum.bad" => (Severity::Error, "Bad UDP checksum (captured on the sender? usually checksum offload)", "UDP 校验和错误(在发送端抓的包?通常是校验和卸载)"),
         _ => (Severity::Note, "", ""),
     }
 }

@@ -50,6 +50,7 @@ impl CrossFrame {
             }
         }
         self.echoes.annotate(layers, number, ts);
+        self.expert.count_bad_checksums(layers);
     }
 }
 
