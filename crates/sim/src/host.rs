@@ -481,8 +481,12 @@ impl Host {
                     "TCP 对方窗口为零:发送一个字节的窗口探测".into(),
                 ),
                 TcpEvent::OutOfOrder { seq } => (
-                    format!("TCP segment at relative Seq={seq} is beyond what was expected: dropped, duplicate ACK"),
-                    format!("TCP 报文段(相对序号 {seq})超前于期望的序号:丢弃,发送重复 ACK"),
+                    format!("TCP segment at relative Seq={seq} arrived after a hole: kept, duplicate ACK"),
+                    format!("TCP 报文段(相对序号 {seq})在缺口之后到达:先存着,发送重复 ACK"),
+                ),
+                TcpEvent::FastRetransmit { seq } => (
+                    format!("TCP third duplicate ACK: fast retransmit from relative Seq={seq}, no waiting for the timer"),
+                    format!("TCP 收到第三个重复 ACK:从相对序号 {seq} 快速重传,不等超时"),
                 ),
                 TcpEvent::Reset => ("TCP connection reset by the peer".into(), "TCP 连接被对方重置".into()),
                 TcpEvent::Refused => ("TCP connection refused (RST)".into(), "TCP 连接被拒绝(RST)".into()),
@@ -727,15 +731,25 @@ impl Host {
                 let Some(Socket::Stream { tcb, .. }) = self.sockets.get_mut(&fd) else {
                     return Step::Fail("recv() on a socket that is not connected (ENOTCONN)".into());
                 };
-                if all && !tcb.at_eof() {
+                if all {
+                    // Read what is there; done once the stream has ended (which the same event
+                    // may have brought with the last bytes).
                     let got = tcb.recv(usize::MAX);
                     app.received.extend_from_slice(&got);
                     if let Some(e) = tcb.error() {
                         return Step::Fail(format!("recv() failed: {}", e.name()));
                     }
+                    let eof = tcb.at_eof();
                     let update = tcb.window_update();
                     self.tcp_output(ctx, fd, update);
-                    return self.wait(ctx, app, "recv() until the end of the stream");
+                    if !eof {
+                        return self.wait(ctx, app, "recv() until the end of the stream");
+                    }
+                    let n = app.received.len();
+                    self.app_log(ctx, app,
+                        format!("recv() reached the end of the stream: {n} bytes in all"),
+                        format!("recv() 读到流的结尾:共 {n} 个字节"));
+                    return Step::Done;
                 }
                 if tcb.readable() == 0 && !tcb.at_eof() {
                     return self.wait(ctx, app, "recv(1024)");
@@ -743,16 +757,10 @@ impl Host {
                 if let (0, Some(e)) = (tcb.readable(), tcb.error()) {
                     return Step::Fail(format!("recv() failed: {}", e.name()));
                 }
-                let got = tcb.recv(if all { usize::MAX } else { 1024 });
+                let got = tcb.recv(1024);
                 let update = tcb.window_update();
                 self.tcp_output(ctx, fd, update);
-                if all {
-                    app.received.extend_from_slice(&got);
-                    let n = app.received.len();
-                    self.app_log(ctx, app,
-                        format!("recv() reached the end of the stream: {n} bytes in all"),
-                        format!("recv() 读到流的结尾:共 {n} 个字节"));
-                } else if got.is_empty() {
+                if got.is_empty() {
                     self.app_log(ctx, app, "recv(1024) = b'' (the peer closed)".into(), "recv(1024) 返回 b''(对方已关闭)".into());
                     app.messages.push(got);
                 } else {

@@ -312,7 +312,7 @@ mod tests {
             let (n, data) = transfer(&c, 20 * MSS + 123);
             let server = app(&n, 1, "server");
             assert_eq!(server.received, data, "seed {seed}:\n{:#?}", texts(&n));
-            assert!(server.error.is_none() && server.finished());
+            assert!(server.error.is_none() && server.finished(), "seed {seed}: {:?} {:?}\n{:#?}", server.error, server.blocked_in(), &texts(&n)[texts(&n).len().saturating_sub(25)..]);
             assert!(n.frames().iter().any(|f| f.lost), "seed {seed}");
             assert!(texts(&n).iter().any(|t| t.contains("retransmits")), "seed {seed}");
         }

@@ -5,14 +5,15 @@
 //! What is here: the three-way handshake (and simultaneous open), data with cumulative ACKs,
 //! a congestion window (slow start after a timeout), the retransmission timer of RFC 6298 with
 //! Karn's rule and exponential backoff, go-back-N retransmission from the oldest unacknowledged
-//! byte, the FIN close through FIN-WAIT-1/2, CLOSING, CLOSE-WAIT, LAST-ACK and TIME-WAIT, and
-//! RST. Not yet: options (MSS, window scale, SACK), out-of-order queueing (a segment beyond
-//! RCV.NXT is dropped and answered with a duplicate ACK), fast retransmit, delayed ACKs.
+//! byte after a timeout, fast retransmit on the third duplicate ACK, segments after a hole kept
+//! until it is filled, window updates and zero-window probes, the FIN close through
+//! FIN-WAIT-1/2, CLOSING, CLOSE-WAIT, LAST-ACK and TIME-WAIT, and RST. Not yet: options (MSS,
+//! window scale, SACK), fast recovery's window inflation, delayed ACKs.
 //!
 //! Sequence numbers are kept relative (0 is our SYN, 1 the first data byte) in `u64`, so
 //! comparisons never wrap; they become 32-bit wire numbers only in segments.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::engine::{Nanos, MS, SEC};
 
@@ -120,8 +121,11 @@ pub enum TcpEvent {
     Retransmit { seq: u64, len: usize },
     /// In-order payload bytes handed to the receive buffer.
     Delivered { bytes: usize },
-    /// A segment beyond RCV.NXT (one before it went missing) was dropped.
+    /// A segment beyond RCV.NXT (one before it went missing) was kept for later.
     OutOfOrder { seq: u64 },
+    /// The third duplicate ACK in a row: the segment at UNA goes again without waiting for the
+    /// timer (RFC 5681 section 3.2).
+    FastRetransmit { seq: u64 },
     /// The peer's window is zero: one byte goes out to ask whether it opened.
     WindowProbe,
     /// The peer reset the connection.
@@ -179,7 +183,12 @@ pub struct Tcb {
     /// Next byte expected from the peer, relative to `irs` (1 after its SYN).
     rcv_nxt: u64,
     recv: VecDeque<u8>,
+    /// Segments that arrived after a hole, by relative sequence number, and a FIN among them.
+    ooo: BTreeMap<u64, Vec<u8>>,
+    ooo_fin: Option<u64>,
     peer_fin: bool,
+    /// Duplicate ACKs in a row (RFC 5681 section 2).
+    dup_acks: u32,
     peer_wnd: u64,
     cwnd: u64,
     ssthresh: u64,
@@ -215,7 +224,10 @@ impl Tcb {
             fin_at: None,
             rcv_nxt: 0,
             recv: VecDeque::new(),
+            ooo: BTreeMap::new(),
+            ooo_fin: None,
             peer_fin: false,
+            dup_acks: 0,
             peer_wnd: u64::from(WINDOW),
             cwnd: 10 * MSS as u64,
             ssthresh: u64::MAX,
@@ -461,16 +473,28 @@ impl Tcb {
     }
 
     /// Processes an acknowledgment number that is not older than UNA.
-    fn take_ack(&mut self, seg: &Segment, now: Nanos) {
+    /// Returns true on the third duplicate ACK in a row.
+    fn take_ack(&mut self, seg: &Segment, now: Nanos) -> bool {
         let d = seg.ack.wrapping_sub(self.wire_seq(self.una)) as i32;
         if d <= 0 {
+            // A duplicate ACK: nothing new acknowledged, no data, the same window, while data
+            // is outstanding (RFC 5681 section 2).
+            let dup = d == 0
+                && seg.seq_len() == 0
+                && u64::from(seg.window) == self.peer_wnd
+                && self.una < self.max_sent;
             self.peer_wnd = u64::from(seg.window);
-            return;
+            if dup {
+                self.dup_acks += 1;
+                return self.dup_acks == 3;
+            }
+            return false;
         }
         let ack = self.una + d as u64;
         if ack > self.max_sent {
-            return;
+            return false;
         }
+        self.dup_acks = 0;
         let acked = ack - self.una;
         self.una = ack;
         self.nxt = self.nxt.max(ack);
@@ -489,6 +513,56 @@ impl Tcb {
             self.cwnd += ((MSS * MSS) as u64 / self.cwnd.max(1)).max(1);
         }
         self.rtx_deadline = (self.una < self.max_sent).then_some(now + self.rto);
+        false
+    }
+
+    /// Sends the segment at UNA again (one MSS, or the FIN) and halves the congestion window.
+    fn fast_retransmit(&mut self, now: Nanos, out: &mut Output) {
+        let flight = self.max_sent.saturating_sub(self.una);
+        self.ssthresh = (flight / 2).max(2 * MSS as u64);
+        self.cwnd = self.ssthresh;
+        self.rtt_probe = None;
+        out.events.push(TcpEvent::FastRetransmit { seq: self.una });
+        let data_end = 1 + self.data.len() as u64;
+        if self.una < data_end {
+            let len = (MSS as u64).min(data_end - self.una);
+            let from = (self.una - 1) as usize;
+            let payload = self.data.get(from..from + len as usize).map(<[u8]>::to_vec).unwrap_or_default();
+            let push = if self.una + len == data_end { PSH } else { 0 };
+            out.events.push(TcpEvent::Retransmit { seq: self.una, len: len as usize });
+            let seg = self.segment(self.una, ACK | push, payload);
+            out.segments.push(seg);
+        } else if self.fin_at == Some(self.una) {
+            out.events.push(TcpEvent::Retransmit { seq: self.una, len: 0 });
+            let seg = self.segment(self.una, FIN | ACK, Vec::new());
+            out.segments.push(seg);
+        }
+        self.rtx_deadline = Some(now + self.rto);
+    }
+
+    /// The peer's FIN is next in sequence: take it.
+    fn take_fin(&mut self, now: Nanos, out: &mut Output) {
+        self.rcv_nxt += 1;
+        self.peer_fin = true;
+        self.ooo.clear();
+        self.ooo_fin = None;
+        match self.state {
+            State::Established => self.set_state(State::CloseWait, out),
+            State::FinWait1 if self.fin_acked() => self.enter_time_wait(now, out),
+            State::FinWait1 => self.set_state(State::Closing, out),
+            State::FinWait2 => self.enter_time_wait(now, out),
+            _ => {}
+        }
+    }
+
+    /// Appends the bytes of `payload` (starting at relative `seq` <= RCV.NXT) that are new.
+    fn take_data(&mut self, seq: u64, payload: &[u8], out: &mut Output) {
+        let skip = usize::try_from(self.rcv_nxt.saturating_sub(seq)).unwrap_or(usize::MAX);
+        if let Some(new) = payload.get(skip..).filter(|n| !n.is_empty()) {
+            self.recv.extend(new);
+            self.rcv_nxt += new.len() as u64;
+            out.events.push(TcpEvent::Delivered { bytes: new.len() });
+        }
     }
 
     fn fin_acked(&self) -> bool {
@@ -528,7 +602,7 @@ impl Tcb {
         self.irs = seg.seq;
         self.rcv_nxt = 1;
         if seg.has(ACK) {
-            self.take_ack(seg, now);
+            let _ = self.take_ack(seg, now);
             self.set_state(State::Established, out);
             self.ack_now(out);
             self.pump(now, out);
@@ -602,7 +676,7 @@ impl Tcb {
             self.ack_now(out);
             return;
         }
-        self.take_ack(seg, now);
+        let third_dup = self.take_ack(seg, now);
         match self.state {
             State::FinWait1 if self.fin_acked() => self.set_state(State::FinWait2, out),
             State::Closing if self.fin_acked() => self.enter_time_wait(now, out),
@@ -612,37 +686,48 @@ impl Tcb {
             }
             _ => {}
         }
-        // Payload and FIN, in order only.
+        if third_dup {
+            self.fast_retransmit(now, out);
+        }
+        // Payload and FIN. A segment after a hole is kept (within the window) and answered with
+        // a duplicate ACK; the segment that fills the hole releases it all.
         let mut need_ack = false;
         let receiving = matches!(self.state, State::Established | State::FinWait1 | State::FinWait2);
         let plen = seg.payload.len() as i64;
-        if seq > rcv_nxt {
+        if receiving && seq > rcv_nxt {
             if len > 0 {
-                out.events.push(TcpEvent::OutOfOrder { seq: seq as u64 });
+                let at = seq as u64;
+                let keep = self.ooo.get(&at).is_none_or(|p| p.len() < seg.payload.len());
+                if keep && !seg.payload.is_empty() {
+                    self.ooo.insert(at, seg.payload.clone());
+                }
+                if seg.has(FIN) {
+                    self.ooo_fin = Some(at + plen as u64);
+                }
+                out.events.push(TcpEvent::OutOfOrder { seq: at });
                 need_ack = true;
             }
         } else if receiving {
-            let skip = (rcv_nxt - seq) as usize;
-            if let Some(new) = seg.payload.get(skip..).filter(|n| !n.is_empty()) {
-                self.recv.extend(new);
-                self.rcv_nxt += new.len() as u64;
-                out.events.push(TcpEvent::Delivered { bytes: new.len() });
-                need_ack = true;
-            } else if plen > 0 {
-                need_ack = true;
-            }
-            if seg.has(FIN) && seq + plen == self.rcv_nxt as i64 {
-                self.rcv_nxt += 1;
-                self.peer_fin = true;
-                need_ack = true;
-                match self.state {
-                    State::Established => self.set_state(State::CloseWait, out),
-                    State::FinWait1 if self.fin_acked() => self.enter_time_wait(now, out),
-                    State::FinWait1 => self.set_state(State::Closing, out),
-                    State::FinWait2 => self.enter_time_wait(now, out),
-                    _ => {}
+            self.take_data(seq.max(0) as u64, &seg.payload, out);
+            need_ack |= len > 0;
+            let mut fin = seg.has(FIN) && seq + plen == self.rcv_nxt as i64;
+            if !fin {
+                // Whatever waited behind the hole.
+                while let Some((&at, _)) = self.ooo.first_key_value() {
+                    if at > self.rcv_nxt {
+                        break;
+                    }
+                    if let Some(p) = self.ooo.remove(&at) {
+                        self.take_data(at, &p, out);
+                    }
                 }
+                fin = self.ooo.is_empty() && self.ooo_fin == Some(self.rcv_nxt);
             }
+            if fin {
+                self.take_fin(now, out);
+            }
+        } else if len > 0 && seq > rcv_nxt {
+            need_ack = true;
         }
         let before = out.segments.len();
         self.pump(now, out);
@@ -829,6 +914,26 @@ mod tests {
         assert_eq!(b.recv(10_000), vec![7u8; 3000]);
         assert_eq!(a.unacked(), 0);
         assert_eq!(a.deadline(), None);
+    }
+
+    #[test]
+    fn three_duplicate_acks_resend_the_hole_before_the_timer() {
+        let (mut a, mut b) = open();
+        let o = a.send(&[9u8; 5 * MSS], 0).unwrap();
+        assert_eq!(o.segments.len(), 5);
+        let mut first = true;
+        let ev = exchange(&mut a, &mut b, o.segments, 0, &mut |s| {
+            let lose = first && !s.payload.is_empty();
+            first &= !lose;
+            lose
+        });
+        assert_eq!(ev.iter().filter(|e| matches!(e, TcpEvent::OutOfOrder { .. })).count(), 4);
+        assert!(ev.contains(&TcpEvent::FastRetransmit { seq: 1 }), "{ev:?}");
+        assert!(ev.contains(&TcpEvent::Retransmit { seq: 1, len: MSS }));
+        assert!(!ev.iter().any(|e| matches!(e, TcpEvent::Timeout { .. })));
+        // The retransmitted segment filled the hole and released the four kept behind it.
+        assert_eq!(b.recv(usize::MAX), vec![9u8; 5 * MSS]);
+        assert_eq!(a.unacked(), 0);
     }
 
     #[test]
