@@ -206,3 +206,51 @@ fn outputs_and_captures_match_their_goldens() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The TCP machinery tshark judges hardest: a long stream under loss (timeouts, fast
+/// retransmits, segments after a hole) to a reader that starts late (zero window, window
+/// update, probes), built with the library and checked by tshark and by the bytes delivered.
+#[test]
+fn a_lossy_bulk_transfer_to_a_slow_reader_is_clean_for_tshark() {
+    use netlayers_sim::engine::SEC;
+    use netlayers_sim::scenario::{two_hosts, PORT, RUN_LIMIT, SERVER};
+    use netlayers_sim::{App, Call, Config, Kind};
+    let c = Config { seed: 21, loss: 0.1, ..Config::default() };
+    let (mut n, a, b) = two_hosts(&c);
+    let data: Vec<u8> = (0..150_000u32).map(|i| (i % 253) as u8).collect();
+    let to = std::net::SocketAddrV4::new(SERVER, PORT);
+    n.host_mut(b).unwrap().apps.push(App::new("server", vec![
+        Call::Socket { slot: 0, kind: Kind::Stream },
+        Call::Bind { slot: 0, port: PORT },
+        Call::Listen { slot: 0 },
+        Call::Accept { listener: 0, into: 1 },
+        Call::Sleep(3 * SEC),
+        Call::RecvAll { slot: 1 },
+        Call::Close { slot: 1 },
+    ]));
+    n.host_mut(a).unwrap().apps.push(App::new("client", vec![
+        Call::Socket { slot: 0, kind: Kind::Stream },
+        Call::Connect { slot: 0, to },
+        Call::Send { slot: 0, data: data.clone() },
+        Call::Close { slot: 0 },
+    ]));
+    n.run(RUN_LIMIT);
+    assert_eq!(n.host(b).unwrap().apps[0].received, data);
+    let d = tmpdir("sim-bulk");
+    let p = d.join("bulk.pcapng");
+    std::fs::write(&p, n.write_pcapng("bulk", Vec::new()).unwrap()).unwrap();
+    let p = p.display().to_string();
+    let o = run(&["read", &p, "-Y", "tcp.analysis.zero_window"]);
+    assert_eq!(o.status.code(), Some(0), "a zero window is advertised");
+    if tshark().is_none() {
+        return;
+    }
+    let o = Command::new("tshark")
+        .args(["-r", &p, "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE"])
+        .args(["-Y", "_ws.malformed || _ws.expert.severity >= error"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "");
+    let o = Command::new("tshark").args(["-r", &p, "-Y", "tcp.analysis.retransmission || tcp.analysis.fast_retransmission"]).output().unwrap();
+    assert!(!o.stdout.is_empty(), "tshark sees the retransmissions");
+}

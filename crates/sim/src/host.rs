@@ -466,6 +466,9 @@ impl Host {
                     format!("TCP retransmission timeout #{retries} (next timeout {} ms)", next_rto / 1_000_000),
                     format!("TCP 重传超时第 {retries} 次(下次超时 {} 毫秒)", next_rto / 1_000_000),
                 ),
+                TcpEvent::Retransmit { seq: 0, len: 0 } if state == crate::tcp::State::SynReceived => {
+                    ("TCP retransmits its SYN+ACK".into(), "TCP 重传 SYN+ACK".into())
+                }
                 TcpEvent::Retransmit { seq: 0, len: 0 } => ("TCP retransmits its SYN".into(), "TCP 重传 SYN".into()),
                 TcpEvent::Retransmit { seq, len: 0 } => (
                     format!("TCP retransmits its FIN at relative Seq={seq}"),

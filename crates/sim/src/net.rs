@@ -52,12 +52,17 @@ pub struct Link {
 }
 
 /// A learning switch: it forwards by destination MAC once it has seen that MAC as a source,
-/// and floods otherwise (IEEE 802.1D's filtering database, without ageing yet).
+/// and floods otherwise (IEEE 802.1D's filtering database). An entry not refreshed for
+/// [`SWITCH_AGEING`] is forgotten.
 pub struct Switch {
     pub name: String,
     pub ports: usize,
-    pub table: BTreeMap<Mac, usize>,
+    /// MAC → (port, last seen).
+    pub table: BTreeMap<Mac, (usize, Nanos)>,
 }
+
+/// IEEE 802.1D's default ageing time: 300 seconds.
+pub const SWITCH_AGEING: Nanos = 300 * crate::engine::SEC;
 
 pub enum Node {
     Host(Box<Host>),
@@ -251,16 +256,22 @@ impl Network {
                         text: netlayers_core::text::OwnedText::new(en, zh),
                     })
                 };
-                if src[0] & 1 == 0 && sw.table.insert(src, port) != Some(port) {
-                    log(format!("learned {} on port {port}", fmt_mac(&src)), format!("学到 {} 在端口 {port}", fmt_mac(&src)));
+                let now = self.now;
+                let fresh = |e: &(usize, Nanos)| now.saturating_sub(e.1) < SWITCH_AGEING;
+                if src[0] & 1 == 0 {
+                    let known = sw.table.get(&src).filter(|e| fresh(e)).map(|e| e.0);
+                    sw.table.insert(src, (port, now));
+                    if known != Some(port) {
+                        log(format!("learned {} on port {port}", fmt_mac(&src)), format!("学到 {} 在端口 {port}", fmt_mac(&src)));
+                    }
                 }
-                let out: Vec<usize> = match sw.table.get(&dst) {
-                    Some(&p) if p == port => {
+                let out: Vec<usize> = match sw.table.get(&dst).filter(|e| fresh(e)).map(|e| e.0) {
+                    Some(p) if p == port => {
                         log(format!("{} is on the port the frame came from: filtered", fmt_mac(&dst)),
                             format!("{} 就在帧进来的端口上:过滤掉", fmt_mac(&dst)));
                         Vec::new()
                     }
-                    Some(&p) => vec![p],
+                    Some(p) => vec![p],
                     None => {
                         let ports: Vec<usize> = (0..sw.ports).filter(|p| *p != port).collect();
                         let what = if dst[0] & 1 == 1 { "broadcast" } else { "unknown destination" };

@@ -409,6 +409,20 @@ mod tests {
     }
 
     #[test]
+    fn arp_entries_and_switch_entries_age_out() {
+        let mut n = find("arp").unwrap().build(&Config::default());
+        if let Some(h) = n.host_mut(1) {
+            h.apps[0] = App::new("ping", vec![Call::Ping { to: SERVER, seq: 1 }, Call::Sleep(400 * SEC), Call::Ping { to: SERVER, seq: 2 }]);
+        }
+        n.run(RUN_LIMIT);
+        let t = texts(&n);
+        // 400 s later the ARP cache (60 s) and the switch's table (300 s) have both forgotten.
+        assert_eq!(t.iter().filter(|l| l.contains("who-has")).count(), 2, "{t:#?}");
+        assert_eq!(t.iter().filter(|l| l.contains("learned 02:00:0a:00:00:01")).count(), 2, "{t:#?}");
+        assert_eq!(t.iter().filter(|l| l.contains("echo reply from")).count(), 2, "{t:#?}");
+    }
+
+    #[test]
     fn arp_is_asked_once_and_the_switch_learns() {
         let n = run("arp", &Config::default());
         let t = texts(&n);
