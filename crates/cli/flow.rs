@@ -7,8 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use netlayers_capture::{CaptureError, FrameSource};
-use netlayers_core::Frame;
+use netlayers_capture::FrameSource;
 use netlayers_render::{flow_diagram, flow_endpoints, flow_event, FlowEvent, FrameView};
 use netlayers_stack::Dissector;
 
@@ -42,37 +41,16 @@ pub fn run(a: &FlowArgs, ui: &Ui) -> Result<Outcome> {
     let mut selection = crate::filter_args::Selection::new(a.filter.as_deref())?;
     let key = if a.udp { "udp.stream" } else { "tcp.stream" };
     let mut events: Vec<FlowEvent> = Vec::new();
-    let mut frame = Frame {
-        number: 0,
-        ts: Default::default(),
-        orig_len: 0,
-        data: Vec::with_capacity(2048),
-        link: netlayers_core::LinkType::Ethernet,
-        interface: 0,
-    };
-    let mut failure: Option<CaptureError> = None;
-    loop {
-        match source.next_into(&mut frame) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                failure = Some(e);
-                break;
-            }
-        }
-        if !frame.link.is_supported() {
-            failure = Some(CaptureError::unsupported_link(source.name(), &frame));
-            break;
-        }
-        let mut d = dissector.dissect(&frame);
+    let failure = crate::frames::each_frame(&mut source, |frame| {
+        let mut d = dissector.dissect(frame);
         if !selection.admit(&mut d, &frame.data) {
-            continue;
+            return Ok(());
         }
         if let Some(n) = a.stream {
             let own = d.layers.iter().filter(|l| l.depth == 0);
             let mut streams = own.filter_map(|l| l.find(key)).filter_map(|f| f.value.as_u64());
             if !streams.any(|s| s == n) {
-                continue;
+                return Ok(());
             }
         }
         let view = FrameView {
@@ -85,7 +63,8 @@ pub fn run(a: &FlowArgs, ui: &Ui) -> Result<Outcome> {
         if let Some(e) = flow_event(&view) {
             events.push(e);
         }
-    }
+        Ok(())
+    })?;
     if !events.is_empty() {
         let mut buf = Vec::new();
         flow_diagram(&mut buf, &flow_endpoints(&events), &events, ui.lang, ui.color);

@@ -8,8 +8,8 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use netlayers_analyze::follow::{FollowFormat, Follower, MAX_BUFFERED};
 use netlayers_analyze::Conversations;
-use netlayers_capture::{CaptureError, FrameSource};
-use netlayers_core::{Frame, Lang};
+use netlayers_capture::FrameSource;
+use netlayers_core::Lang;
 use netlayers_stack::Dissector;
 
 use crate::output::{Outcome, Ui};
@@ -58,34 +58,14 @@ pub fn run(a: &FollowArgs, ui: &Ui) -> Result<Outcome> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut buf = Vec::with_capacity(1 << 16);
-    let mut frame = Frame {
-        number: 0,
-        ts: Default::default(),
-        orig_len: 0,
-        data: Vec::with_capacity(2048),
-        link: netlayers_core::LinkType::Ethernet,
-        interface: 0,
-    };
-    let mut failure: Option<CaptureError> = None;
-    loop {
-        match source.next_into(&mut frame) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                failure = Some(e);
-                break;
-            }
-        }
-        if !frame.link.is_supported() {
-            failure = Some(CaptureError::unsupported_link(source.name(), &frame));
-            break;
-        }
-        let mut d = dissector.dissect(&frame);
+    let failure = crate::frames::each_frame(&mut source, |frame| {
+        let mut d = dissector.dissect(frame);
         conversations.annotate(&mut d.layers);
         buf.clear();
         follower.frame(&d.layers, &frame.data, &mut buf);
         out.write_all(&buf)?;
-    }
+        Ok(())
+    })?;
     buf.clear();
     follower.finish(&mut buf);
     out.write_all(&buf)?;

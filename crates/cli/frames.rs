@@ -64,3 +64,33 @@ impl FrameOutput {
         }
     }
 }
+
+/// Reads every frame of `source` into one reused buffer and hands it to `each`, in order. Stops
+/// at the end of the input, at the first read error, or at a frame whose link type cannot be
+/// decoded; such an error is returned as `Ok(Some(..))` once the frames before it were handled,
+/// so a command can finish its output and then report it. An error from `each` (a closed
+/// pipe …) ends the reading at once.
+pub fn each_frame(
+    source: &mut netlayers_capture::FrameSource,
+    mut each: impl FnMut(&netlayers_core::Frame) -> anyhow::Result<()>,
+) -> anyhow::Result<Option<netlayers_capture::CaptureError>> {
+    let mut frame = netlayers_core::Frame {
+        number: 0,
+        ts: Default::default(),
+        orig_len: 0,
+        data: Vec::with_capacity(2048),
+        link: netlayers_core::LinkType::Ethernet,
+        interface: 0,
+    };
+    loop {
+        match source.next_into(&mut frame) {
+            Ok(true) => {}
+            Ok(false) => return Ok(None),
+            Err(e) => return Ok(Some(e)),
+        }
+        if !frame.link.is_supported() {
+            return Ok(Some(netlayers_capture::CaptureError::unsupported_link(source.name(), &frame)));
+        }
+        each(&frame)?;
+    }
+}

@@ -8,8 +8,7 @@ use anyhow::Result;
 use clap::Args;
 use netlayers_analyze::stats::Stats;
 use netlayers_analyze::{CrossFrame, Filter};
-use netlayers_capture::{CaptureError, FileFormat, FrameSource};
-use netlayers_core::Frame;
+use netlayers_capture::{FileFormat, FrameSource};
 use netlayers_stack::Dissector;
 
 use crate::args::Format;
@@ -43,35 +42,15 @@ pub fn run(a: &StatsArgs, ui: &Ui) -> Result<Outcome> {
     let mut dissector = Dissector::new();
     let mut cross = CrossFrame::new();
     let mut stats = Stats::new();
-    let mut frame = Frame {
-        number: 0,
-        ts: Default::default(),
-        orig_len: 0,
-        data: Vec::with_capacity(2048),
-        link: netlayers_core::LinkType::Ethernet,
-        interface: 0,
-    };
-    let mut failure: Option<CaptureError> = None;
-    loop {
-        match source.next_into(&mut frame) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                failure = Some(e);
-                break;
-            }
-        }
-        if !frame.link.is_supported() {
-            failure = Some(CaptureError::unsupported_link(source.name(), &frame));
-            break;
-        }
-        let mut d = dissector.dissect(&frame);
+    let failure = crate::frames::each_frame(&mut source, |frame| {
+        let mut d = dissector.dissect(frame);
         cross.annotate(&mut d.layers, frame.number, frame.ts);
         if filter.as_ref().is_some_and(|f| !f.matches_frame(&d.layers, &frame.data)) {
-            continue;
+            return Ok(());
         }
         stats.add(frame.ts, frame.orig_len, frame.link, &d.layers);
-    }
+        Ok(())
+    })?;
     if let Some(e) = failure {
         // Statistics of half a file would mislead: say where it stopped instead.
         return Err(e.into());
