@@ -168,10 +168,11 @@ impl Reassembler {
 
         if let Some(len) = w.len {
             if covered(&w.fragments) >= len {
-                let w = self.waiting.remove(&key).expect("the entry was just used");
-                self.by_age.remove(&w.seq);
-                self.held -= w.cost;
-                return Added::Complete(put_together(w.fragments, len));
+                if let Some(w) = self.waiting.remove(&key) {
+                    self.by_age.remove(&w.seq);
+                    self.held -= w.cost;
+                    return Added::Complete(put_together(w.fragments, len));
+                }
             }
         }
         self.shrink();
