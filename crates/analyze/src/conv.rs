@@ -66,14 +66,6 @@ fn num(l: &Layer, k: &str) -> Option<u64> {
     l.find(k).and_then(|f| f.value.as_u64())
 }
 
-fn addr(l: &Layer, k: &str) -> Option<IpAddr> {
-    match l.find(k).map(|f| &f.value) {
-        Some(Value::Ipv4(a)) => Some(IpAddr::V4(*a)),
-        Some(Value::Ipv6(a)) => Some(IpAddr::V6(*a)),
-        _ => None,
-    }
-}
-
 /// Puts the generated field after the top-level field with key `after` (or at the end), where
 /// Wireshark's tree shows it.
 fn insert_after(l: &mut Layer, after: &[&str], f: Field) {
@@ -104,8 +96,7 @@ impl Conversations {
         let mut addrs: Option<(IpAddr, IpAddr)> = None;
         for l in layers.iter_mut() {
             match l.protocol {
-                "ip" => addrs = addr(l, "ip.src").zip(addr(l, "ip.dst")),
-                "ipv6" => addrs = addr(l, "ipv6.src").zip(addr(l, "ipv6.dst")),
+                "ip" | "ipv6" => addrs = crate::ip_endpoints(l),
                 "tcp" | "udp" => {
                     let tcp = l.protocol == "tcp";
                     let (sk, dk) = if tcp { ("tcp.srcport", "tcp.dstport") } else { ("udp.srcport", "udp.dstport") };

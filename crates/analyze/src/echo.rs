@@ -59,8 +59,7 @@ impl Echoes {
                 return;
             }
             match l.protocol {
-                "ip" => addrs = ip_pair(l, "ip.src", "ip.dst"),
-                "ipv6" => addrs = ip_pair(l, "ipv6.src", "ipv6.dst"),
+                "ip" | "ipv6" => addrs = crate::ip_endpoints(l),
                 "icmp" | "icmpv6" => {
                     let Some((src, dst)) = addrs else { return };
                     let v6 = l.protocol == "icmpv6";
@@ -99,15 +98,6 @@ impl Echoes {
         let cut = frames[frames.len() / 2];
         self.pending.retain(|_, v| v.0 >= cut);
     }
-}
-
-fn ip_pair(l: &Layer, s: &str, d: &str) -> Option<(IpAddr, IpAddr)> {
-    let get = |k| match l.find(k).map(|f| &f.value) {
-        Some(Value::Ipv4(a)) => Some(IpAddr::V4(*a)),
-        Some(Value::Ipv6(a)) => Some(IpAddr::V6(*a)),
-        _ => None,
-    };
-    get(s).zip(get(d))
 }
 
 #[cfg(test)]

@@ -151,14 +151,6 @@ fn num(l: &Layer, k: &str) -> Option<u64> {
     l.find(k).and_then(|f| f.value.as_u64())
 }
 
-fn addr(l: &Layer, k: &str) -> Option<IpAddr> {
-    match l.find(k).map(|f| &f.value) {
-        Some(Value::Ipv4(a)) => Some(IpAddr::V4(*a)),
-        Some(Value::Ipv6(a)) => Some(IpAddr::V6(*a)),
-        _ => None,
-    }
-}
-
 fn secs(t: Timestamp, since: Timestamp) -> f64 {
     t.since(since)
 }
@@ -214,8 +206,7 @@ impl Expert {
                 return false;
             }
             match l.protocol {
-                "ip" => addrs = addr(l, "ip.src").zip(addr(l, "ip.dst")),
-                "ipv6" => addrs = addr(l, "ipv6.src").zip(addr(l, "ipv6.dst")),
+                "ip" | "ipv6" => addrs = crate::ip_endpoints(l),
                 "tcp" => return self.segment(l, addrs, number, ts, reused),
                 _ => {}
             }

@@ -18,7 +18,23 @@ mod lex;
 pub use conv::{Conversations, TCP_STREAM, UDP_STREAM};
 pub use filter::{Filter, FilterError};
 
-use netlayers_core::{FieldSpec, Layer, Timestamp};
+use netlayers_core::{FieldSpec, Layer, Timestamp, Value};
+
+/// Source and destination address of an `ip` or `ipv6` layer (`None` for other layers, or when
+/// the header was cut before them).
+pub(crate) fn ip_endpoints(l: &Layer) -> Option<(std::net::IpAddr, std::net::IpAddr)> {
+    let (s, d) = match l.protocol {
+        "ip" => ("ip.src", "ip.dst"),
+        "ipv6" => ("ipv6.src", "ipv6.dst"),
+        _ => return None,
+    };
+    let get = |k| match l.find(k).map(|f| &f.value) {
+        Some(Value::Ipv4(a)) => Some(std::net::IpAddr::V4(*a)),
+        Some(Value::Ipv6(a)) => Some(std::net::IpAddr::V6(*a)),
+        _ => None,
+    };
+    get(s).zip(get(d))
+}
 
 /// Everything a frame learns from the frames before it, added in one call per frame: stream
 /// indices, the TCP expert's findings, ping replies linked to their requests. Every command
