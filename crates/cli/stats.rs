@@ -45,6 +45,8 @@ pub fn run(a: &StatsArgs, ui: &Ui) -> Result<Outcome> {
     let failure = crate::frames::each_frame(&mut source, |frame| {
         let mut d = dissector.dissect(frame);
         cross.annotate(&mut d.layers, frame.number, frame.ts);
+        // Only stats reports these counts, so only stats pays for the extra walk.
+        cross.expert.count_bad_checksums(&d.layers);
         if filter.as_ref().is_some_and(|f| !f.matches_frame(&d.layers, &frame.data)) {
             return Ok(());
         }
