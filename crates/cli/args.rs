@@ -142,6 +142,11 @@ pub struct ReadArgs {
     /// `--format json` never reassembles: each line holds that frame's own fields
     #[arg(long)]
     pub no_reassembly: bool,
+    /// Build every frame's layers even for the packet list, instead of writing the rows of
+    /// common frames straight from their bytes (crates/fastpath). The output is the same;
+    /// this is how tests/fast_path.rs checks it.
+    #[arg(long, hide = true)]
+    pub no_fast_path: bool,
 }
 
 impl ReadArgs {

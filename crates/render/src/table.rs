@@ -8,7 +8,7 @@
 //! Columns have fixed widths so the list streams (no frame is seen before it is printed); a
 //! wider value (an IPv6 address, a MAC) pushes the rest of its line right, as in tshark.
 
-use netlayers_core::{Lang, Severity};
+use netlayers_core::{Lang, Severity, Value};
 
 use crate::color::{severity_style, HEADING};
 use crate::words;
@@ -52,42 +52,75 @@ pub fn table_header(buf: &mut Vec<u8>, lang: Lang, color: bool) {
 /// With colour on, the Protocol column takes its layer's colour and the Info text the colour of
 /// the worst expert note in the frame (warning or error), so a bad checksum stands out.
 pub fn table_row(buf: &mut Vec<u8>, view: &FrameView<'_>, color: bool) {
-    out!(buf, "{:>NO_W$} {:>TIME_W$.6} ", view.number, view.rel_time);
+    let proto = view.protocol_layer();
+    let name = view.protocol();
+    let proto_style = proto
+        .and_then(|l| view.layers.iter().position(|x| std::ptr::eq(x, l)))
+        .map(|i| layer_style(view.layers, i))
+        .unwrap_or_default();
+    let info = view.info();
+    let info_style = if color { worst_severity(view).map(severity_style).unwrap_or_default() } else { Default::default() };
+    let cols = Columns {
+        number: view.number,
+        rel_time: view.rel_time,
+        source: view.source(),
+        destination: view.destination(),
+        protocol: &name,
+        orig_len: view.orig_len,
+        info: &info,
+    };
+    row(buf, &cols, (proto_style, info_style), color);
+}
+
+/// The packet list's columns of one frame, however they were found.
+#[derive(Debug, Clone, Copy)]
+pub struct Columns<'a> {
+    pub number: u64,
+    /// Seconds since the first frame.
+    pub rel_time: f64,
+    pub source: Option<&'a Value>,
+    pub destination: Option<&'a Value>,
+    pub protocol: &'a str,
+    pub orig_len: u32,
+    /// Info text as the decoders wrote it (escaped here).
+    pub info: &'a str,
+}
+
+/// One row of the packet list without colour, from columns a caller found without building
+/// the frame's layers (the packet list's fast path): byte for byte what [`table_row`] writes
+/// for the same columns.
+pub fn plain_row(buf: &mut Vec<u8>, cols: &Columns<'_>) {
+    row(buf, cols, Default::default(), false);
+}
+
+fn row(buf: &mut Vec<u8>, c: &Columns<'_>, (proto_style, info_style): (anstyle::Style, anstyle::Style), color: bool) {
+    out!(buf, "{:>NO_W$} {:>TIME_W$.6} ", c.number, c.rel_time);
 
     let mut addr = Short::new();
-    if let Some(v) = view.source() {
+    if let Some(v) = c.source {
         let _ = write_address(&mut addr, v);
     }
     pad_left(buf, addr.as_str(), ADDR_W);
     push(buf, " → ");
     let mut addr = Short::new();
-    if let Some(v) = view.destination() {
+    if let Some(v) = c.destination {
         let _ = write_address(&mut addr, v);
     }
     push(buf, addr.as_str());
     pad_after(buf, addr.as_str(), ADDR_W);
     buf.push(b' ');
 
-    let proto = view.protocol_layer();
-    let name = view.protocol();
-    let name = name.as_ref();
-    let style = proto
-        .and_then(|l| view.layers.iter().position(|x| std::ptr::eq(x, l)))
-        .map(|i| layer_style(view.layers, i))
-        .unwrap_or_default();
-    start_style(buf, style, color);
-    push_escaped(buf, name);
-    end_style(buf, style, color);
-    pad_after(buf, name, PROTO_W);
-    out!(buf, " {:>LEN_W$}", view.orig_len);
+    start_style(buf, proto_style, color);
+    push_escaped(buf, c.protocol);
+    end_style(buf, proto_style, color);
+    pad_after(buf, c.protocol, PROTO_W);
+    out!(buf, " {:>LEN_W$}", c.orig_len);
 
-    let info = view.info();
-    if !info.is_empty() {
+    if !c.info.is_empty() {
         buf.push(b' ');
-        let style = if color { worst_severity(view).map(severity_style).unwrap_or_default() } else { Default::default() };
-        start_style(buf, style, color);
-        push_escaped(buf, &info);
-        end_style(buf, style, color);
+        start_style(buf, info_style, color);
+        push_escaped(buf, c.info);
+        end_style(buf, info_style, color);
     }
     buf.push(b'\n');
 }

@@ -453,6 +453,17 @@ fn ip_addrs(l: &Layer) -> Option<(IpAddr, IpAddr)> {
     get(s).zip(get(d))
 }
 
+/// What a TCP segment's relative numbers and window are measured against (see
+/// [`Dissector::tcp_numbers`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpNumbers {
+    /// Subtracted from the raw sequence number.
+    pub seq_base: u32,
+    /// Subtracted from the raw acknowledgment number; `None` until the other direction is known.
+    pub ack_base: Option<u32>,
+    pub scale: netlayers_transport::WindowScale,
+}
+
 /// Per-direction TCP state, keyed by (src, sport, dst, dport).
 #[derive(Debug, Default)]
 struct TcpBases {
@@ -577,6 +588,50 @@ impl Dissector {
         }
     }
 
+    /// Seconds since the capture's first frame (the Time column), for a caller that does not
+    /// call [`Dissector::dissect`] on this frame (the packet list's fast path).
+    pub fn rel_time(&mut self, ts: Timestamp) -> f64 {
+        ts.since(*self.first_ts.get_or_insert(ts))
+    }
+
+    /// Whether a TCP connection (either direction) carried an HTTP request or response so far.
+    pub fn http_seen(&self, a: (IpAddr, u16), b: (IpAddr, u16)) -> bool {
+        self.http_seen.contains(&if a <= b { (a, b) } else { (b, a) })
+    }
+
+    /// The relative-numbering bases and window scaling of the frame's own TCP segment, updating
+    /// what the connection learnt: what `dissect` does for every TCP frame, callable by a reader
+    /// of the raw header. `ack` is the raw acknowledgment field, `wscale` the window-scale
+    /// option's shift if the segment has one.
+    pub fn tcp_numbers(&mut self, src: (IpAddr, u16), dst: (IpAddr, u16), seq: u32, ack: Option<u32>, flags: u16, wscale: Option<u8>) -> TcpNumbers {
+        let syn = flags & 0x02 != 0;
+        let has_ack = flags & 0x10 != 0;
+        let fwd = (src.0, src.1, dst.0, dst.1);
+        let rev = (dst.0, dst.1, src.0, src.1);
+        let f = self.tcp.dirs.entry(fwd).or_default();
+        if syn {
+            // Every SYN (re)starts its direction: its own number is relative 0.
+            f.base = Some(seq);
+            f.syn_wscale = Some(wscale);
+        } else if f.base.is_none() {
+            f.base = Some(seq.wrapping_sub(1));
+        }
+        let seq_base = f.base.unwrap_or(seq);
+        let fwd_wscale = f.syn_wscale;
+        let r = self.tcp.dirs.entry(rev).or_default();
+        if let (true, None, Some(a)) = (has_ack, r.base, ack) {
+            // The ACK tells where the other side's numbers stand, even before we see one of
+            // its segments.
+            r.base = Some(a.wrapping_sub(1));
+        }
+        let scale = match (fwd_wscale, r.syn_wscale) {
+            (Some(Some(own)), Some(Some(_))) => netlayers_transport::WindowScale::Shift(own),
+            (Some(_), Some(_)) => netlayers_transport::WindowScale::NotUsed,
+            _ => netlayers_transport::WindowScale::Unknown,
+        };
+        TcpNumbers { seq_base, ack_base: r.base, scale }
+    }
+
     /// Adds relative sequence numbers to the frame's own TCP layer (not one quoted in ICMP).
     fn relative_tcp(&mut self, layers: &mut [Layer]) {
         let mut addrs: Option<(IpAddr, IpAddr)> = None;
@@ -598,37 +653,11 @@ impl Dissector {
                     else {
                         return;
                     };
-                    let (sp, dp, seq) = (sp as u16, dp as u16, seq as u32);
                     let ack = num("tcp.ack_raw").map(|a| a as u32);
-                    let syn = flags & 0x02 != 0;
-                    let has_ack = flags & 0x10 != 0;
                     let wscale = num("tcp.options.wscale.shift").map(|s| s as u8);
-                    let fwd = (src, sp, dst, dp);
-                    let rev = (dst, dp, src, sp);
-                    let f = self.tcp.dirs.entry(fwd).or_default();
-                    if syn {
-                        // Every SYN (re)starts its direction: its own number is relative 0.
-                        f.base = Some(seq);
-                        f.syn_wscale = Some(wscale);
-                    } else if f.base.is_none() {
-                        f.base = Some(seq.wrapping_sub(1));
-                    }
-                    let seq_base = f.base.unwrap_or(seq);
-                    let fwd_wscale = f.syn_wscale;
-                    let r = self.tcp.dirs.entry(rev).or_default();
-                    if let (true, None, Some(a)) = (has_ack, r.base, ack) {
-                        // The ACK tells where the other side's numbers stand, even before we
-                        // see one of its segments.
-                        r.base = Some(a.wrapping_sub(1));
-                    }
-                    let ack_base = r.base;
-                    let scale = match (fwd_wscale, r.syn_wscale) {
-                        (Some(Some(own)), Some(Some(_))) => netlayers_transport::WindowScale::Shift(own),
-                        (Some(_), Some(_)) => netlayers_transport::WindowScale::NotUsed,
-                        _ => netlayers_transport::WindowScale::Unknown,
-                    };
-                    netlayers_transport::tcp_relative(l, seq_base, ack_base);
-                    netlayers_transport::tcp_window_scale(l, scale);
+                    let n = self.tcp_numbers((src, sp as u16), (dst, dp as u16), seq as u32, ack, flags as u16, wscale);
+                    netlayers_transport::tcp_relative(l, n.seq_base, n.ack_base);
+                    netlayers_transport::tcp_window_scale(l, n.scale);
                     return;
                 }
                 _ => {}
