@@ -15,6 +15,7 @@ mod follow;
 mod frames;
 mod live;
 mod output;
+mod progress;
 mod read;
 mod sim;
 mod stats;

@@ -43,6 +43,7 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
     };
     let mut shown = 0u64;
     let mut failure: Option<CaptureError> = None;
+    let mut progress = crate::progress::Progress::for_file(a.path(), true);
     loop {
         match source.next_into(&mut frame) {
             Ok(true) => {}
@@ -52,6 +53,7 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
                 break;
             }
         }
+        progress.frame(|| source.bytes_read());
         if !frame.link.is_supported() {
             failure = Some(CaptureError::unsupported_link(source.name(), &frame));
             break;
@@ -101,6 +103,7 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
         }
     }
     out.flush()?;
+    drop(progress);
     if let Some(e) = failure {
         // Everything read before the fault is already printed; the error says where it stopped.
         return Err(e.into());
