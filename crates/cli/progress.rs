@@ -39,7 +39,7 @@ impl Progress {
     /// Called once per frame with the bytes read so far.
     pub fn frame(&mut self, bytes_read: impl FnOnce() -> u64) {
         self.frames += 1;
-        if self.frames % EVERY == 0 {
+        if self.frames.is_multiple_of(EVERY) {
             if let Some(bar) = &self.bar {
                 bar.set_position(bytes_read());
             }
