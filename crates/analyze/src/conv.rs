@@ -143,6 +143,11 @@ impl Conversations {
         self.udp_index(key(src, dst).0)
     }
 
+    /// Starts a frame without TCP or UDP, for callers that do not call `annotate`.
+    pub fn other_frame(&mut self) {
+        self.reused = false;
+    }
+
     fn udp_index(&mut self, k: (Endpoint, Endpoint)) -> u64 {
         let next = &mut self.next_udp;
         *self.udp.entry(k).or_insert_with(|| {

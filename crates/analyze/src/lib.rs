@@ -81,6 +81,13 @@ impl CrossFrame {
         self.expert.judge(seg, number, ts)
     }
 
+    /// What `annotate` does for a frame with neither TCP nor UDP in it (ARP, an ICMP echo:
+    /// the caller links echoes itself with [`echo::Echoes::icmp`]).
+    pub fn other_frame(&mut self) {
+        self.conversations.other_frame();
+        self.expert.other_frame();
+    }
+
     /// What `annotate` does for a frame whose own top is a UDP datagram (no ICMP inside): its
     /// stream index.
     pub fn udp_datagram(&mut self, src: (IpAddr, u16), dst: (IpAddr, u16)) -> u64 {

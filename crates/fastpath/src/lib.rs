@@ -22,12 +22,13 @@
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::ops::Range;
 
 use netlayers_analyze::{expert::Segment, CrossFrame};
 use netlayers_app::Claim;
-use netlayers_core::{Frame, LinkType, Transport, Value};
-use netlayers_render::Columns;
-use netlayers_stack::Dissector;
+use netlayers_core::{DecodeCtx, Frame, Handoff, Layer, LayerKind, LinkType, PseudoHeader, Transport, Value};
+use netlayers_render::{Columns, FrameView};
+use netlayers_stack::{decode_handoff, Dissector, TcpNumbers};
 use netlayers_transport::WindowScale;
 
 /// Writes packet-list rows for the frames it knows; see the crate documentation.
@@ -77,8 +78,16 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
-/// The addresses and the transport header of a frame the fast path shows, or `None`.
-fn parse(frame: &Frame) -> Option<(IpAddr, IpAddr, u8, &[u8])> {
+/// What an Ethernet II frame carries, as far as the fast path looks.
+enum Net {
+    /// IPv4 (no options, not a fragment) or IPv6 (the first next header is `proto`): the
+    /// payload's absolute range in the frame.
+    Ip { src: IpAddr, dst: IpAddr, proto: u8, payload: Range<usize> },
+    Arp { src: [u8; 6], dst: [u8; 6] },
+}
+
+/// The network layer of a frame the fast path may show, or `None`.
+fn parse(frame: &Frame) -> Option<Net> {
     if frame.link != LinkType::Ethernet || frame.data.len() as u64 != u64::from(frame.orig_len) {
         return None;
     }
@@ -100,7 +109,7 @@ fn parse(frame: &Frame) -> Option<(IpAddr, IpAddr, u8, &[u8])> {
             }
             let src = Ipv4Addr::from(be32(ip, 12)?);
             let dst = Ipv4Addr::from(be32(ip, 16)?);
-            Some((IpAddr::V4(src), IpAddr::V4(dst), ip[9], &ip[20..total]))
+            Some(Net::Ip { src: IpAddr::V4(src), dst: IpAddr::V4(dst), proto: ip[9], payload: 34..14 + total })
         }
         0x86dd => {
             let ip = d.get(14..)?;
@@ -113,8 +122,9 @@ fn parse(frame: &Frame) -> Option<(IpAddr, IpAddr, u8, &[u8])> {
             }
             let src = Ipv6Addr::from(<[u8; 16]>::try_from(&ip[8..24]).ok()?);
             let dst = Ipv6Addr::from(<[u8; 16]>::try_from(&ip[24..40]).ok()?);
-            Some((IpAddr::V6(src), IpAddr::V6(dst), ip[6], &ip[40..40 + payload]))
+            Some(Net::Ip { src: IpAddr::V6(src), dst: IpAddr::V6(dst), proto: ip[6], payload: 54..54 + payload })
         }
+        0x0806 => Some(Net::Arp { src: d.get(6..12)?.try_into().ok()?, dst: d.get(0..6)?.try_into().ok()? }),
         _ => None,
     }
 }
@@ -233,6 +243,23 @@ fn option_words(o: &[u8], ack_base: Option<u32>, info: &mut String) {
     }
 }
 
+/// ICMP types shown the fast way: echo request and reply (v4), and for ICMPv6 also the
+/// neighbour discovery messages. Errors quote a packet, whose TCP or UDP header the stream
+/// numbering reads: they go through the layers.
+fn icmp_fast(proto: u8, ty: u64) -> bool {
+    match proto {
+        1 => matches!(ty, 0 | 8),
+        _ => matches!(ty, 128 | 129 | 133..=136),
+    }
+}
+
+/// Whether decoded layers can be shown from themselves alone: all the frame's own, none cut
+/// short (that adds words to Info), and none whose column text depends on layers below
+/// (SSH's Info wraps TCP's).
+fn self_contained(layers: &[Layer]) -> bool {
+    layers.iter().all(|l| l.depth == 0 && l.protocol != "ssh" && !l.notes.iter().any(|n| n.id == "truncated"))
+}
+
 impl FastList {
     pub fn new() -> FastList {
         FastList::default()
@@ -243,53 +270,128 @@ impl FastList {
     /// would; or returns `false` having changed nothing, and the caller shows the frame
     /// through the layers.
     pub fn row(&mut self, buf: &mut Vec<u8>, frame: &Frame, dissector: &mut Dissector, cross: &mut CrossFrame) -> bool {
-        let Some((src, dst, proto, seg)) = parse(frame) else { return false };
-        let Some(top) = transport(proto, seg) else { return false };
-        // Decide everything that can decline before any state changes.
-        let (sport, dport, payload, transport) = match &top {
-            Top::Tcp(t) => (t.sport, t.dport, t.payload, Transport::Tcp),
-            Top::Udp(u) => (u.sport, u.dport, u.payload, Transport::Udp),
-        };
-        let claim = netlayers_app::claim(transport, sport, dport, payload);
-        if claim == Claim::Decoder || (transport == Transport::Udp && claim != Claim::Data) {
-            return false;
-        }
-
-        let rel_time = dissector.rel_time(frame.ts);
-        self.info.clear();
-        let protocol = match top {
-            Top::Udp(u) => {
-                cross.udp_datagram((src, u.sport), (dst, u.dport));
-                let _ = write!(self.info, "{} \u{2192} {} Len={}", u.sport, u.dport, u.payload.len());
-                "UDP"
+        let ctx = DecodeCtx::default();
+        let data = &frame.data[..];
+        match parse(frame) {
+            None => false,
+            Some(Net::Arp { src, dst }) => {
+                let layers = decode_handoff(data, 14..data.len(), Handoff::EtherType(0x0806), ctx);
+                if !(self_contained(&layers) && layers.first().is_some_and(|l| l.protocol == "arp" && l.info.is_some())) {
+                    return false;
+                }
+                cross.other_frame();
+                let rel_time = dissector.rel_time(frame.ts);
+                self.layered(buf, frame, rel_time, (Value::Mac(src), Value::Mac(dst)), &layers);
+                true
             }
-            Top::Tcp(t) => self.tcp(&t, (src, dst), claim == Claim::HttpContinuation, frame, dissector, cross),
-        };
-        let (s, d) = (address(src), address(dst));
+            Some(Net::Ip { src, dst, proto: proto @ (1 | 58), payload }) => {
+                let pseudo = PseudoHeader { src, dst, protocol: proto, upper_len: payload.len() };
+                let next = Handoff::IpProto { proto, pseudo, fragment_offset: 0 };
+                let mut layers = decode_handoff(data, payload, next, ctx);
+                let type_key = if proto == 1 { "icmp.type" } else { "icmpv6.type" };
+                let known = layers.first().is_some_and(|l| {
+                    l.info.is_some() && l.find(type_key).and_then(|f| f.value.as_u64()).is_some_and(|t| icmp_fast(proto, t))
+                });
+                if !(known && self_contained(&layers)) {
+                    return false;
+                }
+                cross.other_frame();
+                cross.echoes.icmp(src, dst, &mut layers[0], frame.number, frame.ts);
+                let rel_time = dissector.rel_time(frame.ts);
+                self.layered(buf, frame, rel_time, (address(src), address(dst)), &layers);
+                true
+            }
+            Some(Net::Ip { src, dst, proto, payload }) => {
+                let Some(top) = transport(proto, &data[payload.clone()]) else { return false };
+                let (sport, dport, body, transport) = match &top {
+                    Top::Tcp(t) => (t.sport, t.dport, t.payload, Transport::Tcp),
+                    Top::Udp(u) => (u.sport, u.dport, u.payload, Transport::Udp),
+                };
+                // Decide everything that can decline before any state changes.
+                let claim = netlayers_app::claim(transport, sport, dport, body);
+                let mut app = Vec::new();
+                if claim == Claim::Decoder {
+                    let at = payload.end - body.len()..payload.end;
+                    app = decode_handoff(data, at, Handoff::Ports { transport, src: sport, dst: dport }, ctx);
+                    if !self_contained(&app) {
+                        return false;
+                    }
+                }
+                let rel_time = dissector.rel_time(frame.ts);
+                self.info.clear();
+                let addrs = (address(src), address(dst));
+                let (protocol, prefix) = match top {
+                    Top::Udp(u) => {
+                        cross.udp_datagram((src, u.sport), (dst, u.dport));
+                        let _ = write!(self.info, "{} \u{2192} {} Len={}", u.sport, u.dport, u.payload.len());
+                        ("UDP", None)
+                    }
+                    Top::Tcp(t) => self.tcp(&t, (src, dst), claim, &mut app, frame, dissector, cross),
+                };
+                if claim != Claim::Decoder || app.is_empty() {
+                    let cols = Columns {
+                        number: frame.number,
+                        rel_time,
+                        source: Some(&addrs.0),
+                        destination: Some(&addrs.1),
+                        protocol,
+                        orig_len: frame.orig_len,
+                        info: &self.info,
+                    };
+                    netlayers_render::plain_row(buf, &cols);
+                    return true;
+                }
+                // The transport layer as the row needs it: its Info, and the expert's prefix.
+                let (kind, name) = if transport == Transport::Tcp { ("tcp", "TCP") } else { ("udp", "UDP") };
+                let mut own = Layer::new(LayerKind::Transport, kind, name, payload);
+                own.info = Some(std::mem::take(&mut self.info));
+                own.info_prefix = prefix;
+                app.insert(0, own);
+                self.layered(buf, frame, rel_time, addrs, &app);
+                if let Some(own) = app.first_mut() {
+                    self.info = own.info.take().unwrap_or_default();
+                }
+                true
+            }
+        }
+    }
+
+    /// The row of a frame whose upper layers were decoded: Protocol and Info chosen from them
+    /// by the same rules the layered path uses.
+    fn layered(&self, buf: &mut Vec<u8>, frame: &Frame, rel_time: f64, (src, dst): (Value, Value), layers: &[Layer]) {
+        let view = FrameView { number: frame.number, rel_time, orig_len: frame.orig_len, cap_len: frame.data.len(), layers };
+        let (protocol, info) = (view.protocol(), view.info());
         let cols = Columns {
             number: frame.number,
             rel_time,
-            source: Some(&s),
-            destination: Some(&d),
-            protocol,
+            source: Some(&src),
+            destination: Some(&dst),
+            protocol: &protocol,
             orig_len: frame.orig_len,
-            info: &self.info,
+            info: &info,
         };
         netlayers_render::plain_row(buf, &cols);
-        true
     }
 
-    /// Updates the TCP state, writes Info, and returns the Protocol column.
+    /// Updates the TCP state and writes TCP's Info into `self.info`. With a plain payload or a
+    /// continuation (`claim`), the Info is the row's and the Protocol column is returned; with
+    /// decoded `app` layers, the HTTP rule is applied to them (or they are dropped, for a
+    /// retransmission) and the expert's Info prefix is returned for the caller's layers.
+    #[allow(clippy::too_many_arguments)]
     fn tcp(
         &mut self,
         t: &Tcp<'_>,
         (src, dst): (IpAddr, IpAddr),
-        continuation: bool,
+        claim: Claim,
+        app: &mut Vec<Layer>,
         frame: &Frame,
         dissector: &mut Dissector,
         cross: &mut CrossFrame,
-    ) -> &'static str {
+    ) -> (&'static str, Option<String>) {
         let n = dissector.tcp_numbers((src, t.sport), (dst, t.dport), t.seq, Some(t.ack), t.flags, t.wscale);
+        if claim == Claim::Decoder {
+            dissector.http_above_tcp((src, t.sport), (dst, t.dport), app);
+        }
         let mut seg = Segment {
             src: (src, t.sport),
             dst: (dst, t.dport),
@@ -302,14 +404,27 @@ impl FastList {
             wscale: t.wscale,
         };
         let verdict = cross.tcp_segment(&mut seg, frame.number, frame.ts);
-        if let Some(p) = verdict.info_prefix() {
-            self.info.push_str(&p);
+        if verdict.not_dissected() {
+            app.clear();
         }
-        if continuation && !verdict.not_dissected() && dissector.http_seen((src, t.sport), (dst, t.dport)) {
+        let prefix = verdict.info_prefix();
+        if claim == Claim::Decoder && !app.is_empty() {
+            self.tcp_info(t, &n);
+            return ("TCP", prefix);
+        }
+        if let Some(p) = &prefix {
+            self.info.push_str(p);
+        }
+        if claim == Claim::HttpContinuation && !verdict.not_dissected() && dissector.http_seen((src, t.sport), (dst, t.dport)) {
             self.info.push_str("Continuation");
-            return "HTTP";
+            return ("HTTP", None);
         }
+        self.tcp_info(t, &n);
+        ("TCP", None)
+    }
 
+    /// TCP's own Info words, as the TCP decoder writes them after relative numbering.
+    fn tcp_info(&mut self, t: &Tcp<'_>, n: &TcpNumbers) {
         let info = &mut self.info;
         let _ = write!(info, "{} \u{2192} {} [", t.sport, t.dport);
         netlayers_transport::push_flag_names(t.flags, info);
@@ -329,7 +444,6 @@ impl FastList {
         }
         let _ = write!(info, " Len={}", t.payload.len());
         option_words(t.options, ack_base, info);
-        "TCP"
     }
 }
 

@@ -198,6 +198,17 @@ fn decode_link_probing(data: &[u8], link: LinkType, layers: &mut Vec<Layer>, pro
     run(data, first, ctx, layers, probe);
 }
 
+/// The layers a hand-off leads to, decoded from `at` in `data` (the frame's bytes): what
+/// follows a header the caller read itself, such as a TCP payload (`Handoff::Ports`) or an IP
+/// payload (`Handoff::IpProto`). The packet list's fast path uses it for the application
+/// layer, ICMP and ARP, so their Info text comes from the one decoder that writes it.
+pub fn decode_handoff(data: &[u8], at: Range<usize>, next: Handoff, ctx: DecodeCtx) -> Vec<Layer> {
+    let mut layers = Vec::new();
+    let step = Step { layers: Vec::new(), next, payload: at };
+    run(data, step, ctx, &mut layers, &mut Probe::default());
+    layers
+}
+
 /// Follows hand-offs until a decoder says nothing follows.
 fn run(data: &[u8], mut step: Step, mut ctx: DecodeCtx, layers: &mut Vec<Layer>, probe: &mut Probe) {
     loop {
@@ -571,13 +582,7 @@ impl Dissector {
                 }
                 "http" => {
                     if let (Some((s, d)), Some((sp, dp))) = (addrs, ports) {
-                        let key = if (s, sp) <= (d, dp) { ((s, sp), (d, dp)) } else { ((d, dp), (s, sp)) };
-                        if l.find("http.request").is_some() || l.find("http.response").is_some() {
-                            self.http_seen.insert(key);
-                        } else if l.info.as_deref() == Some("Continuation") && !self.http_seen.contains(&key) {
-                            let depth = l.depth;
-                            let end = layers[i..].iter().position(|x| x.depth != depth).map_or(layers.len(), |n| i + n);
-                            layers.drain(i..end);
+                        if self.http_rule(((s, sp), (d, dp)), layers, i) {
                             continue;
                         }
                     }
@@ -630,6 +635,35 @@ impl Dissector {
             _ => netlayers_transport::WindowScale::Unknown,
         };
         TcpNumbers { seq_base, ack_base: r.base, scale }
+    }
+
+    /// [`Dissector::http_continuations`] for the layers above one TCP segment from `a` to `b`
+    /// (all of the frame's own), for a caller that decoded only those: a request or response
+    /// marks the connection, a `Continuation` before one is taken out.
+    pub fn http_above_tcp(&mut self, a: (IpAddr, u16), b: (IpAddr, u16), layers: &mut Vec<Layer>) {
+        let mut i = 0;
+        while i < layers.len() {
+            if layers[i].protocol == "http" && self.http_rule((a, b), layers, i) {
+                continue;
+            }
+            i += 1;
+        }
+    }
+
+    /// The rule for the `http` layer at `i`; `true` when it was taken out (with the layers of
+    /// its depth after it).
+    fn http_rule(&mut self, (a, b): ((IpAddr, u16), (IpAddr, u16)), layers: &mut Vec<Layer>, i: usize) -> bool {
+        let key = if a <= b { (a, b) } else { (b, a) };
+        let l = &layers[i];
+        if l.find("http.request").is_some() || l.find("http.response").is_some() {
+            self.http_seen.insert(key);
+        } else if l.info.as_deref() == Some("Continuation") && !self.http_seen.contains(&key) {
+            let depth = l.depth;
+            let end = layers[i..].iter().position(|x| x.depth != depth).map_or(layers.len(), |n| i + n);
+            layers.drain(i..end);
+            return true;
+        }
+        false
     }
 
     /// Adds relative sequence numbers to the frame's own TCP layer (not one quoted in ICMP).
