@@ -13,6 +13,7 @@ mod filter_args;
 mod flow;
 mod follow;
 mod frames;
+mod hops;
 mod live;
 mod output;
 mod read;
