@@ -153,7 +153,7 @@ pub struct Story {
     pub views: BTreeMap<usize, Detail>,
     /// Set when `views` is not empty.
     pub hops: Option<Hops>,
-    /// Text printed before an event (by its index in the timeline).
+    /// A paragraph printed before an event (by its index in the timeline), set apart by blank lines.
     pub before: BTreeMap<usize, String>,
 }
 
@@ -206,10 +206,16 @@ pub fn timeline(out: &mut impl Write, net: &Network, story: &Story, ui: &Ui, ste
     writeln!(out, "{head}")?;
     let frames = net.frames();
     let mut next_frame = 0;
+    // Whether what was printed last ends with a blank line (a layer view does).
+    let mut blank = false;
     for (j, e) in tl.iter().enumerate() {
         let mut o = String::new();
         if let Some(text) = story.before.get(&j) {
+            if !blank {
+                o.push('\n');
+            }
             o.push_str(text);
+            o.push('\n');
         }
         let layer = pad(e.layer.name().get(lang), layer_w);
         let layer = if ui.color {
@@ -231,6 +237,7 @@ pub fn timeline(out: &mut impl Write, net: &Network, story: &Story, ui: &Ui, ste
             }
             next_frame += 1;
         }
+        blank = o.ends_with("\n\n");
         out.write_all(o.as_bytes())?;
         if j + 1 < tl.len() && !step.next(out)? {
             let n = tl.len();
