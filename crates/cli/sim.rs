@@ -1,15 +1,23 @@
 //! `netlayers sim`: run a built-in scenario on the simulated network (crates/sim), print its
 //! timeline and the sequence diagram of its packets, and optionally write the frames as pcapng.
+//!
+//! The output is made of parts that `netlayers demo` (demo.rs) reuses: [`heading`], [`timeline`]
+//! (with the per-hop layer views of hops.rs and, for the demo, narration between events, one
+//! event per Enter with `--step`), [`summary`], [`write_capture`] and [`diagram`].
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
 use netlayers_core::Lang;
 use netlayers_render::{flow_diagram, flow_endpoints, kind_style};
 use netlayers_sim::scenario::{self, Config, RUN_LIMIT, SCENARIOS};
+use netlayers_sim::Network;
 
+use crate::args::FrameList;
+use crate::hops::{Detail, Hops};
 use crate::output::{Outcome, Ui};
 
 #[derive(Args, Debug)]
@@ -18,7 +26,10 @@ netlayers sim chat                       the tutorial's chat, \"886\" ends it\n 
 netlayers sim chat --loss 0.2 --seed 7   lost frames, retransmissions, the same bytes delivered\n  \
 netlayers sim udp-chat --loss 0.3        datagrams that are lost stay lost\n  \
 netlayers sim arp --lang zh              ARP and a learning switch, in Chinese\n  \
-netlayers sim chat -w chat.pcapng        then: netlayers read chat.pcapng, or open it in Wireshark\n\n\
+netlayers sim chat -w chat.pcapng        then: netlayers read chat.pcapng, or open it in Wireshark\n  \
+netlayers sim chat --layers              each frame's layers, top-down at the sender, bottom-up at the receiver\n  \
+netlayers sim chat --frames 6            every field of frame 6 at both ends (as `read -V` shows it)\n  \
+netlayers sim handshake --step           one event per Enter; q quits\n\n\
 Scenarios: arp, handshake, chat, udp-chat. Everything runs inside the process: no root, no real \
 network. The same seed gives the same output and byte-identical pcapng on every machine.")]
 pub struct SimArgs {
@@ -37,6 +48,18 @@ pub struct SimArgs {
     /// Write every frame that crossed a link to this pcapng file (one interface per link)
     #[arg(short = 'w', value_name = "FILE.pcapng")]
     pub write: Option<PathBuf>,
+    /// After each frame is sent, show its layers at both ends of the link: top-down at the
+    /// sender (what each layer adds), bottom-up at the receiver (what each reads and strips)
+    #[arg(long)]
+    pub layers: bool,
+    /// The same with every field, for these frames only, e.g. `6` or `3,7-9` (numbers as in the
+    /// pcapng that -w writes and `netlayers read` shows)
+    #[arg(long, alias = "frame", value_name = "LIST", value_parser = crate::args::parse_frame_list)]
+    pub frames: Option<FrameList>,
+    /// Print the timeline one event at a time: Enter shows the next, q then Enter quits
+    /// (with stdin not a terminal, one line read per event; at the end of input the rest runs)
+    #[arg(long)]
+    pub step: bool,
 }
 
 fn parse_probability(s: &str) -> Result<f64, String> {
@@ -63,8 +86,6 @@ fn pad(s: &str, w: usize) -> String {
 }
 
 pub fn run(a: &SimArgs, ui: &Ui) -> Result<Outcome> {
-    let lang = ui.lang;
-    let zh = lang == Lang::Zh;
     let Some(sc) = scenario::find(&a.scenario) else {
         anyhow::bail!("unknown scenario `{}`", a.scenario);
     };
@@ -77,22 +98,125 @@ pub fn run(a: &SimArgs, ui: &Ui) -> Result<Outcome> {
     let mut net = sc.build(&config);
     net.run(RUN_LIMIT);
 
-    let bold = |s: &str| if ui.color { format!("\x1b[1m{s}\x1b[0m") } else { s.to_string() };
-    let mut o = String::new();
-    o.push_str(&bold(&format!("{} {}", if zh { "场景" } else { "Scenario" }, sc.name)));
-    o.push('\n');
-    o.push_str(sc.about.get(lang));
-    o.push_str("\n\n");
+    let mut story = Story::default();
+    if a.layers || a.frames.is_some() {
+        let count = net.frames().len();
+        if let Some(last) = a.frames.as_ref().map(FrameList::last).filter(|&n| n > count as u64) {
+            anyhow::bail!("--frames: there is no frame {last}: this run has {count} frames");
+        }
+        for i in 0..count {
+            if a.frames.as_ref().is_some_and(|f| f.contains(i as u64 + 1)) {
+                story.views.insert(i, Detail::Fields);
+            } else if a.layers {
+                story.views.insert(i, Detail::Layers);
+            }
+        }
+        story.hops = Some(Hops::decode(&net));
+    }
 
-    // The timeline: time, node, layer, what happened.
+    let mut out = std::io::stdout().lock();
+    out.write_all(heading(sc.name, sc.about.get(ui.lang), ui).as_bytes())?;
+    if !timeline(&mut out, &net, &story, ui, &mut Stepper::new(a.step, ui.lang))? {
+        return Ok(Outcome::Success);
+    }
+    let mut o = String::new();
+    summary(&mut o, &net, a.seed, ui.lang);
+    if let Some(path) = &a.write {
+        write_capture(&net, path)?;
+        o.push_str(&if ui.lang == Lang::Zh {
+            format!("已写入 {}(每条链路一个接口)\n", path.display())
+        } else {
+            format!("written to {} (one interface per link)\n", path.display())
+        });
+    }
+    diagram(&mut o, &net, ui);
+    out.write_all(o.as_bytes())?;
+    out.flush()?;
+    Ok(Outcome::Success)
+}
+
+fn bold(s: &str, ui: &Ui) -> String {
+    if ui.color { format!("\x1b[1m{s}\x1b[0m") } else { s.to_string() }
+}
+
+/// The first lines: the scenario's name and what it shows.
+pub fn heading(name: &str, about: &str, ui: &Ui) -> String {
+    let word = if ui.lang == Lang::Zh { "场景" } else { "Scenario" };
+    format!("{}\n{about}\n\n", bold(&format!("{word} {name}"), ui))
+}
+
+/// What goes between the timeline's events besides the events themselves.
+#[derive(Default)]
+pub struct Story {
+    /// Frames (0-based, in `Network::frames` order) whose layer view follows the event that
+    /// sent them, and how much of it.
+    pub views: BTreeMap<usize, Detail>,
+    /// Set when `views` is not empty.
+    pub hops: Option<Hops>,
+    /// A paragraph printed before an event (by its index in the timeline), set apart by blank lines.
+    pub before: BTreeMap<usize, String>,
+}
+
+/// Waits between the events of `--step`.
+pub struct Stepper {
+    on: bool,
+    /// Prompts are for a person at a terminal; piped input just feeds one line per event.
+    interactive: bool,
+    lang: Lang,
+}
+
+impl Stepper {
+    pub fn new(on: bool, lang: Lang) -> Stepper {
+        Stepper { on, interactive: std::io::stdin().is_terminal(), lang }
+    }
+
+    /// Waits for a line on stdin. False when it is `q` (the user quits); at the end of the
+    /// input, stepping stops and the rest is printed at once.
+    fn next(&mut self, out: &mut impl Write) -> Result<bool> {
+        if !self.on {
+            return Ok(true);
+        }
+        out.flush()?;
+        if self.interactive {
+            let prompt = if self.lang == Lang::Zh { "[回车:下一个事件;q 回车:退出] " } else { "[Enter: next event; q Enter: quit] " };
+            let mut err = std::io::stderr();
+            write!(err, "{prompt}")?;
+            err.flush()?;
+        }
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line)? == 0 {
+            self.on = false;
+            return Ok(true);
+        }
+        Ok(!line.trim().eq_ignore_ascii_case("q"))
+    }
+}
+
+/// The timeline: time, node, layer, what happened; with the story's text before events and its
+/// layer views after the events that sent the frames. Returns false when the user quit.
+pub fn timeline(out: &mut impl Write, net: &Network, story: &Story, ui: &Ui, step: &mut Stepper) -> Result<bool> {
+    let lang = ui.lang;
+    let zh = lang == Lang::Zh;
     let tl = net.timeline();
     let node_w = tl.iter().map(|e| width(&e.node)).max().unwrap_or(4).max(4);
     let layer_w = tl.iter().map(|e| width(e.layer.name().get(lang))).max().unwrap_or(5).max(5);
     let (h_time, h_node, h_layer, h_event) =
         if zh { ("时间(秒)", "节点", "层", "发生了什么") } else { ("Time (s)", "Node", "Layer", "Event") };
-    o.push_str(&bold(&format!("{} {} {} {h_event}", pad(h_time, 10), pad(h_node, node_w), pad(h_layer, layer_w))));
-    o.push('\n');
-    for e in tl {
+    let head = bold(&format!("{} {} {} {h_event}", pad(h_time, 10), pad(h_node, node_w), pad(h_layer, layer_w)), ui);
+    writeln!(out, "{head}")?;
+    let frames = net.frames();
+    let mut next_frame = 0;
+    // Whether what was printed last ends with a blank line (a layer view does).
+    let mut blank = false;
+    for (j, e) in tl.iter().enumerate() {
+        let mut o = String::new();
+        if let Some(text) = story.before.get(&j) {
+            if !blank {
+                o.push('\n');
+            }
+            o.push_str(text);
+            o.push('\n');
+        }
         let layer = pad(e.layer.name().get(lang), layer_w);
         let layer = if ui.color {
             let st = kind_style(e.layer, false);
@@ -102,23 +226,47 @@ pub fn run(a: &SimArgs, ui: &Ui) -> Result<Outcome> {
         };
         let text = netlayers_core::escape::text(e.text.get(lang));
         o.push_str(&format!("{:>10.6} {} {layer} {text}\n", e.time as f64 / 1e9, pad(&e.node, node_w)));
+        // A frame's view comes once every event up to the moment it was sent is shown.
+        let until = tl.get(j + 1).map_or(u64::MAX, |n| n.time);
+        while next_frame < frames.len() && frames[next_frame].time < until {
+            if let (Some(detail), Some(hops)) = (story.views.get(&next_frame), &story.hops) {
+                if !o.ends_with("\n\n") {
+                    o.push('\n');
+                }
+                hops.show(&mut o, net, next_frame, *detail, ui);
+            }
+            next_frame += 1;
+        }
+        blank = o.ends_with("\n\n");
+        out.write_all(o.as_bytes())?;
+        if j + 1 < tl.len() && !step.next(out)? {
+            let n = tl.len();
+            writeln!(out, "{}", if zh { format!("在第 {} 个事件处停止(共 {n} 个)", j + 1) } else { format!("stopped at event {} of {n}", j + 1) })?;
+            out.flush()?;
+            return Ok(false);
+        }
     }
+    Ok(true)
+}
+
+/// How many frames crossed the links and how many were lost, and every program that never got
+/// what it waited for (with UDP under loss, that is the lesson).
+pub fn summary(o: &mut String, net: &Network, seed: u64, lang: Lang) {
+    let zh = lang == Lang::Zh;
     let frames = net.frames();
     let lost = frames.iter().filter(|f| f.lost).count();
     let links = net.links().len();
     o.push('\n');
     o.push_str(&if zh {
-        format!("{} 帧经过 {links} 条链路(其中 {lost} 帧丢失),模拟时间 {:.6} 秒,种子 {}\n", frames.len(), net.now() as f64 / 1e9, a.seed)
+        format!("{} 帧经过 {links} 条链路(其中 {lost} 帧丢失),模拟时间 {:.6} 秒,种子 {}\n", frames.len(), net.now() as f64 / 1e9, seed)
     } else {
         format!(
             "{} frames crossed {links} link(s) ({lost} lost); simulated time {:.6} s; seed {}\n",
             frames.len(),
             net.now() as f64 / 1e9,
-            a.seed
+            seed
         )
     });
-
-    // Programs that never got what they waited for: with UDP under loss, that is the lesson.
     for h in net.nodes().iter().filter_map(|n| match n {
         netlayers_sim::net::Node::Host(h) => Some(h),
         _ => None,
@@ -140,31 +288,28 @@ pub fn run(a: &SimArgs, ui: &Ui) -> Result<Outcome> {
             }
         }
     }
+}
 
-    if let Some(path) = &a.write {
-        let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-        net.write_pcapng(&path.display().to_string(), std::io::BufWriter::new(file))
-            .with_context(|| format!("cannot write {}", path.display()))?
-            .flush()
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        o.push_str(&if zh {
-            format!("已写入 {}(每条链路一个接口)\n", path.display())
-        } else {
-            format!("written to {} (one interface per link)\n", path.display())
-        });
-    }
+/// Writes every frame that crossed a link to `path` as pcapng.
+pub fn write_capture(net: &Network, path: &Path) -> Result<()> {
+    let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    net.write_pcapng(&path.display().to_string(), std::io::BufWriter::new(file))
+        .with_context(|| format!("cannot write {}", path.display()))?
+        .flush()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
 
+/// The packets between the hosts as a sequence diagram.
+pub fn diagram(o: &mut String, net: &Network, ui: &Ui) {
     let events = net.flow_events();
     if !events.is_empty() {
         o.push('\n');
-        o.push_str(&bold(if zh { "数据包时序图(ARP 见上面的时间线)" } else { "The packets (ARP is in the timeline above)" }));
+        let title = if ui.lang == Lang::Zh { "数据包时序图(ARP 见上面的时间线)" } else { "The packets (ARP is in the timeline above)" };
+        o.push_str(&bold(title, ui));
         o.push('\n');
         let mut buf = Vec::new();
-        flow_diagram(&mut buf, &flow_endpoints(&events), &events, lang, ui.color);
+        flow_diagram(&mut buf, &flow_endpoints(&events), &events, ui.lang, ui.color);
         o.push_str(&String::from_utf8_lossy(&buf));
     }
-    let mut out = std::io::stdout().lock();
-    out.write_all(o.as_bytes())?;
-    out.flush()?;
-    Ok(Outcome::Success)
 }
