@@ -54,8 +54,8 @@ struct TcpConv {
 /// Numbers TCP and UDP conversations across the frames of one capture, in order.
 #[derive(Debug, Default)]
 pub struct Conversations {
-    tcp: HashMap<(Endpoint, Endpoint), TcpConv>,
-    udp: HashMap<(Endpoint, Endpoint), u64>,
+    tcp: HashMap<(Endpoint, Endpoint), TcpConv, foldhash::fast::RandomState>,
+    udp: HashMap<(Endpoint, Endpoint), u64, foldhash::fast::RandomState>,
     next_tcp: u64,
     next_udp: u64,
     /// The frame last annotated reused the ports of an earlier TCP connection.

@@ -42,7 +42,7 @@ type Key = (bool, IpAddr, IpAddr, u64, u64);
 /// Links echo replies to their requests across the frames of one capture, in order.
 #[derive(Debug, Default)]
 pub struct Echoes {
-    pending: HashMap<Key, (u64, Timestamp)>,
+    pending: HashMap<Key, (u64, Timestamp), foldhash::fast::RandomState>,
 }
 
 impl Echoes {

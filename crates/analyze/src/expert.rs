@@ -141,7 +141,7 @@ struct Conn {
 /// Judges TCP segments across the frames of one capture, in order.
 #[derive(Debug, Default)]
 pub struct Expert {
-    conns: HashMap<u64, Conn>,
+    conns: HashMap<u64, Conn, foldhash::fast::RandomState>,
     /// Set by [`Expert::ports_reused`] for the next segment.
     reused: bool,
     counts: BTreeMap<&'static str, u64>,

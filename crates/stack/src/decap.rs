@@ -478,7 +478,7 @@ pub struct TcpNumbers {
 /// Per-direction TCP state, keyed by (src, sport, dst, dport).
 #[derive(Debug, Default)]
 struct TcpBases {
-    dirs: HashMap<(IpAddr, u16, IpAddr, u16), TcpDirection>,
+    dirs: HashMap<(IpAddr, u16, IpAddr, u16), TcpDirection, foldhash::fast::RandomState>,
 }
 
 /// Decodes a whole capture frame by frame, keeping what the packet list needs across frames:
@@ -489,7 +489,7 @@ pub struct Dissector {
     first_ts: Option<Timestamp>,
     tcp: TcpBases,
     /// TCP connections (endpoints in sorted order) that carried an HTTP request or response.
-    http_seen: HashSet<((IpAddr, u16), (IpAddr, u16))>,
+    http_seen: HashSet<((IpAddr, u16), (IpAddr, u16)), foldhash::fast::RandomState>,
     /// `Some` when IP reassembly is on.
     reassembly: Option<Reassembly>,
 }
