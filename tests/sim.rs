@@ -214,8 +214,8 @@ fn outputs_and_captures_match_their_goldens() {
 fn a_lossy_bulk_transfer_to_a_slow_reader_is_clean_for_tshark() {
     use netlayers_sim::engine::SEC;
     use netlayers_sim::scenario::{two_hosts, PORT, RUN_LIMIT, SERVER};
-    use netlayers_sim::{App, Call, Config, Kind};
-    let c = Config { seed: 21, loss: 0.1, ..Config::default() };
+    use netlayers_sim::{App, Call, Config, Faults, Kind};
+    let c = Config { seed: 21, faults: Faults { loss: 0.1, ..Faults::NONE }, ..Config::default() };
     let (mut n, a, b) = two_hosts(&c);
     let data: Vec<u8> = (0..150_000u32).map(|i| (i % 253) as u8).collect();
     let to = std::net::SocketAddrV4::new(SERVER, PORT);
