@@ -7,8 +7,8 @@
 //! sending end would see it, lost or not; a lost frame never arrives.
 //!
 //! Faults, each drawn per frame from its own seeded stream of the link (so that turning one on
-//! does not change the draws of another): loss; duplication (the link sends the frame a second
-//! time right after the first, and both copies are recorded); reordering (the frame is held back
+//! does not change the draws of another): loss; duplication (the link sends the frame, as it was
+//! handed over, a second time right after the first, and both copies are recorded); reordering (the frame is held back
 //! by an extra delay of 1 to 5 ms, so frames sent after it can arrive before it); corruption (one
 //! bit of the frame flipped, recorded as it crossed). A corrupted frame is dropped by the
 //! receiving network card because its Ethernet FCS no longer matches: the sender's card computed
@@ -413,6 +413,7 @@ impl Network {
             return;
         }
         let fcs = netlayers_physical::fcs(&frame);
+        let intact = duplicated.then(|| frame.clone());
         let mut damage = Vec::new();
         if corrupted {
             frame[bit / 8] ^= 0x80 >> (bit % 8);
@@ -432,8 +433,9 @@ impl Network {
                 format!("{sender} 发出的一帧比链路时延多耽搁 {ms} 毫秒:在它之后发出的帧可能先到(按种子随机乱序,p = {p})"));
         }
         self.queue.push(arrive, Event::Deliver { node: to, port: to_port, frame: frame.clone(), fcs });
-        if duplicated {
-            // The copy follows the frame on the wire and takes its own transmission time.
+        if let Some(copy) = intact {
+            // The copy, of the frame as it was sent, follows it on the wire and takes its own
+            // transmission time.
             let again = start + tx;
             if let Some(link) = self.links.get_mut(id) {
                 link.busy[end] = again + tx;
@@ -448,12 +450,9 @@ impl Network {
                     format!("{sender} 发出的一帧在链路上被复制:紧跟着又来一份(按种子随机重复,p = {p})"),
                 ),
             });
-            self.queue.push(again + tx + delay, Event::Deliver { node: to, port: to_port, frame: frame.clone(), fcs });
-            let mut copy = damage.clone();
-            copy.retain(|d| matches!(d, Damage::Corrupted { .. }));
-            copy.push(Damage::Duplicate);
-            self.frames.push(Captured { time: start, link: id, from: node, by_host, lost, damage, bytes: frame.clone() });
-            self.frames.push(Captured { time: again, link: id, from: node, by_host, lost, damage: copy, bytes: frame });
+            self.queue.push(again + tx + delay, Event::Deliver { node: to, port: to_port, frame: copy.clone(), fcs });
+            self.frames.push(Captured { time: start, link: id, from: node, by_host, lost, damage, bytes: frame });
+            self.frames.push(Captured { time: again, link: id, from: node, by_host, lost, damage: vec![Damage::Duplicate], bytes: copy });
             return;
         }
         self.frames.push(Captured { time: start, link: id, from: node, by_host, lost, damage, bytes: frame });
