@@ -615,6 +615,194 @@ mod tests {
         assert!(!texts(&n).iter().any(|t| t.contains("retransmits") || t.contains("lost")));
     }
 
+    const ALL_FAULTS: Faults = Faults { loss: 0.3, duplicate: 0.2, reorder: 0.2, corrupt: 0.05 };
+
+    fn damaged(n: &Network, f: impl Fn(&crate::net::Damage) -> bool) -> usize {
+        n.frames().iter().filter(|c| c.damage.iter().any(&f)).count()
+    }
+
+    #[test]
+    fn tcp_delivers_the_exact_stream_under_loss_reordering_duplication_and_corruption() {
+        use crate::net::Damage;
+        for seed in 1..=6 {
+            let c = Config { seed, faults: ALL_FAULTS, ..Config::default() };
+            let (n, data) = transfer(&c, 12 * MSS + 77);
+            let server = app(&n, 1, "server");
+            assert_eq!(server.received, data, "seed {seed}:\n{:#?}", texts(&n));
+            assert!(server.finished() && server.error.is_none(), "seed {seed}: {:?}", server.error);
+            assert!(n.frames().iter().any(|f| f.lost), "seed {seed}");
+            assert!(damaged(&n, |d| *d == Damage::Duplicate) > 0, "seed {seed}");
+            assert!(damaged(&n, |d| matches!(d, Damage::Reordered { .. })) > 0, "seed {seed}");
+            assert!(texts(&n).iter().any(|t| t.contains("arrived after a hole")), "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn udp_under_the_same_faults_loses_reorders_and_duplicates_while_tcp_does_not() {
+        let (mut missing, mut duplicated, mut reordered) = (0, 0, 0);
+        for seed in 1..=6 {
+            let c = Config { seed, faults: ALL_FAULTS, ..Config::default() };
+            let n = run("tcp-vs-udp", &c);
+            let (t, u) = (delivery(app(&n, 1, "tcp-receiver")), delivery(app(&n, 1, "udp-receiver")));
+            assert!(t.exact, "seed {seed}: {t:?}");
+            assert!(!u.exact, "seed {seed}: {u:?}");
+            // Every datagram is one whole line, never merged or cut.
+            assert_eq!(u.merged, 0, "seed {seed}: {u:?}");
+            missing += usize::from(!u.missing.is_empty());
+            duplicated += usize::from(!u.duplicated.is_empty());
+            reordered += usize::from(!u.out_of_order.is_empty());
+        }
+        assert!(missing > 0 && duplicated > 0 && reordered > 0, "{missing} {duplicated} {reordered}");
+    }
+
+    #[test]
+    fn tcp_vs_udp_defaults_show_merged_chunks_and_damaged_datagrams() {
+        let s = find("tcp-vs-udp").unwrap();
+        let n = run(s.name, &Config { faults: s.faults, ..Config::default() });
+        let (t, u) = (delivery(app(&n, 1, "tcp-receiver")), delivery(app(&n, 1, "udp-receiver")));
+        assert!(t.exact && t.merged > 0 && t.calls < 10, "{t:?}");
+        assert!(!u.missing.is_empty() && !u.out_of_order.is_empty(), "{u:?}");
+        for lang in [Lang::En, Lang::Zh] {
+            let text = s.summary(&n, lang).unwrap();
+            assert!(text.contains(&format!("{}", t.calls)) && text.contains("\"line 1\\n\""), "{text}");
+        }
+        assert!(s.summary(&n, Lang::En).unwrap().contains("every byte, in order"));
+        assert!(s.summary(&n, Lang::Zh).unwrap().contains("每个字节都到了"));
+    }
+
+    #[test]
+    fn corrupted_frames_fail_the_fcs_check_and_are_dropped() {
+        use crate::net::Damage;
+        let mut seen = 0;
+        for seed in 1..=4 {
+            let c = Config { seed, faults: Faults { corrupt: 0.2, ..Faults::NONE }, ..Config::default() };
+            let n = run("chat", &c);
+            let corrupted = damaged(&n, |d| matches!(d, Damage::Corrupted { .. }));
+            let drops = texts(&n).iter().filter(|t| t.contains("frame dropped by the network card")).count();
+            assert_eq!(corrupted, drops, "seed {seed}: every damaged frame is dropped, nothing else");
+            seen += corrupted;
+            // To the programs a damaged frame is a lost one: TCP repairs it.
+            assert_eq!(app(&n, 1, "server").messages, CHAT.map(|(l, _)| l.as_bytes().to_vec()), "seed {seed}");
+        }
+        assert!(seen > 0);
+    }
+
+    #[test]
+    fn same_seed_same_bytes_with_every_fault_on() {
+        for name in ["chat", "tcp-vs-udp"] {
+            let c = Config { seed: 11, faults: ALL_FAULTS, ..Config::default() };
+            let (a, b) = (run(name, &c), run(name, &c));
+            assert_eq!(a.frames(), b.frames(), "{name}");
+            assert_eq!(a.timeline(), b.timeline(), "{name}");
+            let (x, y) = (a.write_pcapng("x", Vec::new()).unwrap(), b.write_pcapng("x", Vec::new()).unwrap());
+            assert_eq!(x, y, "{name}");
+        }
+    }
+
+    #[test]
+    fn turning_on_one_fault_leaves_the_others_draws_alone() {
+        // The same frames go out before the first duplicate: which of them are lost must not
+        // change when duplication is turned on.
+        let lossy = Config { seed: 4, faults: Faults { loss: 0.3, ..Faults::NONE }, ..Config::default() };
+        let both = Config { faults: Faults { duplicate: 0.3, ..lossy.faults }, ..lossy };
+        let (a, b) = (run("udp-chat", &lossy), run("udp-chat", &both));
+        let first_dup = b.frames().iter().position(|f| !f.damage.is_empty()).unwrap_or(b.frames().len());
+        let lost = |n: &Network| n.frames().iter().take(first_dup).map(|f| f.lost).collect::<Vec<_>>();
+        assert!(first_dup > 0);
+        assert_eq!(lost(&a), lost(&b));
+    }
+
+    #[test]
+    fn teardown_walks_rfc_9293_states_for_both_close_orders_and_the_abort() {
+        use crate::states::histories;
+        let n = run("teardown", &Config::default());
+        let chains: Vec<(String, Vec<&str>)> = histories(&n)
+            .iter()
+            .filter(|h| h.changes[0].remote.is_some())
+            .map(|h| (h.host.to_string(), std::iter::once(h.changes[0].from.name()).chain(h.changes.iter().map(|c| c.to.name())).collect()))
+            .collect();
+        let of = |host: &str| chains.iter().filter(|c| c.0 == host).map(|c| c.1.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            of("client"),
+            [
+                vec!["CLOSED", "SYN-SENT", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "CLOSED"],
+                vec!["CLOSED", "SYN-SENT", "ESTABLISHED", "FIN-WAIT-1", "CLOSING", "TIME-WAIT", "CLOSED"],
+                vec!["CLOSED", "SYN-SENT", "ESTABLISHED", "CLOSED"],
+            ]
+        );
+        assert_eq!(
+            of("server"),
+            [
+                vec!["LISTEN", "SYN-RECEIVED", "ESTABLISHED", "CLOSE-WAIT", "LAST-ACK", "CLOSED"],
+                vec!["LISTEN", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1", "CLOSING", "TIME-WAIT", "CLOSED"],
+                vec!["LISTEN", "SYN-RECEIVED", "ESTABLISHED", "CLOSED"],
+            ]
+        );
+        // TIME-WAIT lasts 2×MSL; the abort leaves none, and sends one RST and no FIN.
+        let h = histories(&n);
+        let tw = h[0].changes.iter().find(|c| c.from == crate::tcp::State::TimeWait).unwrap();
+        let into = h[0].changes.iter().find(|c| c.to == crate::tcp::State::TimeWait).unwrap();
+        assert_eq!(tw.time - into.time, crate::tcp::TIME_WAIT);
+        let aborted: Vec<u8> = n.frames().iter().filter(|f| f.time >= ABORT_AT).filter_map(|f| f.bytes.get(47).copied()).collect();
+        assert_eq!(aborted, [crate::tcp::RST as u8]);
+        // The record agrees with the timeline, change for change.
+        let record: usize = h.iter().map(|x| x.changes.len()).sum();
+        let logged = texts(&n).iter().filter(|t| t.contains(" → ") && t.contains("TCP ")).count();
+        assert_eq!(record, logged);
+    }
+
+    #[test]
+    fn port_unreachable_quotes_the_datagram_and_the_programs_see_econnrefused() {
+        let n = run("port-unreachable", &Config::default());
+        assert_eq!(app(&n, 0, "udp-client").error.as_deref(), Some("recv() failed: ECONNREFUSED"));
+        assert_eq!(app(&n, 0, "tcp-client").error.as_deref(), Some("connect() failed: ECONNREFUSED"));
+        // The ICMP message (type 3, code 3) quotes the client's datagram from its IP header on.
+        let udp = n.frames().iter().find(|f| f.bytes.get(23) == Some(&17)).unwrap();
+        let icmp = n.frames().iter().find(|f| f.bytes.get(23) == Some(&1)).unwrap();
+        assert_eq!(icmp.bytes[34..36], [3, 3]);
+        let datagram = &udp.bytes[14..14 + 28 + 5];
+        assert_eq!(&icmp.bytes[42..42 + datagram.len()], datagram);
+    }
+
+    #[test]
+    fn an_unconnected_udp_socket_is_not_told_and_a_connected_one_only_takes_its_peer() {
+        let (mut n, a, b) = two_hosts(&Config::default());
+        let calls = vec![
+            Call::Socket { slot: 0, kind: Kind::Datagram },
+            Call::SendTo { slot: 0, data: b"anyone?".to_vec(), to: SocketAddrV4::new(SERVER, 9) },
+            Call::Sleep(SEC),
+            Call::SendTo { slot: 0, data: b"still fine".to_vec(), to: SocketAddrV4::new(SERVER, 9) },
+        ];
+        add_app(&mut n, a, App::new("client", calls));
+        // The server's socket is connected to port 7 of the client: a datagram from port 5 is refused.
+        let server = vec![
+            Call::Socket { slot: 0, kind: Kind::Datagram },
+            Call::Bind { slot: 0, port: 9 },
+            Call::Connect { slot: 0, to: SocketAddrV4::new(CLIENT, 7) },
+        ];
+        add_app(&mut n, b, App::new("server", server));
+        n.run(RUN_LIMIT);
+        assert!(app(&n, 0, "client").error.is_none() && app(&n, 0, "client").finished());
+        assert_eq!(texts(&n).iter().filter(|t| t.contains("ICMP port unreachable")).count(), 2, "{:#?}", texts(&n));
+    }
+
+    #[test]
+    fn a_udp_and_a_tcp_socket_share_a_port_number() {
+        let (mut n, _, b) = two_hosts(&Config::default());
+        let calls = vec![
+            Call::Socket { slot: 0, kind: Kind::Stream },
+            Call::Bind { slot: 0, port: PORT },
+            Call::Socket { slot: 1, kind: Kind::Datagram },
+            Call::Bind { slot: 1, port: PORT },
+            Call::Socket { slot: 2, kind: Kind::Datagram },
+            Call::Bind { slot: 2, port: PORT },
+        ];
+        add_app(&mut n, b, App::new("server", calls));
+        n.run(RUN_LIMIT);
+        assert_eq!(app(&n, 1, "server").error.as_deref(), Some("bind() to port 8081: address already in use (EADDRINUSE)"));
+        assert!(texts(&n).iter().filter(|t| t.contains("bind((")).count() == 2);
+    }
+
     #[test]
     fn a_slow_reader_closes_the_window_and_reading_opens_it() {
         for loss in [0.0, 0.1] {
