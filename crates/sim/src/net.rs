@@ -139,12 +139,12 @@ impl Damage {
     pub fn mark(&self, lang: Lang) -> String {
         let zh = lang == Lang::Zh;
         match self {
-            Damage::Duplicate if zh => " ⧉ 重复的副本".into(),
-            Damage::Duplicate => " ⧉ duplicate".into(),
-            Damage::Reordered { extra } if zh => format!(" ↷ 多耽搁 {} 毫秒:乱序", extra / MS),
-            Damage::Reordered { extra } => format!(" ↷ delayed {} ms: reordered", extra / MS),
-            Damage::Corrupted { bit } if zh => format!(" ✗ 第 {bit} 位翻转"),
-            Damage::Corrupted { bit } => format!(" ✗ bit {bit} flipped"),
+            Damage::Duplicate if zh => "⧉ 重复的副本".into(),
+            Damage::Duplicate => "⧉ duplicate".into(),
+            Damage::Reordered { extra } if zh => format!("↷ 多耽搁 {} 毫秒,乱序", extra / MS),
+            Damage::Reordered { extra } => format!("↷ delayed {} ms, reordered", extra / MS),
+            Damage::Corrupted { bit } if zh => format!("✗ 第 {bit} 位翻转"),
+            Damage::Corrupted { bit } => format!("✗ bit {bit} flipped"),
         }
     }
 }
@@ -495,11 +495,13 @@ impl Network {
             let view = FrameView { number: dis.number, rel_time: dis.rel_time, orig_len: dis.orig_len, cap_len: dis.cap_len, layers: &dis.layers };
             if let Some(mut e) = flow_event(&view) {
                 e.time = c.time as f64 / 1e9;
+                // Marks go first, so that a label cut to fit its column still shows them.
+                let mut marks: Vec<String> = c.damage.iter().map(|d| d.mark(lang)).collect();
                 if c.lost {
-                    e.label.push_str(Text::new(" ✗ lost", " ✗ 丢失").get(lang));
+                    marks.insert(0, Text::new("✗ lost", "✗ 丢失").get(lang).to_string());
                 }
-                for d in &c.damage {
-                    e.label.push_str(&d.mark(lang));
+                if !marks.is_empty() {
+                    e.label = format!("{}: {}", marks.join(", "), e.label);
                 }
                 out.push(e);
             }
