@@ -14,7 +14,7 @@ use clap::Args;
 use netlayers_core::Lang;
 use netlayers_render::{flow_diagram, flow_endpoints, kind_style};
 use netlayers_sim::scenario::{self, Config, RUN_LIMIT, SCENARIOS};
-use netlayers_sim::Network;
+use netlayers_sim::{Faults, Network};
 
 use crate::args::FrameList;
 use crate::hops::{Detail, Hops};
@@ -25,12 +25,14 @@ use crate::output::{Outcome, Ui};
 netlayers sim chat                       the tutorial's chat, \"886\" ends it\n  \
 netlayers sim chat --loss 0.2 --seed 7   lost frames, retransmissions, the same bytes delivered\n  \
 netlayers sim udp-chat --loss 0.3        datagrams that are lost stay lost\n  \
+netlayers sim tcp-vs-udp                 the same lines over both, under loss and reordering\n  \
+netlayers sim chat --dup 0.2 --corrupt 0.1   duplicated and damaged frames\n  \
 netlayers sim arp --lang zh              ARP and a learning switch, in Chinese\n  \
 netlayers sim chat -w chat.pcapng        then: netlayers read chat.pcapng, or open it in Wireshark\n  \
 netlayers sim chat --layers              each frame's layers, top-down at the sender, bottom-up at the receiver\n  \
 netlayers sim chat --frames 6            every field of frame 6 at both ends (as `read -V` shows it)\n  \
 netlayers sim handshake --step           one event per Enter; q quits\n\n\
-Scenarios: arp, handshake, chat, udp-chat. Everything runs inside the process: no root, no real \
+Scenarios: arp, handshake, chat, udp-chat, tcp-vs-udp, port-unreachable, teardown. Everything runs inside the process: no root, no real \
 network. The same seed gives the same output and byte-identical pcapng on every machine.")]
 pub struct SimArgs {
     /// Scenario to run
@@ -39,9 +41,20 @@ pub struct SimArgs {
     /// Seed of the random source (losses, initial sequence numbers, ephemeral ports)
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
-    /// Probability that a frame is lost on a link, 0 to 1
-    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = parse_probability)]
-    pub loss: f64,
+    /// Probability that a frame is lost on a link, 0 to 1 [default: the scenario's, else 0]
+    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    pub loss: Option<f64>,
+    /// Probability that a link delivers a frame twice, 0 to 1 [default: the scenario's, else 0]
+    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    pub dup: Option<f64>,
+    /// Probability that a link holds a frame back 1-5 ms so later ones overtake it, 0 to 1
+    /// [default: the scenario's, else 0]
+    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    pub reorder: Option<f64>,
+    /// Probability that a link flips one bit of a frame (the receiver's FCS check drops it), 0 to 1
+    /// [default: the scenario's, else 0]
+    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    pub corrupt: Option<f64>,
     /// One-way propagation delay of every link, in milliseconds
     #[arg(long, value_name = "MS", default_value_t = 1.0, value_parser = parse_delay)]
     pub delay: f64,
@@ -89,9 +102,15 @@ pub fn run(a: &SimArgs, ui: &Ui) -> Result<Outcome> {
     let Some(sc) = scenario::find(&a.scenario) else {
         anyhow::bail!("unknown scenario `{}`", a.scenario);
     };
+    let d = sc.faults;
     let config = Config {
         seed: a.seed,
-        loss: a.loss,
+        faults: Faults {
+            loss: a.loss.unwrap_or(d.loss),
+            duplicate: a.dup.unwrap_or(d.duplicate),
+            reorder: a.reorder.unwrap_or(d.reorder),
+            corrupt: a.corrupt.unwrap_or(d.corrupt),
+        },
         delay: (a.delay * 1e6).round() as u64,
         ..Config::default()
     };
@@ -130,6 +149,11 @@ pub fn run(a: &SimArgs, ui: &Ui) -> Result<Outcome> {
         });
     }
     diagram(&mut o, &net, ui);
+    states(&mut o, &net, ui);
+    if let Some(summary) = sc.summary(&net, ui.lang) {
+        o.push('\n');
+        o.push_str(&summary);
+    }
     out.write_all(o.as_bytes())?;
     out.flush()?;
     Ok(Outcome::Success)
@@ -302,7 +326,7 @@ pub fn write_capture(net: &Network, path: &Path) -> Result<()> {
 
 /// The packets between the hosts as a sequence diagram.
 pub fn diagram(o: &mut String, net: &Network, ui: &Ui) {
-    let events = net.flow_events();
+    let events = net.flow_events(ui.lang);
     if !events.is_empty() {
         o.push('\n');
         let title = if ui.lang == Lang::Zh { "数据包时序图(ARP 见上面的时间线)" } else { "The packets (ARP is in the timeline above)" };
@@ -311,5 +335,14 @@ pub fn diagram(o: &mut String, net: &Network, ui: &Ui) {
         let mut buf = Vec::new();
         flow_diagram(&mut buf, &flow_endpoints(&events), &events, ui.lang, ui.color);
         o.push_str(&String::from_utf8_lossy(&buf));
+    }
+}
+
+/// Each host's TCP connections and the states they went through.
+pub fn states(o: &mut String, net: &Network, ui: &Ui) {
+    let states = netlayers_sim::states::render(net, ui.lang);
+    if !states.is_empty() {
+        o.push('\n');
+        o.push_str(&states);
     }
 }

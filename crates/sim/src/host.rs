@@ -13,7 +13,7 @@ use netlayers_core::LayerKind;
 
 use crate::engine::{Nanos, SEC};
 use crate::rng::Rng;
-use crate::tcp::{Output, Segment, Tcb, TcpError, TcpEvent};
+use crate::tcp::{Output, Segment, State, Tcb, TcpError, TcpEvent};
 use crate::wire::{self, Arp, Body, Mac, Packet, Parsed, BROADCAST};
 
 /// One line of the timeline.
@@ -24,6 +24,20 @@ pub struct Entry {
     pub node: String,
     pub layer: LayerKind,
     pub text: OwnedText,
+}
+
+/// One change of a TCP socket's state, for the view of each connection's states over time
+/// ([`crate::states`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    pub time: Nanos,
+    /// The socket's descriptor: each connection and listener has its own (never reused).
+    pub fd: Fd,
+    pub local: SocketAddrV4,
+    /// The peer; `None` for a listening socket.
+    pub remote: Option<SocketAddrV4>,
+    pub from: State,
+    pub to: State,
 }
 
 /// What a node asks of the network.
@@ -106,7 +120,10 @@ pub type Fd = u32;
 #[derive(Debug)]
 enum Socket {
     Fresh { kind: Kind, port: Option<u16> },
-    Udp { port: u16, queue: VecDeque<(SocketAddrV4, Vec<u8>)> },
+    /// `peer`: set by connect(), which makes the socket take datagrams from that address only,
+    /// lets send() and recv() be used, and reports an ICMP error about a datagram it sent as
+    /// `error` on the next call (as Linux does for connected UDP sockets).
+    Udp { port: u16, queue: VecDeque<(SocketAddrV4, Vec<u8>)>, peer: Option<SocketAddrV4>, error: Option<&'static str> },
     Listener { port: u16, backlog: VecDeque<Fd> },
     /// `listener`: the socket whose SYN made it (passive open); `accepted`: accept() returned it.
     Stream { tcb: Box<Tcb>, remote: Ipv4Addr, listener: Option<Fd>, closed_by_app: bool, accepted: bool },
@@ -121,20 +138,29 @@ pub enum Call {
     Listen { slot: usize },
     /// Waits for a connection on `listener`; the new socket goes to `into`.
     Accept { listener: usize, into: usize },
-    /// Waits until the handshake completes (or fails).
+    /// TCP: waits until the handshake completes (or fails). UDP: only remembers the peer.
     Connect { slot: usize, to: SocketAddrV4 },
     Send { slot: usize, data: Vec<u8> },
-    /// `recv(1024)`: waits for at least one byte, or the end of the stream.
+    /// `recv(1024)`: waits for at least one byte, or the end of the stream (TCP), or for one
+    /// datagram from the connected peer (UDP).
     Recv { slot: usize },
-    /// Reads until the peer closes.
+    /// Reads until the peer closes, all in one.
     RecvAll { slot: usize },
+    /// `while True: data = recv(1024); if not data: break`: each recv() is recorded.
+    RecvUntilClosed { slot: usize },
     SendTo { slot: usize, data: Vec<u8>, to: SocketAddrV4 },
     /// Waits for one datagram.
     RecvFrom { slot: usize },
+    /// `settimeout(t)`, then recvfrom(1024) in a loop until one waits longer than `timeout`.
+    RecvFromUntilTimeout { slot: usize, timeout: Nanos },
     /// `sendto(data, addr)` back to the address the last recvfrom() returned.
     Reply { slot: usize, data: Vec<u8> },
     Close { slot: usize },
+    /// close() with SO_LINGER set to zero seconds: a TCP connection is reset at once.
+    Abort { slot: usize },
     Sleep(Nanos),
+    /// Sleeps until this time since the start (does nothing if it has passed).
+    SleepUntil(Nanos),
     /// One ICMP echo request, as `ping -c 1` sends (does not wait for the reply).
     Ping { to: Ipv4Addr, seq: u16 },
 }
@@ -147,6 +173,8 @@ pub struct App {
     pc: usize,
     slots: BTreeMap<usize, Fd>,
     wake_at: Option<Nanos>,
+    /// When the current call's timeout expires (RecvFromUntilTimeout).
+    timeout_at: Option<Nanos>,
     waiting: bool,
     /// Every byte recv()/recvfrom() returned, in order.
     pub received: Vec<u8>,
@@ -166,6 +194,7 @@ impl App {
             pc: 0,
             slots: BTreeMap::new(),
             wake_at: None,
+            timeout_at: None,
             waiting: false,
             received: Vec::new(),
             messages: Vec::new(),
@@ -185,9 +214,9 @@ impl App {
         Some(match self.calls.get(self.pc)? {
             Call::Accept { .. } => "accept()",
             Call::Connect { .. } => "connect()",
-            Call::Recv { .. } | Call::RecvAll { .. } => "recv(1024)",
-            Call::RecvFrom { .. } => "recvfrom(1024)",
-            Call::Sleep(_) => "sleep()",
+            Call::Recv { .. } | Call::RecvAll { .. } | Call::RecvUntilClosed { .. } => "recv(1024)",
+            Call::RecvFrom { .. } | Call::RecvFromUntilTimeout { .. } => "recvfrom(1024)",
+            Call::Sleep(_) | Call::SleepUntil(_) => "sleep()",
             _ => "a socket call",
         })
     }
@@ -213,6 +242,8 @@ pub struct Host {
     next_fd: Fd,
     sockets: BTreeMap<Fd, Socket>,
     pub apps: Vec<App>,
+    /// Every TCP state change of every socket, in time order.
+    pub tcp_states: Vec<StateChange>,
     wakes: BTreeSet<Nanos>,
     ping_id: u16,
 }
@@ -241,6 +272,7 @@ impl Host {
             next_fd: 3,
             sockets: BTreeMap::new(),
             apps: Vec::new(),
+            tcp_states: Vec::new(),
             wakes: BTreeSet::new(),
             ping_id: 1,
         }
@@ -381,18 +413,48 @@ impl Host {
             (wire::ICMP_ECHO_REPLY, 0) => self.log(ctx, LayerKind::Network,
                 format!("ICMP echo reply from {src} (seq {seq})"),
                 format!("收到来自 {src} 的 ICMP 回显应答(序号 {seq})")),
-            (wire::ICMP_UNREACHABLE, c) => self.log(ctx, LayerKind::Network,
-                format!("ICMP destination unreachable (code {c}) from {src}"),
-                format!("收到来自 {src} 的 ICMP 目的不可达(代码 {c})")),
+            (wire::ICMP_UNREACHABLE, c) => {
+                self.log(ctx, LayerKind::Network,
+                    format!("ICMP destination unreachable (code {c}) from {src}"),
+                    format!("收到来自 {src} 的 ICMP 目的不可达(代码 {c})"));
+                self.icmp_error_to_socket(ctx, c, &data);
+            }
             (k, c) => self.log(ctx, LayerKind::Network,
                 format!("ICMP type {k} code {c} from {src} ignored"),
                 format!("忽略来自 {src} 的 ICMP 类型 {k} 代码 {c}")),
         }
     }
 
+    /// An ICMP error quotes the start of the datagram it is about (RFC 792): if that was a UDP
+    /// datagram from a connected socket to its peer, the socket's next call reports the error
+    /// (Linux's icmp_err_convert; an unconnected socket is not told).
+    fn icmp_error_to_socket(&mut self, ctx: &mut Ctx<'_>, code: u8, quote: &[u8]) {
+        let ihl = usize::from(quote.first().map_or(0, |b| b & 0x0f)) * 4;
+        let (Some(17), Some(dst), Some(ports)) = (quote.get(9), quote.get(16..20), quote.get(ihl..ihl + 4)) else { return };
+        let sport = u16::from_be_bytes([ports[0], ports[1]]);
+        let to = SocketAddrV4::new(Ipv4Addr::new(dst[0], dst[1], dst[2], dst[3]), u16::from_be_bytes([ports[2], ports[3]]));
+        let errno = match code {
+            0 => "ENETUNREACH",
+            2 => "ENOPROTOOPT",
+            3 => "ECONNREFUSED",
+            4 => "EMSGSIZE",
+            _ => "EHOSTUNREACH",
+        };
+        let sock = self.sockets.values_mut().find(|s| matches!(s, Socket::Udp { port, peer: Some(p), .. } if *port == sport && *p == to));
+        if let Some(Socket::Udp { error, .. }) = sock {
+            *error = Some(errno);
+            self.log(ctx, LayerKind::Transport,
+                format!("it quotes our UDP datagram from port {sport} to {to}: that connected socket's next call fails with {errno}"),
+                format!("它引用了我们从 {sport} 端口发往 {to} 的 UDP 数据报:这个已连接套接字的下一次调用将以 {errno} 失败"));
+        }
+    }
+
     fn on_udp(&mut self, ctx: &mut Ctx<'_>, from: SocketAddrV4, dport: u16, payload: Vec<u8>, to_me: bool, datagram: &[u8]) {
         let src = *from.ip();
-        let sock = self.sockets.values_mut().find(|s| matches!(s, Socket::Udp { port, .. } if *port == dport));
+        // A connected socket takes datagrams from its peer only.
+        let sock = self.sockets.values_mut().find(|s| {
+            matches!(s, Socket::Udp { port, peer, .. } if *port == dport && peer.is_none_or(|p| p == from))
+        });
         if let Some(Socket::Udp { queue, .. }) = sock {
             queue.push_back((from, payload));
             return;
@@ -457,6 +519,16 @@ impl Host {
         let deadline = tcb.deadline();
         let state = tcb.state();
         for e in &out.events {
+            if let TcpEvent::State { from, to } = e {
+                self.tcp_states.push(StateChange {
+                    time: ctx.now,
+                    fd,
+                    local: SocketAddrV4::new(self.ip, tcb.local_port),
+                    remote: Some(SocketAddrV4::new(remote, tcb.remote_port)),
+                    from: *from,
+                    to: *to,
+                });
+            }
             let (en, zh) = match e {
                 TcpEvent::State { from, to } => (
                     format!("TCP {label}: {} → {}", from.name(), to.name()),
@@ -576,6 +648,7 @@ impl Host {
                         app.pc += 1;
                         app.waiting = false;
                         app.wake_at = None;
+                        app.timeout_at = None;
                     }
                     Step::Wait => break,
                     Step::Fail(e) => {
@@ -588,6 +661,76 @@ impl Host {
         // Applications started while these ran (none today) would be kept.
         apps.append(&mut self.apps);
         self.apps = apps;
+    }
+
+    /// One recv(1024) on a connection with something to read or at its end.
+    fn recv_chunk(&mut self, ctx: &mut Ctx<'_>, app: &mut App, fd: Fd) -> Vec<u8> {
+        let Some(Socket::Stream { tcb, .. }) = self.sockets.get_mut(&fd) else { return Vec::new() };
+        let got = tcb.recv(1024);
+        let update = tcb.window_update();
+        self.tcp_output(ctx, fd, update);
+        if got.is_empty() {
+            self.app_log(ctx, app, "recv(1024) = b'' (the peer closed)".into(), "recv(1024) 返回 b''(对方已关闭)".into());
+        } else {
+            self.app_log(ctx, app, format!("recv(1024) = {}", quote(&got)), format!("recv(1024) 收到 {}", quote(&got)));
+            app.received.extend_from_slice(&got);
+        }
+        app.messages.push(got.clone());
+        got
+    }
+
+    /// The loop `while True: data = recv(1024); if not data: break`, for as long as there is
+    /// something to read; done at the end of the stream.
+    fn recv_until_closed(&mut self, ctx: &mut Ctx<'_>, app: &mut App, fd: Fd) -> Step {
+        loop {
+            let Some(Socket::Stream { tcb, .. }) = self.sockets.get(&fd) else {
+                return Step::Fail("recv() on a socket that is not connected (ENOTCONN)".into());
+            };
+            if let (0, Some(e)) = (tcb.readable(), tcb.error()) {
+                return Step::Fail(format!("recv() failed: {}", e.name()));
+            }
+            if tcb.readable() == 0 && !tcb.at_eof() {
+                return self.wait(ctx, app, "recv(1024)");
+            }
+            if self.recv_chunk(ctx, app, fd).is_empty() {
+                return Step::Done;
+            }
+        }
+    }
+
+    /// recv() on a UDP socket: one datagram, or the error an ICMP message left.
+    fn recv_datagram(&mut self, ctx: &mut Ctx<'_>, app: &mut App, fd: Fd) -> Step {
+        if let Some(e) = self.take_udp_error(fd) {
+            return Step::Fail(format!("recv() failed: {e}"));
+        }
+        let Some(Socket::Udp { queue, .. }) = self.sockets.get_mut(&fd) else { return Step::Fail("recv() on no socket (EBADF)".into()) };
+        let Some((_, data)) = queue.pop_front() else { return self.wait(ctx, app, "recv(1024)") };
+        self.app_log(ctx, app, format!("recv(1024) = {}", quote(&data)), format!("recv(1024) 收到 {}", quote(&data)));
+        app.received.extend_from_slice(&data);
+        app.messages.push(data);
+        Step::Done
+    }
+
+    fn took_datagram(&self, ctx: &mut Ctx<'_>, app: &mut App, from: SocketAddrV4, data: Vec<u8>) {
+        self.app_log(ctx, app,
+            format!("recvfrom(1024) = ({}, ('{}', {}))", quote(&data), from.ip(), from.port()),
+            format!("recvfrom(1024) 收到 {},来自 ('{}', {})", quote(&data), from.ip(), from.port()));
+        app.received.extend_from_slice(&data);
+        app.messages.push(data);
+        app.last_from = Some(from);
+    }
+
+    /// The error an ICMP message left on a UDP socket, reported once (as SO_ERROR is).
+    fn take_udp_error(&mut self, fd: Fd) -> Option<&'static str> {
+        match self.sockets.get_mut(&fd) {
+            Some(Socket::Udp { error, .. }) => error.take(),
+            _ => None,
+        }
+    }
+
+    fn listener_state(&mut self, ctx: &Ctx<'_>, fd: Fd, port: u16, from: State, to: State) {
+        let local = SocketAddrV4::new(self.ip, port);
+        self.tcp_states.push(StateChange { time: ctx.now, fd, local, remote: None, from, to });
     }
 
     fn app_log(&self, ctx: &mut Ctx<'_>, app: &App, en: String, zh: String) {
@@ -632,9 +775,12 @@ impl Host {
             }
             Call::Bind { slot, port } => {
                 let Some(fd) = fd_of(app, slot) else { return Step::Fail("bind() on no socket (EBADF)".into()) };
+                // TCP and UDP ports are separate: a bind clashes only with the same protocol.
+                let udp = matches!(self.sockets.get(&fd), Some(Socket::Fresh { kind: Kind::Datagram, .. }));
                 let taken = self.sockets.values().any(|s| match s {
-                    Socket::Udp { port: p, .. } | Socket::Listener { port: p, .. } => p == port,
-                    Socket::Fresh { port: p, .. } => *p == Some(*port),
+                    Socket::Udp { port: p, .. } => udp && p == port,
+                    Socket::Listener { port: p, .. } => !udp && p == port,
+                    Socket::Fresh { port: p, kind } => (*kind == Kind::Datagram) == udp && *p == Some(*port),
                     Socket::Stream { .. } => false,
                 });
                 if taken {
@@ -642,7 +788,7 @@ impl Host {
                 }
                 match self.sockets.get_mut(&fd) {
                     Some(Socket::Fresh { kind: Kind::Datagram, .. }) => {
-                        self.sockets.insert(fd, Socket::Udp { port: *port, queue: VecDeque::new() });
+                        self.sockets.insert(fd, Socket::Udp { port: *port, queue: VecDeque::new(), peer: None, error: None });
                     }
                     Some(Socket::Fresh { port: p, .. }) => *p = Some(*port),
                     _ => return Step::Fail("bind() on a socket already bound (EINVAL)".into()),
@@ -660,6 +806,7 @@ impl Host {
                 };
                 let port = port.unwrap_or_else(|| self.ephemeral_port());
                 self.sockets.insert(fd, Socket::Listener { port, backlog: VecDeque::new() });
+                self.listener_state(ctx, fd, port, State::Closed, State::Listen);
                 self.app_log(ctx, app,
                     format!("listen(): TCP port {port} CLOSED → LISTEN"),
                     format!("listen():TCP 端口 {port} CLOSED → LISTEN"));
@@ -707,11 +854,40 @@ impl Host {
                             Step::Done
                         }
                     },
-                    _ => Step::Fail("connect() needs a SOCK_STREAM socket here (EOPNOTSUPP)".into()),
+                    Some(Socket::Fresh { kind: Kind::Datagram, .. } | Socket::Udp { .. }) => {
+                        // No packet: UDP only notes the peer (and binds an ephemeral port).
+                        let port = match self.sockets.get(&fd) {
+                            Some(Socket::Udp { port, .. }) => *port,
+                            _ => self.ephemeral_port(),
+                        };
+                        let queue = match self.sockets.remove(&fd) {
+                            Some(Socket::Udp { queue, .. }) => queue,
+                            _ => VecDeque::new(),
+                        };
+                        self.sockets.insert(fd, Socket::Udp { port, queue, peer: Some(*to), error: None });
+                        self.app_log(ctx, app,
+                            format!("connect(('{}', {})) from port {port}: UDP only remembers the peer, nothing is sent", to.ip(), to.port()),
+                            format!("connect(('{}', {})),本地端口 {port}:UDP 只是记下对方地址,线路上什么也不发", to.ip(), to.port()));
+                        Step::Done
+                    }
+                    _ => Step::Fail("connect() on a socket already in use (EISCONN)".into()),
                 }
             }
             Call::Send { slot, data } => {
                 let Some(fd) = fd_of(app, slot) else { return Step::Fail("send() on no socket (EBADF)".into()) };
+                if let Some(Socket::Udp { port, peer, .. }) = self.sockets.get(&fd) {
+                    let (port, Some(to)) = (*port, *peer) else {
+                        return Step::Fail("send() on a UDP socket with no peer: connect() first (EDESTADDRREQ)".into());
+                    };
+                    if let Some(e) = self.take_udp_error(fd) {
+                        return Step::Fail(format!("send() failed: {e}"));
+                    }
+                    self.app_log(ctx, app,
+                        format!("send({}) = {}: one datagram to {to}", quote(data), data.len()),
+                        format!("send({}) 发出 {} 个字节:一个发往 {to} 的数据报", quote(data), data.len()));
+                    self.send_ip(ctx, *to.ip(), Body::Udp { src_port: port, dst_port: to.port(), payload: data.clone() });
+                    return Step::Done;
+                }
                 let now = ctx.now;
                 let out = match self.sockets.get_mut(&fd) {
                     Some(Socket::Stream { tcb, closed_by_app: false, .. }) => tcb.send(data, now),
@@ -728,9 +904,15 @@ impl Host {
                     Err(e) => Step::Fail(format!("send() failed: {}", e.name())),
                 }
             }
-            Call::Recv { slot } | Call::RecvAll { slot } => {
+            Call::Recv { slot } | Call::RecvAll { slot } | Call::RecvUntilClosed { slot } => {
                 let all = matches!(call, Call::RecvAll { .. });
                 let Some(fd) = fd_of(app, slot) else { return Step::Fail("recv() on no socket (EBADF)".into()) };
+                if let Some(Socket::Udp { .. }) = self.sockets.get(&fd) {
+                    return self.recv_datagram(ctx, app, fd);
+                }
+                if let Call::RecvUntilClosed { .. } = call {
+                    return self.recv_until_closed(ctx, app, fd);
+                }
                 let Some(Socket::Stream { tcb, .. }) = self.sockets.get_mut(&fd) else {
                     return Step::Fail("recv() on a socket that is not connected (ENOTCONN)".into());
                 };
@@ -760,19 +942,7 @@ impl Host {
                 if let (0, Some(e)) = (tcb.readable(), tcb.error()) {
                     return Step::Fail(format!("recv() failed: {}", e.name()));
                 }
-                let got = tcb.recv(1024);
-                let update = tcb.window_update();
-                self.tcp_output(ctx, fd, update);
-                if got.is_empty() {
-                    self.app_log(ctx, app, "recv(1024) = b'' (the peer closed)".into(), "recv(1024) 返回 b''(对方已关闭)".into());
-                    app.messages.push(got);
-                } else {
-                    self.app_log(ctx, app,
-                        format!("recv(1024) = {}", quote(&got)),
-                        format!("recv(1024) 收到 {}", quote(&got)));
-                    app.received.extend_from_slice(&got);
-                    app.messages.push(got);
-                }
+                self.recv_chunk(ctx, app, fd);
                 Step::Done
             }
             Call::Reply { slot, data } => match app.last_from {
@@ -786,11 +956,14 @@ impl Host {
                     Some(Socket::Fresh { kind: Kind::Datagram, .. }) => {
                         // An unbound UDP socket gets an ephemeral port on its first sendto().
                         let p = self.ephemeral_port();
-                        self.sockets.insert(fd, Socket::Udp { port: p, queue: VecDeque::new() });
+                        self.sockets.insert(fd, Socket::Udp { port: p, queue: VecDeque::new(), peer: None, error: None });
                         p
                     }
                     _ => return Step::Fail("sendto() needs a SOCK_DGRAM socket (EOPNOTSUPP)".into()),
                 };
+                if let Some(e) = self.take_udp_error(fd) {
+                    return Step::Fail(format!("sendto() failed: {e}"));
+                }
                 self.app_log(ctx, app,
                     format!("sendto({}, ('{}', {})) = {}", quote(data), to.ip(), to.port(), data.len()),
                     format!("sendto({}, ('{}', {})) 发出 {} 个字节", quote(data), to.ip(), to.port(), data.len()));
@@ -803,13 +976,37 @@ impl Host {
                     return Step::Fail("recvfrom() on a socket that is not a bound SOCK_DGRAM (EINVAL)".into());
                 };
                 let Some((from, data)) = queue.pop_front() else { return self.wait(ctx, app, "recvfrom(1024)") };
-                self.app_log(ctx, app,
-                    format!("recvfrom(1024) = ({}, ('{}', {}))", quote(&data), from.ip(), from.port()),
-                    format!("recvfrom(1024) 收到 {},来自 ('{}', {})", quote(&data), from.ip(), from.port()));
-                app.received.extend_from_slice(&data);
-                app.messages.push(data);
-                app.last_from = Some(from);
+                self.took_datagram(ctx, app, from, data);
                 Step::Done
+            }
+            Call::RecvFromUntilTimeout { slot, timeout } => {
+                let Some(fd) = fd_of(app, slot) else { return Step::Fail("recvfrom() on no socket (EBADF)".into()) };
+                let Some(Socket::Udp { queue, .. }) = self.sockets.get_mut(&fd) else {
+                    return Step::Fail("recvfrom() on a socket that is not a bound SOCK_DGRAM (EINVAL)".into());
+                };
+                let got: Vec<_> = queue.drain(..).collect();
+                if !got.is_empty() {
+                    app.timeout_at = None;
+                }
+                for (from, data) in got {
+                    self.took_datagram(ctx, app, from, data);
+                }
+                match app.timeout_at {
+                    Some(t) if t <= ctx.now => {
+                        let s = *timeout as f64 / SEC as f64;
+                        self.app_log(ctx, app,
+                            format!("recvfrom(1024) timed out (settimeout({s:.1})): no datagram for {s} s, the loop ends"),
+                            format!("recvfrom(1024) 超时(settimeout({s:.1})):{s} 秒没有数据报,循环结束"));
+                        Step::Done
+                    }
+                    Some(_) => Step::Wait,
+                    None => {
+                        let t = ctx.now + timeout;
+                        app.timeout_at = Some(t);
+                        self.wake(ctx, t);
+                        self.wait(ctx, app, "recvfrom(1024)")
+                    }
+                }
             }
             Call::Close { slot } => {
                 let Some(fd) = app.slots.remove(slot) else { return Step::Fail("close() on no socket (EBADF)".into()) };
@@ -824,6 +1021,7 @@ impl Host {
                     Some(Socket::Listener { port, backlog }) => {
                         let (port, waiting) = (*port, std::mem::take(backlog));
                         self.sockets.remove(&fd);
+                        self.listener_state(ctx, fd, port, State::Listen, State::Closed);
                         self.log(ctx, LayerKind::Transport,
                             format!("TCP port {port}: LISTEN → CLOSED"), format!("TCP 端口 {port}:LISTEN → CLOSED"));
                         // Connections nobody accepted are forgotten (Linux would also send them a RST: not yet).
@@ -837,6 +1035,22 @@ impl Host {
                 }
                 Step::Done
             }
+            Call::Abort { slot } => {
+                let Some(fd) = app.slots.remove(slot) else { return Step::Fail("close() on no socket (EBADF)".into()) };
+                self.app_log(ctx, app,
+                    format!("setsockopt(SO_LINGER, on, 0 s); close({fd}): abort, no FIN"),
+                    format!("setsockopt(SO_LINGER, 开, 0 秒); close({fd}):中止连接,不发 FIN"));
+                match self.sockets.get_mut(&fd) {
+                    Some(Socket::Stream { tcb, closed_by_app, .. }) => {
+                        *closed_by_app = true;
+                        let out = tcb.abort();
+                        self.tcp_output(ctx, fd, out);
+                    }
+                    _ => return Step::Fail("SO_LINGER abort on a socket that is not a TCP connection (EINVAL)".into()),
+                }
+                Step::Done
+            }
+            Call::SleepUntil(t) => self.call(ctx, app, &Call::Sleep(t.saturating_sub(ctx.now))),
             Call::Sleep(d) => match app.wake_at {
                 Some(t) if t <= ctx.now => Step::Done,
                 Some(_) => Step::Wait,

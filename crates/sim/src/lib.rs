@@ -5,11 +5,13 @@
 //! timeline and a byte-identical pcapng, on any machine. Nothing here touches a real network.
 //!
 //! - [`engine`]: the clock and the event queue;
-//! - [`net`]: nodes, links (bandwidth, delay, seeded loss), a learning switch, the frame record;
+//! - [`net`]: nodes, links (bandwidth, delay, seeded loss, duplication, reordering, corruption), a
+//!   learning switch, the frame record;
 //! - [`host`]: ARP, IPv4, ICMP, UDP, TCP connections and the socket API applications call;
 //! - [`tcp`]: TCP as a pure state machine (RFC 9293);
 //! - [`wire`]: frames built with `netlayers_stack::encapsulate` and parsed as a kernel would;
-//! - [`scenario`]: the built-in scenarios.
+//! - [`scenario`]: the built-in scenarios;
+//! - [`states`]: each host's TCP sockets and their states over time.
 #![forbid(unsafe_code)]
 
 pub mod engine;
@@ -17,10 +19,11 @@ pub mod host;
 pub mod net;
 pub mod rng;
 pub mod scenario;
+pub mod states;
 pub mod tcp;
 pub mod wire;
 
 pub use engine::Nanos;
 pub use host::{App, Call, Entry, Kind};
-pub use net::{Captured, LinkSpec, Network};
+pub use net::{Captured, Damage, Faults, LinkSpec, Network};
 pub use scenario::{find, Config, Scenario, SCENARIOS};

@@ -475,6 +475,9 @@ pub struct TcpNumbers {
     pub scale: netlayers_transport::WindowScale,
 }
 
+/// A TCP connection's two endpoints, the smaller first.
+type Connection = ((IpAddr, u16), (IpAddr, u16));
+
 /// Per-direction TCP state, keyed by (src, sport, dst, dport).
 #[derive(Debug, Default)]
 struct TcpBases {
@@ -489,7 +492,7 @@ pub struct Dissector {
     first_ts: Option<Timestamp>,
     tcp: TcpBases,
     /// TCP connections (endpoints in sorted order) that carried an HTTP request or response.
-    http_seen: HashSet<((IpAddr, u16), (IpAddr, u16)), foldhash::fast::RandomState>,
+    http_seen: HashSet<Connection, foldhash::fast::RandomState>,
     /// `Some` when IP reassembly is on.
     reassembly: Option<Reassembly>,
 }
