@@ -7,7 +7,7 @@ use std::process::Command;
 
 use common::{run, tmpdir};
 
-const SCENARIOS: [&str; 4] = ["arp", "handshake", "chat", "udp-chat"];
+const SCENARIOS: [&str; 6] = ["arp", "handshake", "chat", "udp-chat", "fragment", "route"];
 
 /// tshark, or `None` (skip) on a developer machine without it. In CI a missing tshark fails.
 fn tshark() -> Option<()> {

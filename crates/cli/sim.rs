@@ -18,8 +18,10 @@ netlayers sim chat                       the tutorial's chat, \"886\" ends it\n 
 netlayers sim chat --loss 0.2 --seed 7   lost frames, retransmissions, the same bytes delivered\n  \
 netlayers sim udp-chat --loss 0.3        datagrams that are lost stay lost\n  \
 netlayers sim arp --lang zh              ARP and a learning switch, in Chinese\n  \
+netlayers sim fragment --mtu 300         a router splits a datagram, the receiver puts it together\n  \
+netlayers sim route                      TTL, traceroute and ICMP errors across two routers\n  \
 netlayers sim chat -w chat.pcapng        then: netlayers read chat.pcapng, or open it in Wireshark\n\n\
-Scenarios: arp, handshake, chat, udp-chat. Everything runs inside the process: no root, no real \
+Scenarios: arp, handshake, chat, udp-chat, fragment, route. Everything runs inside the process: no root, no real \
 network. The same seed gives the same output and byte-identical pcapng on every machine.")]
 pub struct SimArgs {
     /// Scenario to run
@@ -34,6 +36,9 @@ pub struct SimArgs {
     /// One-way propagation delay of every link, in milliseconds
     #[arg(long, value_name = "MS", default_value_t = 1.0, value_parser = parse_delay)]
     pub delay: f64,
+    /// MTU of the small link in the `fragment` scenario, 68 to 9000 bytes
+    #[arg(long, value_name = "N", default_value_t = scenario::SMALL_MTU, value_parser = parse_mtu)]
+    pub mtu: usize,
     /// Write every frame that crossed a link to this pcapng file (one interface per link)
     #[arg(short = 'w', value_name = "FILE.pcapng")]
     pub write: Option<PathBuf>,
@@ -43,6 +48,13 @@ fn parse_probability(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
         _ => Err(format!("`{s}` is not a probability between 0 and 1 (e.g. 0.2)")),
+    }
+}
+
+fn parse_mtu(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(m) if (68..=9000).contains(&m) => Ok(m),
+        _ => Err(format!("`{s}` is not an MTU between 68 (IPv4's minimum) and 9000 (a jumbo frame) bytes")),
     }
 }
 
@@ -72,6 +84,7 @@ pub fn run(a: &SimArgs, ui: &Ui) -> Result<Outcome> {
         seed: a.seed,
         loss: a.loss,
         delay: (a.delay * 1e6).round() as u64,
+        mtu: a.mtu,
         ..Config::default()
     };
     let mut net = sc.build(&config);
