@@ -23,8 +23,12 @@ use netlayers_core::LayerKind;
 use netlayers_network::route::{netmask, Route, RoutingTable};
 
 use crate::engine::Nanos;
-use crate::host::{fmt_mac, Action, ArpCache, Ctx, ARP_QUEUE, ARP_RETRY, ARP_TRIES};
+use crate::host::{fmt_mac, Action, ArpCache, Ctx, ARP_RETRY, ARP_TRIES};
 use crate::wire::{self, Arp, Body, IpParams, Mac, Parsed, BROADCAST};
+
+/// Bytes queued per next hop while ARP resolves it. Counted in bytes, as Linux does
+/// (`unres_qlen_bytes`), so that every fragment of a large datagram fits.
+pub const ARP_QUEUE_BYTES: usize = 64 * 1024;
 
 /// One interface: the router's port with the same index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,7 +292,8 @@ impl Router {
             return;
         }
         for packet in packets {
-            if self.pending.iter().filter(|w| w.interface == out && w.next_hop == hop).count() < ARP_QUEUE {
+            let queued: usize = self.pending.iter().filter(|w| w.interface == out && w.next_hop == hop).map(|w| w.packet.len()).sum();
+            if queued + packet.len() <= ARP_QUEUE_BYTES {
                 self.pending.push(Waiting { interface: out, next_hop: hop, packet, own });
             }
         }

@@ -552,6 +552,127 @@ mod tests {
         assert_eq!(t.iter().filter(|l| l.contains("echo reply from")).count(), 2, "{t:#?}");
     }
 
+    /// (TTL, flags and offset field, ID, IP payload) of the IPv4 frames on `link`.
+    fn ip_on_link(n: &Network, link: usize) -> Vec<(u8, u16, u16, Vec<u8>)> {
+        n.frames()
+            .iter()
+            .filter(|f| f.link == link && f.bytes.get(12..14) == Some(&[8, 0]))
+            .map(|f| {
+                let p = &f.bytes[14..];
+                let total = usize::from(u16::from_be_bytes([p[2], p[3]]));
+                (p[8], u16::from_be_bytes([p[6], p[7]]), u16::from_be_bytes([p[4], p[5]]), p[20..total].to_vec())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_router_fragments_to_the_small_mtu_and_pc2_gets_the_whole_datagram() {
+        for mtu in [68, 300, SMALL_MTU, 1000] {
+            let n = run("fragment", &Config { mtu, ..Config::default() });
+            assert_eq!(app(&n, 2, "server").messages, [fragment_payload()], "mtu {mtu}");
+            let before = ip_on_link(&n, 0);
+            let after = ip_on_link(&n, 1);
+            // The first datagram, whole on pc1's link, in pieces after the router.
+            let (ttl, flags, id, udp) = before[0].clone();
+            assert_eq!((ttl, flags), (64, 0), "DF off, not a fragment");
+            let per = (mtu - 20) / 8 * 8;
+            assert_eq!(after.len(), udp.len().div_ceil(per), "mtu {mtu}");
+            let mut whole = Vec::new();
+            for (i, (t, f, fid, data)) in after.iter().enumerate() {
+                assert_eq!((*t, *fid), (63, id), "one hop, same ID");
+                assert_eq!(usize::from(f & 0x1fff) * 8, whole.len());
+                assert_eq!(f & 0x2000 != 0, i + 1 < after.len());
+                assert!(data.len() + 20 <= mtu);
+                whole.extend_from_slice(data);
+            }
+            assert_eq!(whole, udp);
+            // The second, with DF, never crosses: frag needed comes back with the MTU.
+            assert_eq!(before[1].1 & 0x4000, 0x4000);
+            let icmp = &before[2].3;
+            assert_eq!((icmp[0], icmp[1], u16::from_be_bytes([icmp[6], icmp[7]])), (3, 4, mtu as u16));
+            assert!(texts(&n).iter().any(|t| t.contains(&format!("next-hop MTU {mtu}"))));
+        }
+        // A link that carries it all: no fragments, and the DF datagram crosses too.
+        let n = run("fragment", &Config { mtu: 1500, ..Config::default() });
+        assert!(ip_on_link(&n, 1).iter().all(|(_, f, _, _)| f & 0x3fff == 0));
+        assert_eq!(ip_on_link(&n, 1).iter().filter(|p| p.3.len() == 1008).count(), 2);
+    }
+
+    #[test]
+    fn fragments_out_of_order_reassemble_and_a_lone_one_times_out() {
+        let d = {
+            let p = crate::wire::Packet { src: CLIENT, dst: SERVER, id: 77, body: crate::wire::Body::Udp { src_port: 1, dst_port: PORT, payload: fragment_payload() } };
+            crate::wire::ipv4_frames([2, 0, 10, 0, 0, 1], [2, 0, 10, 0, 0, 2], &p, crate::wire::IpParams::default(), 300).unwrap()
+        };
+        assert_eq!(d.len(), 4);
+        let (mut n, _, b) = two_hosts(&Config::default());
+        add_app(&mut n, b, App::new("server", vec![Call::Socket { slot: 0, kind: Kind::Datagram }, Call::Bind { slot: 0, port: PORT }, Call::RecvFrom { slot: 0 }]));
+        for (t, i) in [3usize, 1, 0, 2].into_iter().enumerate() {
+            n.inject(MS * (t as u64 + 1), b, 0, d[i].clone());
+        }
+        // A lone fragment of another datagram (ID 78), which never completes.
+        let mut lone = d[0].clone();
+        lone[14 + 5] = 78;
+        lone[14 + 10..14 + 12].fill(0);
+        let c = netlayers_core::checksum::internet(&lone[14..34]);
+        lone[14 + 10..14 + 12].copy_from_slice(&c.to_be_bytes());
+        n.inject(10 * MS, b, 0, lone);
+        n.run(RUN_LIMIT);
+        assert_eq!(app(&n, 1, "server").messages, [fragment_payload()]);
+        let t = texts(&n);
+        assert!(t.iter().any(|l| l.contains("ID 0x004d from 10.0.0.1 reassembled from 4 fragments")), "{t:#?}");
+        let timeout = n.timeline().iter().find(|e| e.text.en.contains("timed out")).expect("the lone fragment times out");
+        assert_eq!(timeout.time, 10 * MS + crate::host::REASSEMBLY_TIMEOUT);
+        assert!(timeout.text.en.contains("0x004e"));
+    }
+
+    #[test]
+    fn each_router_takes_one_from_the_ttl_and_traceroute_meets_them_in_order() {
+        let n = run("route", &Config::default());
+        // The echo request on each of the three links: 64, 63, 62.
+        let echo_ttls: Vec<u8> = (0..3).map(|l| ip_on_link(&n, l).iter().find(|p| p.3[0] == 8).unwrap().0).collect();
+        assert_eq!(echo_ttls, [64, 63, 62]);
+        assert!(texts(&n).iter().any(|t| t == "pc1 ICMP echo reply from 10.0.2.2 (seq 1)"));
+        // What answered each probe, in order: r1, r2, then pc2 itself.
+        let answers: Vec<String> = texts(&n)
+            .iter()
+            .filter(|t| t.starts_with("pc1 ICMP") && t.contains("quotes UDP"))
+            .map(|t| t.split(": ").next().unwrap().to_string())
+            .collect();
+        assert_eq!(answers, [
+            "pc1 ICMP time exceeded (code 0) from 10.0.1.254",
+            "pc1 ICMP time exceeded (code 0) from 10.0.12.2",
+            "pc1 ICMP destination unreachable (code 3) from 10.0.2.2",
+        ]);
+        for (i, port) in (TRACEROUTE_PORT..TRACEROUTE_PORT + 3).enumerate() {
+            assert!(texts(&n)[..].iter().filter(|t| t.contains(&format!("→ 10.0.2.2:{port}"))).count() == 1, "probe {i}");
+        }
+        assert!(texts(&n).iter().any(|t| t.starts_with("pc1 ICMP destination unreachable (code 0) from 10.0.1.254")));
+        assert!(texts(&n).iter().any(|t| t.starts_with("r1 TTL 1 → 0")) && texts(&n).iter().any(|t| t.starts_with("r2 TTL 1 → 0")));
+    }
+
+    #[test]
+    fn routers_survive_garbage() {
+        use crate::rng::Rng;
+        let clean = run("route", &Config::default());
+        let samples: Vec<Vec<u8>> = clean.frames().iter().map(|f| f.bytes.clone()).collect();
+        let mut r = Rng::new(7);
+        for round in 0..10 {
+            let mut n = find("route").unwrap().build(&Config { seed: round, ..Config::default() });
+            for _ in 0..300 {
+                let mut f = samples[r.range(0, samples.len() as u64) as usize].clone();
+                let k = r.range(0, f.len() as u64) as usize;
+                f[k] = r.next_u64() as u8;
+                if r.chance(0.3) {
+                    f.truncate(r.range(0, f.len() as u64) as usize);
+                }
+                let node = r.range(0, 4) as usize;
+                n.inject(r.range(0, 4_000_000_000), node, r.range(0, 2) as usize, f);
+            }
+            n.run(RUN_LIMIT);
+        }
+    }
+
     #[test]
     fn arp_is_asked_once_and_the_switch_learns() {
         let n = run("arp", &Config::default());

@@ -473,6 +473,82 @@ mod tests {
         assert_eq!(parse(&f), Parsed::Arp(a));
     }
 
+    /// A UDP datagram of `len` bytes, as an IP packet (the frame without its Ethernet header).
+    fn udp_packet(len: usize, df: bool) -> Vec<u8> {
+        let payload: Vec<u8> = (0..len).map(|i| (i * 13 % 251) as u8).collect();
+        let p = packet(Body::Udp { src_port: 5000, dst_port: 8081, payload });
+        let ip = IpParams { ttl: 9, dont_fragment: Some(df) };
+        let f = ipv4_frames(A, B, &p, ip, ETHERNET_MTU).unwrap().remove(0);
+        f[14..14 + 28 + len].to_vec()
+    }
+
+    #[test]
+    fn fragments_follow_rfc_791_and_put_back_together_give_the_datagram() {
+        let d = udp_packet(1000, false);
+        for mtu in [68, 100, 576, 1000, 1027] {
+            let frags = fragment(&d, mtu).unwrap();
+            let per = (mtu - 20) / 8 * 8;
+            assert_eq!(frags.len(), 1008usize.div_ceil(per), "mtu {mtu}");
+            let mut whole = Vec::new();
+            for (i, f) in frags.iter().enumerate() {
+                let p = &f.packet;
+                assert!(p.len() <= mtu && check_ipv4_header(p) == Ok((20, p.len())), "mtu {mtu} fragment {i}");
+                assert_eq!(p[4..6], d[4..6], "same identification");
+                let field = u16::from_be_bytes([p[6], p[7]]);
+                assert_eq!(usize::from(field & 0x1fff) * 8, whole.len(), "offset in 8-byte units");
+                assert_eq!(field & 0x2000 != 0, i + 1 < frags.len(), "MF on all but the last");
+                assert_eq!((f.offset, f.len, f.more), (whole.len(), p.len() - 20, i + 1 < frags.len()));
+                if f.more {
+                    assert_eq!(f.len % 8, 0);
+                }
+                whole.extend_from_slice(&p[20..]);
+            }
+            assert_eq!(whole, d[20..]);
+        }
+        // It fits: the one packet is the datagram itself. No room for 8 bytes of data: none.
+        assert_eq!(fragment(&d, 1028).unwrap()[0].packet, d);
+        assert_eq!(fragment(&d, 27), None);
+        assert_eq!(fragment(&d[..10], 576), None);
+    }
+
+    #[test]
+    fn a_fragment_splits_again_and_only_copied_options_repeat() {
+        // Header with 8 bytes of options: a record route (not copied) and a security-like option (copied).
+        let d = udp_packet(300, false);
+        let mut h = d[..20].to_vec();
+        h[0] = 0x47;
+        h.extend_from_slice(&[7, 3, 4]); // record route, 3 bytes (malformed but bounded)
+        h.extend_from_slice(&[0x82, 4, 0xaa, 0xbb]); // copied
+        h.push(0); // end of options
+        let mut p = h.clone();
+        p.extend_from_slice(&d[20..]);
+        let total = p.len() as u16;
+        p[2..4].copy_from_slice(&total.to_be_bytes());
+        p[10..12].fill(0);
+        let c = checksum::internet(&p[..28]);
+        p[10..12].copy_from_slice(&c.to_be_bytes());
+        let first = fragment(&p, 200).unwrap();
+        assert_eq!(first[0].packet[..1], [0x47]);
+        assert_eq!(first[1].packet[0], 0x46, "only the copied option, padded to a word");
+        assert_eq!(first[1].packet[20..24], [0x82, 4, 0xaa, 0xbb]);
+        // The first fragment split again: offsets stay absolute and its MF stays set.
+        let again = fragment(&first[1].packet, 100).unwrap();
+        let off = |q: &[u8]| usize::from(u16::from_be_bytes([q[6], q[7]]) & 0x1fff) * 8;
+        assert_eq!(off(&again[0].packet), first[1].offset);
+        assert!(again.iter().map(|f| f.more).eq((0..again.len()).map(|i| i + 1 < again.len() || first[1].more)));
+    }
+
+    #[test]
+    fn decrementing_the_ttl_keeps_the_header_checksum_right() {
+        let mut d = udp_packet(40, true);
+        for want in (0..9).rev() {
+            assert_eq!(decrement_ttl(&mut d), Some(want));
+            assert_eq!(check_ipv4_header(&d), Ok((20, d.len())));
+        }
+        assert_eq!(decrement_ttl(&mut d), None, "TTL 0 cannot go lower");
+        assert_eq!(u16::from_be_bytes([d[6], d[7]]) & 0x4000, 0x4000, "DF as asked");
+    }
+
     #[test]
     fn a_flipped_bit_is_caught_and_cut_frames_never_panic() {
         let p = packet(Body::Udp { src_port: 5000, dst_port: 8081, payload: b"hello".to_vec() });
@@ -489,6 +565,9 @@ mod tests {
             let i = r.range(0, g.len() as u64) as usize;
             g[i] = r.next_u64() as u8;
             let _ = parse(&g);
+            let _ = fragment(&g[14..], r.range(0, 200) as usize);
+            let _ = decrement_ttl(&mut g[14..]);
+            let _ = describe_quoted(&g[14..]);
         }
     }
 }
