@@ -436,10 +436,10 @@ impl Host {
     fn on_fragment(&mut self, ctx: &mut Ctx<'_>, src: Ipv4Addr, id: u16, protocol: u8, ttl: u8, offset: usize, more: bool, payload: &[u8]) {
         self.fragments_in += 1;
         let key = DatagramKey { src: src.into(), dst: self.ip.into(), proto: Some(protocol), ident: u32::from(id) };
-        let mf = if more { ", MF" } else { "" };
+        let mf = u8::from(more);
         self.log(ctx, LayerKind::Network,
-            format!("fragment from {src} (ID 0x{id:04x}) offset {offset} len {}{mf}: kept for reassembly", payload.len()),
-            format!("收到来自 {src} 的分片(标识 0x{id:04x})偏移 {offset} 长度 {}{mf}:留待重组", payload.len()));
+            format!("fragment from {src} (ID 0x{id:04x}) offset {offset} len {} MF={mf}: kept for reassembly", payload.len()),
+            format!("收到来自 {src} 的分片(标识 0x{id:04x}):偏移 {offset} 长度 {} MF={mf},留待重组", payload.len()));
         if !self.reassembly_started.iter().any(|(k, _)| *k == key) {
             self.reassembly_started.push_back((key, ctx.now));
             if self.reassembly_started.len() > REASSEMBLY_LIMITS.max_datagrams {
