@@ -7,7 +7,8 @@ use std::process::Command;
 
 use common::{run, tmpdir};
 
-const SCENARIOS: [&str; 7] = ["arp", "handshake", "chat", "udp-chat", "tcp-vs-udp", "port-unreachable", "teardown"];
+const SCENARIOS: [&str; 9] =
+    ["arp", "handshake", "chat", "udp-chat", "tcp-vs-udp", "port-unreachable", "teardown", "fragment", "route"];
 
 /// Every fault at once, for the runs that must stay deterministic and readable by tshark.
 const ALL_FAULTS: [&str; 8] = ["--loss", "0.1", "--dup", "0.2", "--reorder", "0.2", "--corrupt", "0.1"];
@@ -265,14 +266,56 @@ fn bad_arguments_are_one_line_errors() {
         &["sim", "chat", "--dup", "1.5"],
         &["sim", "chat", "--reorder", "x"],
         &["sim", "chat", "--corrupt", "-0.1"],
+        &["sim", "fragment", "--mtu", "67"],
+        &["sim", "fragment", "--mtu", "9001"],
+        &["sim", "fragment", "--mtu", "big"],
     ] {
         let o = run(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         assert!(!String::from_utf8_lossy(&o.stderr).is_empty());
     }
+    let o = run(&["sim", "fragment", "--mtu", "9001"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("`9001` is not an MTU between 68"), "{}", String::from_utf8_lossy(&o.stderr));
     let o = run(&["sim", "chat", "-w", "/nonexistent-dir/x.pcapng"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent-dir/x.pcapng"));
+}
+
+/// tshark sees the router's fragments (same ID, offsets, MF) and puts the datagram back together
+/// into the UDP datagram the program sent; with --mtu it makes as many fragments as it should.
+#[test]
+fn tshark_reassembles_the_routers_fragments() {
+    if tshark().is_none() {
+        return;
+    }
+    let d = tmpdir("sim-fragment");
+    for (mtu, fragments) in [("576", 2), ("300", 4), ("68", 21)] {
+        let (out, _, p) = sim(&d, &["fragment", "--mtu", mtu]);
+        assert!(out.contains("server: recvfrom(1024) = (\"abcdefghijklmnopqrstuvwxyzabcdefghijklmn…\""), "{out}");
+        let o = Command::new("tshark")
+            .args(["-r", &p, "-Y", "ip.flags.mf==1 || ip.frag_offset>0", "-T", "fields", "-e", "ip.id", "-e", "ip.flags.mf", "-e", "ip.frag_offset", "-e", "ip.ttl"])
+            .output()
+            .unwrap();
+        let rows: Vec<String> = String::from_utf8_lossy(&o.stdout).lines().map(str::to_string).collect();
+        assert_eq!(rows.len(), fragments, "mtu {mtu}: {rows:?}");
+        let per = (mtu.parse::<usize>().unwrap() - 20) / 8 * 8;
+        for (i, r) in rows.iter().enumerate() {
+            let more = if i + 1 < fragments { "1" } else { "0" };
+            // tshark 4.0 prints the offset field as it is on the wire, in 8-byte units.
+            assert_eq!(r, &format!("0x0001\t{more}\t{}\t63", i * per / 8), "mtu {mtu}");
+        }
+        // The reassembled datagram decodes: UDP, its 1000 bytes, in the last fragment's frame.
+        let o = Command::new("tshark")
+            .args(["-r", &p, "-Y", "ip.reassembled_in || ip.fragment.count", "-T", "fields", "-e", "ip.fragment.count", "-e", "udp.length", "-e", "data.len"])
+            .args(["-o", "udp.check_checksum:TRUE"])
+            .output()
+            .unwrap();
+        let last = String::from_utf8_lossy(&o.stdout).lines().find(|l| !l.starts_with('\t')).map(str::to_string);
+        assert_eq!(last.as_deref(), Some(format!("{fragments}\t1008\t1000").as_str()), "mtu {mtu}");
+        // And the DF datagram was answered with frag needed carrying the MTU.
+        let o = Command::new("tshark").args(["-r", &p, "-Y", "icmp.type==3 && icmp.code==4", "-T", "fields", "-e", "icmp.mtu"]).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), mtu);
+    }
 }
 
 /// Golden outputs: what users read, and a capture, stored so that a change shows up as a diff to

@@ -28,11 +28,13 @@ netlayers sim udp-chat --loss 0.3        datagrams that are lost stay lost\n  \
 netlayers sim tcp-vs-udp                 the same lines over both, under loss and reordering\n  \
 netlayers sim chat --dup 0.2 --corrupt 0.1   duplicated and damaged frames\n  \
 netlayers sim arp --lang zh              ARP and a learning switch, in Chinese\n  \
+netlayers sim fragment --mtu 300         a router splits a datagram, the receiver puts it together\n  \
+netlayers sim route                      TTL, traceroute and ICMP errors across two routers\n  \
 netlayers sim chat -w chat.pcapng        then: netlayers read chat.pcapng, or open it in Wireshark\n  \
 netlayers sim chat --layers              each frame's layers, top-down at the sender, bottom-up at the receiver\n  \
 netlayers sim chat --frames 6            every field of frame 6 at both ends (as `read -V` shows it)\n  \
 netlayers sim handshake --step           one event per Enter; q quits\n\n\
-Scenarios: arp, handshake, chat, udp-chat, tcp-vs-udp, port-unreachable, teardown. Everything runs inside the process: no root, no real \
+Scenarios: arp, handshake, chat, udp-chat, tcp-vs-udp, port-unreachable, teardown, fragment, route. Everything runs inside the process: no root, no real \
 network. The same seed gives the same output and byte-identical pcapng on every machine.")]
 pub struct SimArgs {
     /// Scenario to run
@@ -58,6 +60,9 @@ pub struct SimArgs {
     /// One-way propagation delay of every link, in milliseconds
     #[arg(long, value_name = "MS", default_value_t = 1.0, value_parser = parse_delay)]
     pub delay: f64,
+    /// MTU of the small link in the `fragment` scenario, 68 to 9000 bytes
+    #[arg(long, value_name = "N", default_value_t = scenario::SMALL_MTU, value_parser = parse_mtu)]
+    pub mtu: usize,
     /// Write every frame that crossed a link to this pcapng file (one interface per link)
     #[arg(short = 'w', value_name = "FILE.pcapng")]
     pub write: Option<PathBuf>,
@@ -79,6 +84,13 @@ fn parse_probability(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
         _ => Err(format!("`{s}` is not a probability between 0 and 1 (e.g. 0.2)")),
+    }
+}
+
+fn parse_mtu(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(m) if (68..=9000).contains(&m) => Ok(m),
+        _ => Err(format!("`{s}` is not an MTU between 68 (IPv4's minimum) and 9000 (a jumbo frame) bytes")),
     }
 }
 
@@ -112,6 +124,7 @@ pub fn run(a: &SimArgs, ui: &Ui) -> Result<Outcome> {
             corrupt: a.corrupt.unwrap_or(d.corrupt),
         },
         delay: (a.delay * 1e6).round() as u64,
+        mtu: a.mtu,
         ..Config::default()
     };
     let mut net = sc.build(&config);

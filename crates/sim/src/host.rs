@@ -1,6 +1,7 @@
-//! A host: one Ethernet interface, ARP with a cache, IPv4 on one subnet, ICMP echo and port
-//! unreachable, UDP sockets and TCP connections ([`crate::tcp::Tcb`]), and the applications that
-//! call its socket API as scripted steps.
+//! A host: one Ethernet interface, ARP with a cache, IPv4 with a routing table (its subnet, a
+//! default gateway, static routes) and reassembly of fragments, ICMP (echo, and the errors
+//! routers and hosts send), UDP sockets and TCP connections ([`crate::tcp::Tcb`]), and the
+//! applications that call its socket API as scripted steps.
 //!
 //! A host never touches the event queue: every handler takes a [`Ctx`] (the time, the timeline)
 //! and leaves [`Action`]s in it (frames to put on the wire, times to be woken at).
@@ -10,11 +11,13 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 
 use netlayers_core::text::OwnedText;
 use netlayers_core::LayerKind;
+use netlayers_network::route::{netmask, Route, RoutingTable};
+use netlayers_stack::defrag::{Added, DatagramKey, Limits, Reassembler};
 
 use crate::engine::{Nanos, SEC};
 use crate::rng::Rng;
 use crate::tcp::{Output, Segment, State, Tcb, TcpError, TcpEvent};
-use crate::wire::{self, Arp, Body, Mac, Packet, Parsed, BROADCAST};
+use crate::wire::{self, Arp, Body, IpParams, Mac, Packet, Parsed, BROADCAST};
 
 /// One line of the timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,8 +46,10 @@ pub struct StateChange {
 /// What a node asks of the network.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// Put a frame on the node's port.
+    /// Put a frame the node made on its port.
     Send { port: usize, frame: Vec<u8> },
+    /// Put a frame the node passes on (a router forwarding a packet) on its port.
+    Forward { port: usize, frame: Vec<u8> },
     /// Call the node's timer handler at this time.
     Wake(Nanos),
 }
@@ -75,6 +80,10 @@ pub const ARP_RETRY: Nanos = SEC;
 pub const ARP_QUEUE: usize = 16;
 /// First ephemeral port, as IANA and Linux's default range start.
 pub const EPHEMERAL: u16 = 49152;
+/// How long fragments wait for the rest of their datagram: Linux's `ipfrag_time`.
+pub const REASSEMBLY_TIMEOUT: Nanos = 30 * SEC;
+/// What a host's reassembly may hold: datagrams waiting, and bytes (fragments and bookkeeping).
+pub const REASSEMBLY_LIMITS: Limits = Limits { max_bytes: 1 << 20, max_datagrams: 64 };
 
 /// IP address → MAC, each entry valid until a time.
 #[derive(Debug, Clone, Default)]
@@ -161,8 +170,20 @@ pub enum Call {
     Sleep(Nanos),
     /// Sleeps until this time since the start (does nothing if it has passed).
     SleepUntil(Nanos),
+    /// `setsockopt(IPPROTO_IP, …)` on a datagram socket: what its next packets carry.
+    SetOption { slot: usize, option: SockOpt },
     /// One ICMP echo request, as `ping -c 1` sends (does not wait for the reply).
     Ping { to: Ipv4Addr, seq: u16 },
+}
+
+/// Socket options of the IP layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SockOpt {
+    /// `IP_TTL`: the TTL of the packets sent (traceroute sets 1, 2, 3…).
+    Ttl(u8),
+    /// `IP_MTU_DISCOVER`: `true` is `IP_PMTUDISC_DO` (always DF: routers must not fragment),
+    /// `false` is `IP_PMTUDISC_DONT` (never DF: routers fragment as needed).
+    DontFragment(bool),
 }
 
 /// An application: its steps, where it is, and what it received.
@@ -233,14 +254,26 @@ pub struct Host {
     pub mac: Mac,
     pub ip: Ipv4Addr,
     pub prefix: u8,
+    /// The largest IP packet the interface sends; larger datagrams leave as fragments.
+    pub mtu: usize,
+    /// Starts with the connected subnet; scenarios add a default gateway or static routes.
+    pub routes: RoutingTable,
     pub arp: ArpCache,
-    /// Packets waiting for ARP, and the ARP requests sent (count, next retry) per address.
-    pending: Vec<(Ipv4Addr, Packet)>,
+    /// Packets waiting for ARP (by next hop), and the ARP requests sent (count, next retry) per
+    /// address.
+    pending: Vec<(Ipv4Addr, Packet, IpParams)>,
     resolving: BTreeMap<Ipv4Addr, (u32, Nanos)>,
     ip_id: u16,
     rng: Rng,
     next_fd: Fd,
     sockets: BTreeMap<Fd, Socket>,
+    /// What `setsockopt` set, per socket (the defaults otherwise).
+    ip_params: BTreeMap<Fd, IpParams>,
+    reassembly: Reassembler,
+    /// Datagrams waiting for fragments, and when their first fragment came, oldest first.
+    reassembly_started: VecDeque<(DatagramKey, Nanos)>,
+    /// Fragments received, which name them in the reassembler.
+    fragments_in: u64,
     pub apps: Vec<App>,
     /// Every TCP state change of every socket, in time order.
     pub tcp_states: Vec<StateChange>,
@@ -259,11 +292,15 @@ fn quote(b: &[u8]) -> String {
 
 impl Host {
     pub fn new(name: &str, mac: Mac, ip: Ipv4Addr, prefix: u8, rng: Rng) -> Host {
+        let mut routes = RoutingTable::default();
+        routes.add(Route::new(ip, prefix, None, 0));
         Host {
             name: name.to_string(),
             mac,
             ip,
             prefix: prefix.min(32),
+            mtu: wire::ETHERNET_MTU,
+            routes,
             arp: ArpCache::default(),
             pending: Vec::new(),
             resolving: BTreeMap::new(),
@@ -271,6 +308,10 @@ impl Host {
             rng,
             next_fd: 3,
             sockets: BTreeMap::new(),
+            ip_params: BTreeMap::new(),
+            reassembly: Reassembler::new(REASSEMBLY_LIMITS),
+            reassembly_started: VecDeque::new(),
+            fragments_in: 0,
             apps: Vec::new(),
             tcp_states: Vec::new(),
             wakes: BTreeSet::new(),
@@ -288,49 +329,62 @@ impl Host {
         }
     }
 
-    fn on_link(&self, ip: Ipv4Addr) -> bool {
-        let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(self.prefix)) };
-        u32::from(ip) & mask == u32::from(self.ip) & mask
-    }
-
     fn broadcast_addr(&self) -> Ipv4Addr {
-        let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(self.prefix)) };
-        Ipv4Addr::from(u32::from(self.ip) | !mask)
+        Ipv4Addr::from(u32::from(self.ip) | !netmask(self.prefix))
     }
 
     // ----- network layer: IPv4 out, ARP -----
 
     fn send_ip(&mut self, ctx: &mut Ctx<'_>, dst: Ipv4Addr, body: Body) {
+        self.send_ip_with(ctx, dst, body, IpParams::default());
+    }
+
+    /// Sends a packet to `dst`: to the broadcast address, or by the routing table to the next
+    /// hop (the destination on this subnet, a gateway otherwise), whose MAC ARP finds.
+    fn send_ip_with(&mut self, ctx: &mut Ctx<'_>, dst: Ipv4Addr, body: Body, ip: IpParams) {
         let id = self.ip_id;
         self.ip_id = self.ip_id.wrapping_add(1);
         let packet = Packet { src: self.ip, dst, id, body };
         if dst == self.broadcast_addr() || dst.is_broadcast() {
-            self.emit_ip(ctx, BROADCAST, &packet);
+            self.emit_ip(ctx, BROADCAST, &packet, ip);
             return;
         }
-        if !self.on_link(dst) {
+        let Some(route) = self.routes.lookup(dst).copied() else {
             self.log(ctx, LayerKind::Network,
-                format!("no route to {dst} (this host only knows its own subnet): packet dropped"),
-                format!("没有到 {dst} 的路由(本主机只认识自己的子网):丢弃分组"));
+                format!("no route to {dst} (no gateway for other networks): packet dropped (ENETUNREACH)"),
+                format!("没有到 {dst} 的路由(没有通往其他网络的网关):丢弃分组(ENETUNREACH)"));
+            return;
+        };
+        let hop = route.next_hop(dst);
+        if hop != dst && !self.resolving.contains_key(&hop) && self.arp.lookup(hop, ctx.now).is_none() {
+            self.log(ctx, LayerKind::Network,
+                format!("{dst} is not on this subnet: route {route}, so the frame goes to the gateway's MAC"),
+                format!("{dst} 不在本子网:按路由 {route},帧发给网关的 MAC"));
+        }
+        if let Some(mac) = self.arp.lookup(hop, ctx.now) {
+            self.emit_ip(ctx, mac, &packet, ip);
             return;
         }
-        if let Some(mac) = self.arp.lookup(dst, ctx.now) {
-            self.emit_ip(ctx, mac, &packet);
-            return;
+        if self.pending.iter().filter(|(h, _, _)| *h == hop).count() < ARP_QUEUE {
+            self.pending.push((hop, packet, ip));
         }
-        if self.pending.iter().filter(|(ip, _)| *ip == dst).count() < ARP_QUEUE {
-            self.pending.push((dst, packet));
-        }
-        if let std::collections::btree_map::Entry::Vacant(e) = self.resolving.entry(dst) {
+        if let std::collections::btree_map::Entry::Vacant(e) = self.resolving.entry(hop) {
             e.insert((1, ctx.now + ARP_RETRY));
-            self.send_arp_request(ctx, dst);
+            self.send_arp_request(ctx, hop);
             self.wake(ctx, ctx.now + ARP_RETRY);
         }
     }
 
-    fn emit_ip(&mut self, ctx: &mut Ctx<'_>, dst_mac: Mac, p: &Packet) {
-        match wire::ipv4_frame(self.mac, dst_mac, p) {
-            Ok(frame) => ctx.actions.push(Action::Send { port: 0, frame }),
+    fn emit_ip(&mut self, ctx: &mut Ctx<'_>, dst_mac: Mac, p: &Packet, ip: IpParams) {
+        match wire::ipv4_frames(self.mac, dst_mac, p, ip, self.mtu) {
+            Ok(frames) => {
+                if frames.len() > 1 {
+                    self.log(ctx, LayerKind::Network,
+                        format!("the datagram to {} is larger than the MTU {}: sent as {} fragments (ID 0x{:04x})", p.dst, self.mtu, frames.len(), p.id),
+                        format!("发往 {} 的数据报超过 MTU {}:分成 {} 个分片发送(标识 0x{:04x})", p.dst, self.mtu, frames.len(), p.id));
+                }
+                ctx.actions.extend(frames.into_iter().map(|frame| Action::Send { port: 0, frame }));
+            }
             Err(e) => self.log(ctx, LayerKind::Network, format!("cannot send to {}: {e}", p.dst), format!("无法发往 {}:{e}", p.dst)),
         }
     }
@@ -362,11 +416,11 @@ impl Host {
             ctx.actions.push(Action::Send { port: 0, frame: wire::arp_frame(a.sha, &r) });
         }
         // Whatever waited for this address can go now.
-        if self.resolving.remove(&a.spa).is_some() || self.pending.iter().any(|(ip, _)| *ip == a.spa) {
-            let (ready, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending).into_iter().partition(|(ip, _)| *ip == a.spa);
+        if self.resolving.remove(&a.spa).is_some() || self.pending.iter().any(|(ip, _, _)| *ip == a.spa) {
+            let (ready, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending).into_iter().partition(|(ip, _, _)| *ip == a.spa);
             self.pending = rest;
-            for (_, p) in ready {
-                self.emit_ip(ctx, a.sha, &p);
+            for (_, p, ip) in ready {
+                self.emit_ip(ctx, a.sha, &p, ip);
             }
         }
     }
@@ -379,7 +433,11 @@ impl Host {
         if dst != self.mac && dst != BROADCAST {
             return; // the network card filters frames for other addresses
         }
-        match wire::parse(frame) {
+        self.on_parsed(ctx, wire::parse(frame));
+    }
+
+    fn on_parsed(&mut self, ctx: &mut Ctx<'_>, parsed: Parsed) {
+        match parsed {
             Parsed::Arp(a) => self.on_arp(ctx, a),
             Parsed::Ipv4 { packet, datagram, .. } => {
                 if packet.dst != self.ip && packet.dst != self.broadcast_addr() && !packet.dst.is_broadcast() {
@@ -395,9 +453,50 @@ impl Host {
                     _ => {}
                 }
             }
-            Parsed::Unsupported(_) => {}
+            Parsed::Fragment { src, dst, id, protocol, ttl, offset, more, payload } if dst == self.ip => {
+                self.on_fragment(ctx, src, id, protocol, ttl, offset, more, &payload);
+            }
+            Parsed::Fragment { .. } | Parsed::Unsupported(_) => {}
             Parsed::Invalid(why) => self.log(ctx, LayerKind::Network,
                 format!("frame dropped: {why}"), format!("丢弃帧:{why}")),
+        }
+    }
+
+    /// Keeps a fragment until its datagram is whole (RFC 791 section 3.2), then handles the
+    /// datagram as if it had come in one packet.
+    #[allow(clippy::too_many_arguments)]
+    fn on_fragment(&mut self, ctx: &mut Ctx<'_>, src: Ipv4Addr, id: u16, protocol: u8, ttl: u8, offset: usize, more: bool, payload: &[u8]) {
+        self.fragments_in += 1;
+        let key = DatagramKey { src: src.into(), dst: self.ip.into(), proto: Some(protocol), ident: u32::from(id) };
+        let mf = u8::from(more);
+        self.log(ctx, LayerKind::Network,
+            format!("fragment from {src} (ID 0x{id:04x}) offset {offset} len {} MF={mf}: kept for reassembly", payload.len()),
+            format!("收到来自 {src} 的分片(标识 0x{id:04x}):偏移 {offset} 长度 {} MF={mf},留待重组", payload.len()));
+        if !self.reassembly_started.iter().any(|(k, _)| *k == key) {
+            self.reassembly_started.push_back((key, ctx.now));
+            if self.reassembly_started.len() > REASSEMBLY_LIMITS.max_datagrams {
+                self.reassembly_started.pop_front(); // the reassembler dropped that one too
+            }
+            self.wake(ctx, ctx.now + REASSEMBLY_TIMEOUT);
+        }
+        let Added::Complete(d) = self.reassembly.add(key, self.fragments_in, offset, more, payload) else { return };
+        if let Some(&(_, since)) = self.reassembly_started.iter().find(|(k, _)| *k == key) {
+            self.reassembly_started.retain(|(k, _)| *k != key);
+            // The timer is cancelled, as a kernel deletes it: it will not hold the clock.
+            let expiry = since + REASSEMBLY_TIMEOUT;
+            if !self.timer_needed_at(expiry) {
+                self.wakes.remove(&expiry);
+            }
+        }
+        let n = d.pieces.len();
+        self.log(ctx, LayerKind::Network,
+            format!("datagram ID 0x{id:04x} from {src} reassembled from {n} fragments: {} bytes of payload", d.payload.len()),
+            format!("来自 {src} 的数据报(标识 0x{id:04x})由 {n} 个分片重组完成:载荷 {} 字节", d.payload.len()));
+        let ip = IpParams { ttl, dont_fragment: Some(false) };
+        match wire::ipv4_datagram(src, self.ip, id, ip, protocol, &d.payload) {
+            Ok(datagram) => self.on_parsed(ctx, wire::parse_ipv4(&datagram)),
+            Err(why) => self.log(ctx, LayerKind::Network,
+                format!("reassembled datagram dropped: {why}"), format!("丢弃重组后的数据报:{why}")),
         }
     }
 
@@ -414,10 +513,33 @@ impl Host {
                 format!("ICMP echo reply from {src} (seq {seq})"),
                 format!("收到来自 {src} 的 ICMP 回显应答(序号 {seq})")),
             (wire::ICMP_UNREACHABLE, c) => {
+                let about = wire::describe_quoted(&data).unwrap_or_default();
+                let mtu = u16::from_be_bytes([rest[2], rest[3]]);
+                let (en, zh) = match c {
+                    wire::ICMP_NET_UNREACHABLE => ("network unreachable (a router has no route)".to_string(), "网络不可达(路由器没有路由)".to_string()),
+                    wire::ICMP_HOST_UNREACHABLE => ("host unreachable".into(), "主机不可达".into()),
+                    wire::ICMP_PORT_UNREACHABLE => ("port unreachable".into(), "端口不可达".into()),
+                    wire::ICMP_FRAG_NEEDED => (
+                        format!("fragmentation needed and DF set, next-hop MTU {mtu}"),
+                        format!("需要分片但设置了 DF,下一跳 MTU {mtu}"),
+                    ),
+                    _ => ("another reason".into(), "其他原因".into()),
+                };
                 self.log(ctx, LayerKind::Network,
-                    format!("ICMP destination unreachable (code {c}) from {src}"),
-                    format!("收到来自 {src} 的 ICMP 目的不可达(代码 {c})"));
+                    format!("ICMP destination unreachable (code {c}) from {src}: {en}; it quotes {about}"),
+                    format!("收到来自 {src} 的 ICMP 目的不可达(代码 {c}):{zh};引用的是 {about}"));
                 self.icmp_error_to_socket(ctx, c, &data);
+            }
+            (wire::ICMP_TIME_EXCEEDED, c) => {
+                let about = wire::describe_quoted(&data).unwrap_or_default();
+                let (en, zh) = if c == 0 {
+                    ("TTL reached 0 in transit", "TTL 在途中减到 0")
+                } else {
+                    ("fragment reassembly time exceeded", "分片重组超时")
+                };
+                self.log(ctx, LayerKind::Network,
+                    format!("ICMP time exceeded (code {c}) from {src}: {en}; it quotes {about}"),
+                    format!("收到来自 {src} 的 ICMP 超时(代码 {c}):{zh};引用的是 {about}"));
             }
             (k, c) => self.log(ctx, LayerKind::Network,
                 format!("ICMP type {k} code {c} from {src} ignored"),
@@ -593,16 +715,40 @@ impl Host {
         }
     }
 
-    /// Timers: ARP retries, TCP retransmission and TIME-WAIT.
+    /// Whether a wake-up at `t` is still wanted; the network skips those that are not.
+    pub fn timer_set(&self, t: Nanos) -> bool {
+        self.wakes.contains(&t)
+    }
+
+    /// Whether anything still has to happen at exactly `t`.
+    fn timer_needed_at(&self, t: Nanos) -> bool {
+        self.resolving.values().any(|(_, at)| *at == t)
+            || self.reassembly_started.iter().any(|(_, since)| since + REASSEMBLY_TIMEOUT == t)
+            || self.apps.iter().any(|a| a.wake_at == Some(t))
+            || self.sockets.values().any(|s| matches!(s, Socket::Stream { tcb, .. } if tcb.deadline() == Some(t)))
+    }
+
+    /// Timers: ARP retries, reassembly timeouts, TCP retransmission and TIME-WAIT.
     pub fn on_timer(&mut self, ctx: &mut Ctx<'_>) {
         self.wakes.retain(|t| *t > ctx.now);
+        while let Some(&(key, since)) = self.reassembly_started.front() {
+            if since + REASSEMBLY_TIMEOUT > ctx.now {
+                break;
+            }
+            self.reassembly_started.pop_front();
+            if self.reassembly.discard(&key) {
+                self.log(ctx, LayerKind::Network,
+                    format!("reassembly of datagram ID 0x{:04x} from {} timed out after 30 s: its fragments are dropped", key.ident, key.src),
+                    format!("来自 {} 的数据报(标识 0x{:04x})30 秒内没有重组完成:丢弃已收到的分片", key.src, key.ident));
+            }
+        }
         let due: Vec<(Ipv4Addr, u32)> =
             self.resolving.iter().filter(|(_, (_, at))| *at <= ctx.now).map(|(ip, (n, _))| (*ip, *n)).collect();
         for (ip, tries) in due {
             if tries >= ARP_TRIES {
                 self.resolving.remove(&ip);
                 let before = self.pending.len();
-                self.pending.retain(|(p, _)| *p != ip);
+                self.pending.retain(|(p, _, _)| *p != ip);
                 let dropped = before - self.pending.len();
                 self.log(ctx, LayerKind::Link,
                     format!("ARP: no answer for {ip} after {tries} requests: {dropped} packet(s) dropped (host unreachable)"),
@@ -967,7 +1113,32 @@ impl Host {
                 self.app_log(ctx, app,
                     format!("sendto({}, ('{}', {})) = {}", quote(data), to.ip(), to.port(), data.len()),
                     format!("sendto({}, ('{}', {})) 发出 {} 个字节", quote(data), to.ip(), to.port(), data.len()));
-                self.send_ip(ctx, *to.ip(), Body::Udp { src_port: port, dst_port: to.port(), payload: data.clone() });
+                let ip = self.ip_params.get(&fd).copied().unwrap_or_default();
+                self.send_ip_with(ctx, *to.ip(), Body::Udp { src_port: port, dst_port: to.port(), payload: data.clone() }, ip);
+                Step::Done
+            }
+            Call::SetOption { slot, option } => {
+                let Some(fd) = fd_of(app, slot) else { return Step::Fail("setsockopt() on no socket (EBADF)".into()) };
+                let ip = self.ip_params.entry(fd).or_default();
+                let (en, zh) = match option {
+                    SockOpt::Ttl(0) => return Step::Fail("setsockopt(IP_TTL, 0): TTL must be 1 to 255 (EINVAL)".into()),
+                    SockOpt::Ttl(t) => {
+                        ip.ttl = *t;
+                        (format!("setsockopt(IPPROTO_IP, IP_TTL, {t}): its packets leave with TTL {t}"),
+                         format!("setsockopt(IPPROTO_IP, IP_TTL, {t}):之后发出的分组 TTL 为 {t}"))
+                    }
+                    SockOpt::DontFragment(true) => {
+                        ip.dont_fragment = Some(true);
+                        ("setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO): DF on, routers may not fragment".to_string(),
+                         "setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO):置 DF 位,路由器不得分片".to_string())
+                    }
+                    SockOpt::DontFragment(false) => {
+                        ip.dont_fragment = Some(false);
+                        ("setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT): DF off, routers fragment as needed".to_string(),
+                         "setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT):不置 DF 位,路由器可按需分片".to_string())
+                    }
+                };
+                self.app_log(ctx, app, en, zh);
                 Step::Done
             }
             Call::RecvFrom { slot } => {
@@ -1010,6 +1181,7 @@ impl Host {
             }
             Call::Close { slot } => {
                 let Some(fd) = app.slots.remove(slot) else { return Step::Fail("close() on no socket (EBADF)".into()) };
+                self.ip_params.remove(&fd);
                 self.app_log(ctx, app, format!("close({fd})"), format!("close({fd}) 关闭套接字"));
                 let now = ctx.now;
                 match self.sockets.get_mut(&fd) {

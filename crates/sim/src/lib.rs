@@ -7,7 +7,9 @@
 //! - [`engine`]: the clock and the event queue;
 //! - [`net`]: nodes, links (bandwidth, delay, seeded loss, duplication, reordering, corruption), a
 //!   learning switch, the frame record;
-//! - [`host`]: ARP, IPv4, ICMP, UDP, TCP connections and the socket API applications call;
+//! - [`host`]: ARP, IPv4 (routing table, reassembly), ICMP, UDP, TCP connections and the socket
+//!   API applications call;
+//! - [`router`]: forwarding by longest-prefix match, TTL, ICMP errors, fragmentation;
 //! - [`tcp`]: TCP as a pure state machine (RFC 9293);
 //! - [`wire`]: frames built with `netlayers_stack::encapsulate` and parsed as a kernel would;
 //! - [`scenario`]: the built-in scenarios;
@@ -18,12 +20,13 @@ pub mod engine;
 pub mod host;
 pub mod net;
 pub mod rng;
+pub mod router;
 pub mod scenario;
 pub mod states;
 pub mod tcp;
 pub mod wire;
 
 pub use engine::Nanos;
-pub use host::{App, Call, Entry, Kind};
+pub use host::{App, Call, Entry, Kind, SockOpt};
 pub use net::{Captured, Damage, Faults, LinkSpec, Network};
 pub use scenario::{find, Config, Scenario, SCENARIOS};

@@ -1,4 +1,4 @@
-//! The network: nodes (hosts, switches), links between their ports, the event loop, and the
+//! The network: nodes (hosts, switches, routers), links between their ports, the event loop, and the
 //! record of every frame that crossed a link.
 //!
 //! A link is full duplex: each direction sends one frame at a time at its bandwidth (preamble,
@@ -26,6 +26,7 @@ use netlayers_stack::Dissector;
 use crate::engine::{EventQueue, Nanos, MS};
 use crate::host::{fmt_mac, Action, Ctx, Entry, Host};
 use crate::rng::Rng;
+use crate::router::Router;
 use crate::wire::{self, Mac};
 
 /// Seconds since 1970 of simulated time 0 in a written capture: 2026-01-01 00:00:00 UTC, fixed so
@@ -112,6 +113,7 @@ pub const SWITCH_AGEING: Nanos = 300 * crate::engine::SEC;
 pub enum Node {
     Host(Box<Host>),
     Switch(Switch),
+    Router(Box<Router>),
 }
 
 impl Node {
@@ -119,6 +121,7 @@ impl Node {
         match self {
             Node::Host(h) => &h.name,
             Node::Switch(s) => &s.name,
+            Node::Router(r) => &r.name,
         }
     }
 }
@@ -155,7 +158,8 @@ pub struct Captured {
     /// When its first bit left.
     pub time: Nanos,
     pub link: usize,
-    /// The node that sent it, and whether that node is a host (not a switch forwarding it).
+    /// The node that sent it, and whether that node made it (a host, or a router's own ICMP),
+    /// not passed it on (a switch or a router forwarding it).
     pub from: usize,
     pub by_host: bool,
     pub lost: bool,
@@ -207,6 +211,26 @@ impl Network {
         self.nodes.push(Node::Host(Box::new(Host::new(name, mac, ip, prefix, rng))));
         self.ports.push(vec![None]);
         self.nodes.len() - 1
+    }
+
+    /// Adds a router with one interface per (address, prefix, MTU), its ports in that order; each
+    /// MAC is made from the interface's address, as a host's is.
+    pub fn add_router(&mut self, name: &str, interfaces: &[(std::net::Ipv4Addr, u8, usize)]) -> usize {
+        let mut r = Router::new(name);
+        for &(ip, prefix, mtu) in interfaces {
+            let o = ip.octets();
+            r.add_interface([0x02, 0x00, o[0], o[1], o[2], o[3]], ip, prefix, mtu);
+        }
+        self.nodes.push(Node::Router(Box::new(r)));
+        self.ports.push(vec![None; interfaces.len()]);
+        self.nodes.len() - 1
+    }
+
+    pub fn router_mut(&mut self, node: usize) -> Option<&mut Router> {
+        match self.nodes.get_mut(node) {
+            Some(Node::Router(r)) => Some(r),
+            _ => None,
+        }
     }
 
     pub fn add_switch(&mut self, name: &str, ports: usize) -> usize {
@@ -283,14 +307,23 @@ impl Network {
             if t > until || self.events_run >= MAX_EVENTS {
                 break;
             }
+            // A timer the host cancelled (a datagram reassembled in time) does not move the clock.
+            if let Event::Wake { node } = ev {
+                if self.host(node).is_some_and(|h| !h.timer_set(t)) {
+                    continue;
+                }
+            }
             self.now = t;
             self.events_run += 1;
             match ev {
                 Event::Deliver { node, port, frame, fcs } => self.deliver(node, port, frame, fcs),
-                Event::Wake { node } => self.with_host(node, |h, ctx| {
-                    h.on_timer(ctx);
-                    h.run_apps(ctx);
-                }),
+                Event::Wake { node } => {
+                    self.with_host(node, |h, ctx| {
+                        h.on_timer(ctx);
+                        h.run_apps(ctx);
+                    });
+                    self.with_router(node, |r, ctx| r.on_timer(ctx));
+                }
             }
         }
         // Frames are recorded when sent, and a busy link may send a frame later than it was
@@ -307,10 +340,19 @@ impl Network {
         self.apply(node, true, actions);
     }
 
+    fn with_router(&mut self, node: usize, f: impl FnOnce(&mut Router, &mut Ctx<'_>)) {
+        let Some(Node::Router(r)) = self.nodes.get_mut(node) else { return };
+        let mut ctx = Ctx { now: self.now, timeline: &mut self.timeline, actions: Vec::new() };
+        f(r, &mut ctx);
+        let actions = ctx.actions;
+        self.apply(node, true, actions);
+    }
+
     fn apply(&mut self, node: usize, by_host: bool, actions: Vec<Action>) {
         for a in actions {
             match a {
                 Action::Send { port, frame } => self.transmit(node, port, frame, by_host),
+                Action::Forward { port, frame } => self.transmit(node, port, frame, false),
                 Action::Wake(t) => self.queue.push(t.max(self.now), Event::Wake { node }),
             }
         }
@@ -376,6 +418,7 @@ impl Network {
                     self.transmit(node, p, frame.clone(), false);
                 }
             }
+            Some(Node::Router(_)) => self.with_router(node, |r, ctx| r.on_frame(ctx, port, &frame)),
             None => {}
         }
     }

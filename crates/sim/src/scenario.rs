@@ -7,8 +7,9 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use netlayers_core::{Lang, Text};
 
 use crate::engine::{Nanos, MS, SEC};
-use crate::host::{App, Call, Kind};
+use crate::host::{App, Call, Kind, SockOpt};
 use crate::net::{Faults, LinkSpec, Network};
+use netlayers_network::route::Route;
 
 /// What the command line may change.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -19,13 +20,19 @@ pub struct Config {
     /// One-way propagation delay of every link.
     pub delay: Nanos,
     pub bandwidth_bps: u64,
+    /// MTU of the small link in the `fragment` scenario.
+    pub mtu: usize,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { seed: 1, faults: Faults::NONE, delay: MS, bandwidth_bps: 100_000_000 }
+        Config { seed: 1, faults: Faults::NONE, delay: MS, bandwidth_bps: 100_000_000, mtu: SMALL_MTU }
     }
 }
+
+/// The small link's MTU unless `--mtu` says otherwise: 576, the datagram size every IPv4 host
+/// must be able to receive (RFC 791), and the MTU of old dial-up and X.25 links.
+pub const SMALL_MTU: usize = 576;
 
 impl Config {
     pub fn link(&self) -> LinkSpec {
@@ -181,6 +188,44 @@ pub const SCENARIOS: &[Scenario] = &[
         ),
         faults: Faults::NONE,
         build: teardown,
+        summary: None,
+    },
+    Scenario {
+        name: "fragment",
+        about: Text::new(
+            "pc1 — router — pc2, where the router's link to pc2 has a small MTU (576 bytes; change it with --mtu). \
+             pc1's program turns Don't Fragment off and sends a 1000-byte UDP datagram: it leaves pc1 whole, the \
+             router splits it into fragments (same ID, offsets in 8-byte units, MF on all but the last), and pc2 \
+             puts them back together before UDP sees anything: recvfrom() returns all 1000 bytes. Then the program \
+             sends the same datagram with DF on, as Linux does by default for path MTU discovery: the router may \
+             not split it, drops it and answers ICMP \"fragmentation needed\" with the MTU that would fit.",
+            "pc1 — 路由器 — pc2,路由器到 pc2 的那段链路 MTU 很小(576 字节,可用 --mtu 修改)。pc1 上的程序先关掉 \
+             DF(不分片)位,发出一个 1000 字节的 UDP 数据报:它完整地离开 pc1,路由器把它切成若干分片(标识相同,\
+             偏移以 8 字节为单位,除最后一片外都置 MF 位),pc2 在交给 UDP 之前先把分片重组好:recvfrom() 拿到完整的 \
+             1000 字节。接着程序打开 DF 再发一次同样的数据报(Linux 为了路径 MTU 发现默认就这样做):路由器不能分片,\
+             只好丢弃,并回一个 ICMP“需要分片”,告诉对方能通过的 MTU。",
+        ),
+        faults: Faults::NONE,
+        build: fragment,
+        summary: None,
+    },
+    Scenario {
+        name: "route",
+        about: Text::new(
+            "Three networks and two routers: pc1 (10.0.1.0/24) — r1 — 10.0.12.0/30 — r2 — pc2 (10.0.2.0/24). Each \
+             host sends what is not on its subnet to its default gateway's MAC; each router picks the most specific \
+             route, takes one from the TTL and passes the packet on. A ping crosses both routers (TTL 64 → 63 → 62). \
+             Then, like traceroute, UDP probes go out with TTL 1, 2 and 3: the router where the TTL runs out answers \
+             ICMP time exceeded, which names each hop in turn, and the last probe reaches pc2, whose closed port \
+             answers port unreachable. Last, a ping to 172.16.0.1, for which r1 has no route: network unreachable.",
+            "三个网络、两台路由器:pc1(10.0.1.0/24)— r1 — 10.0.12.0/30 — r2 — pc2(10.0.2.0/24)。主机把不在本子网的 \
+             分组发往默认网关的 MAC;路由器选出最具体(前缀最长)的路由,把 TTL 减一后转发。先是一次 ping 穿过两台路由器\
+             (TTL 64 → 63 → 62)。再像 traceroute 那样,依次发出 TTL 为 1、2、3 的 UDP 探测包:TTL 在哪台路由器上耗尽,\
+             哪台就回 ICMP 超时,于是沿途每一跳依次现身;最后一个探测包到达 pc2,它的端口没有程序监听,回“端口不可达”。\
+             最后 ping 172.16.0.1,r1 没有去那里的路由:回“网络不可达”。",
+        ),
+        faults: Faults::NONE,
+        build: route,
         summary: None,
     },
 ];
@@ -501,6 +546,95 @@ fn teardown(c: &Config) -> Network {
     ];
     add_app(&mut n, b, App::new("server", server));
     add_app(&mut n, a, App::new("client", client));
+    n
+}
+
+/// A default route via `gateway` for the host at `node`.
+fn set_gateway(n: &mut Network, node: usize, gateway: Ipv4Addr) {
+    if let Some(h) = n.host_mut(node) {
+        h.routes.add(Route::new(Ipv4Addr::UNSPECIFIED, 0, Some(gateway), 0));
+    }
+}
+
+/// The datagram the `fragment` scenario sends: 1000 letters.
+pub fn fragment_payload() -> Vec<u8> {
+    (0..1000u32).map(|i| b'a' + (i % 26) as u8).collect()
+}
+
+fn fragment(c: &Config) -> Network {
+    let mut n = Network::new(c.seed);
+    let pc1 = n.add_host("pc1", Ipv4Addr::new(10, 0, 1, 1), 24);
+    let router = n.add_router("router", &[(Ipv4Addr::new(10, 0, 1, 254), 24, 1500), (Ipv4Addr::new(10, 0, 2, 254), 24, c.mtu)]);
+    let pc2 = n.add_host("pc2", Ipv4Addr::new(10, 0, 2, 2), 24);
+    let _ = n.connect(pc1, 0, router, 0, c.link());
+    let _ = n.connect(router, 1, pc2, 0, c.link());
+    set_gateway(&mut n, pc1, Ipv4Addr::new(10, 0, 1, 254));
+    set_gateway(&mut n, pc2, Ipv4Addr::new(10, 0, 2, 254));
+    if let Some(h) = n.host_mut(pc2) {
+        h.mtu = c.mtu;
+    }
+    let to = SocketAddrV4::new(Ipv4Addr::new(10, 0, 2, 2), PORT);
+    let server = vec![
+        Call::Socket { slot: 0, kind: Kind::Datagram },
+        Call::Bind { slot: 0, port: PORT },
+        Call::RecvFrom { slot: 0 },
+        Call::Close { slot: 0 },
+    ];
+    let client = vec![
+        Call::Sleep(MS),
+        Call::Socket { slot: 0, kind: Kind::Datagram },
+        Call::SetOption { slot: 0, option: SockOpt::DontFragment(false) },
+        Call::SendTo { slot: 0, data: fragment_payload(), to },
+        Call::Sleep(500 * MS),
+        Call::SetOption { slot: 0, option: SockOpt::DontFragment(true) },
+        Call::SendTo { slot: 0, data: fragment_payload(), to },
+        Call::Sleep(500 * MS),
+        Call::Close { slot: 0 },
+    ];
+    add_app(&mut n, pc2, App::new("server", server));
+    add_app(&mut n, pc1, App::new("client", client));
+    n
+}
+
+/// The addresses of the `route` scenario.
+pub const ROUTE_PC1: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 1);
+pub const ROUTE_PC2: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 2);
+/// The destination no router has a route to.
+pub const ROUTE_NOWHERE: Ipv4Addr = Ipv4Addr::new(172, 16, 0, 1);
+/// The first UDP port traceroute probes (each probe takes the next).
+pub const TRACEROUTE_PORT: u16 = 33434;
+
+fn route(c: &Config) -> Network {
+    let mut n = Network::new(c.seed);
+    let pc1 = n.add_host("pc1", ROUTE_PC1, 24);
+    let r1 = n.add_router("r1", &[(Ipv4Addr::new(10, 0, 1, 254), 24, 1500), (Ipv4Addr::new(10, 0, 12, 1), 30, 1500)]);
+    let r2 = n.add_router("r2", &[(Ipv4Addr::new(10, 0, 12, 2), 30, 1500), (Ipv4Addr::new(10, 0, 2, 254), 24, 1500)]);
+    let pc2 = n.add_host("pc2", ROUTE_PC2, 24);
+    let _ = n.connect(pc1, 0, r1, 0, c.link());
+    let _ = n.connect(r1, 1, r2, 0, c.link());
+    let _ = n.connect(r2, 1, pc2, 0, c.link());
+    set_gateway(&mut n, pc1, Ipv4Addr::new(10, 0, 1, 254));
+    set_gateway(&mut n, pc2, Ipv4Addr::new(10, 0, 2, 254));
+    // r1 knows pc2's network through r2, and nothing else; r2 sends everything else to r1.
+    if let Some(r) = n.router_mut(r1) {
+        r.routes.add(Route::new(Ipv4Addr::new(10, 0, 2, 0), 24, Some(Ipv4Addr::new(10, 0, 12, 2)), 1));
+    }
+    if let Some(r) = n.router_mut(r2) {
+        r.routes.add(Route::new(Ipv4Addr::UNSPECIFIED, 0, Some(Ipv4Addr::new(10, 0, 12, 1)), 0));
+    }
+    let ping = vec![Call::Ping { to: ROUTE_PC2, seq: 1 }, Call::Sleep(3 * SEC), Call::Ping { to: ROUTE_NOWHERE, seq: 2 }];
+    // traceroute's probes: 32 bytes each, to ports nobody listens on, one more hop each time.
+    let probe: Vec<u8> = (0..32u8).map(|i| b'A' + i % 26).collect();
+    let mut traceroute = vec![Call::Sleep(SEC), Call::Socket { slot: 0, kind: Kind::Datagram }];
+    for ttl in 1..=3u8 {
+        traceroute.push(Call::SetOption { slot: 0, option: SockOpt::Ttl(ttl) });
+        let to = SocketAddrV4::new(ROUTE_PC2, TRACEROUTE_PORT + u16::from(ttl) - 1);
+        traceroute.push(Call::SendTo { slot: 0, data: probe.clone(), to });
+        traceroute.push(Call::Sleep(500 * MS));
+    }
+    traceroute.push(Call::Close { slot: 0 });
+    add_app(&mut n, pc1, App::new("ping", ping));
+    add_app(&mut n, pc1, App::new("traceroute", traceroute));
     n
 }
 
@@ -911,5 +1045,125 @@ mod tests {
         assert_eq!(t.iter().filter(|l| l.contains("echo reply from")).count(), 2, "{t:#?}");
         assert!(t.iter().any(|l| l.starts_with("switch") && l.contains("flooded")));
         assert!(t.iter().any(|l| l.starts_with("switch") && l.contains("learned 02:00:0a:00:00:02")));
+    }
+    /// (TTL, flags and offset field, ID, IP payload) of the IPv4 frames on `link`.
+    fn ip_on_link(n: &Network, link: usize) -> Vec<(u8, u16, u16, Vec<u8>)> {
+        n.frames()
+            .iter()
+            .filter(|f| f.link == link && f.bytes.get(12..14) == Some(&[8, 0]))
+            .map(|f| {
+                let p = &f.bytes[14..];
+                let total = usize::from(u16::from_be_bytes([p[2], p[3]]));
+                (p[8], u16::from_be_bytes([p[6], p[7]]), u16::from_be_bytes([p[4], p[5]]), p[20..total].to_vec())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_router_fragments_to_the_small_mtu_and_pc2_gets_the_whole_datagram() {
+        for mtu in [68, 300, SMALL_MTU, 1000] {
+            let n = run("fragment", &Config { mtu, ..Config::default() });
+            assert_eq!(app(&n, 2, "server").messages, [fragment_payload()], "mtu {mtu}");
+            let before = ip_on_link(&n, 0);
+            let after = ip_on_link(&n, 1);
+            // The first datagram, whole on pc1's link, in pieces after the router.
+            let (ttl, flags, id, udp) = before[0].clone();
+            assert_eq!((ttl, flags), (64, 0), "DF off, not a fragment");
+            let per = (mtu - 20) / 8 * 8;
+            assert_eq!(after.len(), udp.len().div_ceil(per), "mtu {mtu}");
+            let mut whole = Vec::new();
+            for (i, (t, f, fid, data)) in after.iter().enumerate() {
+                assert_eq!((*t, *fid), (63, id), "one hop, same ID");
+                assert_eq!(usize::from(f & 0x1fff) * 8, whole.len());
+                assert_eq!(f & 0x2000 != 0, i + 1 < after.len());
+                assert!(data.len() + 20 <= mtu);
+                whole.extend_from_slice(data);
+            }
+            assert_eq!(whole, udp);
+            // The second, with DF, never crosses: frag needed comes back with the MTU.
+            assert_eq!(before[1].1 & 0x4000, 0x4000);
+            let icmp = &before[2].3;
+            assert_eq!((icmp[0], icmp[1], u16::from_be_bytes([icmp[6], icmp[7]])), (3, 4, mtu as u16));
+            assert!(texts(&n).iter().any(|t| t.contains(&format!("next-hop MTU {mtu}"))));
+        }
+        // A link that carries it all: no fragments, and the DF datagram crosses too.
+        let n = run("fragment", &Config { mtu: 1500, ..Config::default() });
+        assert!(ip_on_link(&n, 1).iter().all(|(_, f, _, _)| f & 0x3fff == 0));
+        assert_eq!(ip_on_link(&n, 1).iter().filter(|p| p.3.len() == 1008).count(), 2);
+    }
+
+    #[test]
+    fn fragments_out_of_order_reassemble_and_a_lone_one_times_out() {
+        let d = {
+            let p = crate::wire::Packet { src: CLIENT, dst: SERVER, id: 77, body: crate::wire::Body::Udp { src_port: 1, dst_port: PORT, payload: fragment_payload() } };
+            crate::wire::ipv4_frames([2, 0, 10, 0, 0, 1], [2, 0, 10, 0, 0, 2], &p, crate::wire::IpParams::default(), 300).unwrap()
+        };
+        assert_eq!(d.len(), 4);
+        let (mut n, _, b) = two_hosts(&Config::default());
+        add_app(&mut n, b, App::new("server", vec![Call::Socket { slot: 0, kind: Kind::Datagram }, Call::Bind { slot: 0, port: PORT }, Call::RecvFrom { slot: 0 }]));
+        for (t, i) in [3usize, 1, 0, 2].into_iter().enumerate() {
+            n.inject(MS * (t as u64 + 1), b, 0, d[i].clone());
+        }
+        // A lone fragment of another datagram (ID 78), which never completes.
+        let mut lone = d[0].clone();
+        lone[14 + 5] = 78;
+        lone[14 + 10..14 + 12].fill(0);
+        let c = netlayers_core::checksum::internet(&lone[14..34]);
+        lone[14 + 10..14 + 12].copy_from_slice(&c.to_be_bytes());
+        n.inject(10 * MS, b, 0, lone);
+        n.run(RUN_LIMIT);
+        assert_eq!(app(&n, 1, "server").messages, [fragment_payload()]);
+        let t = texts(&n);
+        assert!(t.iter().any(|l| l.contains("ID 0x004d from 10.0.0.1 reassembled from 4 fragments")), "{t:#?}");
+        let timeout = n.timeline().iter().find(|e| e.text.en.contains("timed out")).expect("the lone fragment times out");
+        assert_eq!(timeout.time, 10 * MS + crate::host::REASSEMBLY_TIMEOUT);
+        assert!(timeout.text.en.contains("0x004e"));
+    }
+
+    #[test]
+    fn each_router_takes_one_from_the_ttl_and_traceroute_meets_them_in_order() {
+        let n = run("route", &Config::default());
+        // The echo request on each of the three links: 64, 63, 62.
+        let echo_ttls: Vec<u8> = (0..3).map(|l| ip_on_link(&n, l).iter().find(|p| p.3[0] == 8).unwrap().0).collect();
+        assert_eq!(echo_ttls, [64, 63, 62]);
+        assert!(texts(&n).iter().any(|t| t == "pc1 ICMP echo reply from 10.0.2.2 (seq 1)"));
+        // What answered each probe, in order: r1, r2, then pc2 itself.
+        let answers: Vec<String> = texts(&n)
+            .iter()
+            .filter(|t| t.starts_with("pc1 ICMP") && t.contains("quotes UDP"))
+            .map(|t| t.split(": ").next().unwrap().to_string())
+            .collect();
+        assert_eq!(answers, [
+            "pc1 ICMP time exceeded (code 0) from 10.0.1.254",
+            "pc1 ICMP time exceeded (code 0) from 10.0.12.2",
+            "pc1 ICMP destination unreachable (code 3) from 10.0.2.2",
+        ]);
+        for (i, port) in (TRACEROUTE_PORT..TRACEROUTE_PORT + 3).enumerate() {
+            assert!(texts(&n)[..].iter().filter(|t| t.contains(&format!("→ 10.0.2.2:{port}"))).count() == 1, "probe {i}");
+        }
+        assert!(texts(&n).iter().any(|t| t.starts_with("pc1 ICMP destination unreachable (code 0) from 10.0.1.254")));
+        assert!(texts(&n).iter().any(|t| t.starts_with("r1 TTL 1 → 0")) && texts(&n).iter().any(|t| t.starts_with("r2 TTL 1 → 0")));
+    }
+
+    #[test]
+    fn routers_survive_garbage() {
+        use crate::rng::Rng;
+        let clean = run("route", &Config::default());
+        let samples: Vec<Vec<u8>> = clean.frames().iter().map(|f| f.bytes.clone()).collect();
+        let mut r = Rng::new(7);
+        for round in 0..10 {
+            let mut n = find("route").unwrap().build(&Config { seed: round, ..Config::default() });
+            for _ in 0..300 {
+                let mut f = samples[r.range(0, samples.len() as u64) as usize].clone();
+                let k = r.range(0, f.len() as u64) as usize;
+                f[k] = r.next_u64() as u8;
+                if r.chance(0.3) {
+                    f.truncate(r.range(0, f.len() as u64) as usize);
+                }
+                let node = r.range(0, 4) as usize;
+                n.inject(r.range(0, 4_000_000_000), node, r.range(0, 2) as usize, f);
+            }
+            n.run(RUN_LIMIT);
+        }
     }
 }
