@@ -10,10 +10,9 @@
 //! (Checked against tshark 4.0 on crafted captures: a SYN with the old number after RST or FIN
 //! stays in the old stream.)
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
-use netlayers_core::{Field, FieldSpec, Layer, Text, Value};
+use netlayers_core::{Field, FieldSpec, Layer, Recent, Text, Value};
 
 pub static TCP_STREAM: FieldSpec = FieldSpec::new(
     "tcp.stream",
@@ -54,8 +53,8 @@ struct TcpConv {
 /// Numbers TCP and UDP conversations across the frames of one capture, in order.
 #[derive(Debug, Default)]
 pub struct Conversations {
-    tcp: HashMap<(Endpoint, Endpoint), TcpConv, foldhash::fast::RandomState>,
-    udp: HashMap<(Endpoint, Endpoint), u64, foldhash::fast::RandomState>,
+    tcp: Recent<(Endpoint, Endpoint), TcpConv>,
+    udp: Recent<(Endpoint, Endpoint), u64>,
     next_tcp: u64,
     next_udp: u64,
     /// The frame last annotated reused the ports of an earlier TCP connection.
@@ -150,7 +149,7 @@ impl Conversations {
 
     fn udp_index(&mut self, k: (Endpoint, Endpoint)) -> u64 {
         let next = &mut self.next_udp;
-        *self.udp.entry(k).or_insert_with(|| {
+        *self.udp.get_or_insert_with(k, || {
             *next += 1;
             *next - 1
         })

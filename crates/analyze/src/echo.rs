@@ -4,12 +4,12 @@
 //!
 //! A request and its reply share the identifier and the sequence number, and go between the
 //! same two addresses in opposite directions. Requests are remembered until the table holds
-//! [`MAX_PENDING`]; then the oldest half is dropped, so memory stays bounded on endless pings.
+//! [`MAX_PENDING`]; then the half used longest ago is dropped, so memory stays bounded on
+//! endless pings.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
-use netlayers_core::{Field, FieldSpec, Layer, Text, Timestamp, Value};
+use netlayers_core::{Field, FieldSpec, Layer, Recent, Text, Timestamp, Value};
 
 macro_rules! spec {
     ($name:ident, $key:literal, $en:literal, $zh:literal, $xen:literal, $xzh:literal) => {
@@ -34,7 +34,7 @@ spec!(RESPTIME6, "icmpv6.resptime", "Response Time (ms)", "响应时间(毫秒)"
 pub static FIELDS: &[&FieldSpec] = &[&RESP_TO, &RESPTIME, &RESP_TO6, &RESPTIME6];
 
 /// Requests kept waiting for their reply, at most.
-pub const MAX_PENDING: usize = 65_536;
+pub const MAX_PENDING: usize = netlayers_core::recent::LIMIT;
 
 /// (ICMPv6?, requester, responder, identifier, sequence number).
 type Key = (bool, IpAddr, IpAddr, u64, u64);
@@ -42,7 +42,7 @@ type Key = (bool, IpAddr, IpAddr, u64, u64);
 /// Links echo replies to their requests across the frames of one capture, in order.
 #[derive(Debug, Default)]
 pub struct Echoes {
-    pending: HashMap<Key, (u64, Timestamp), foldhash::fast::RandomState>,
+    pending: Recent<Key, (u64, Timestamp)>,
 }
 
 impl Echoes {
@@ -82,10 +82,7 @@ impl Echoes {
             return;
         };
         if t == request {
-            if self.pending.len() >= MAX_PENDING {
-                self.forget_oldest_half();
-            }
-            self.pending.entry((v6, src, dst, id, seq)).or_insert((number, ts));
+            self.pending.get_or_insert_with((v6, src, dst, id, seq), || (number, ts));
         } else if t == reply {
             if let Some(&(req, at)) = self.pending.get(&(v6, dst, src, id, seq)) {
                 let ms = ts.since(at) * 1000.0;
@@ -97,13 +94,6 @@ impl Echoes {
                 }
             }
         }
-    }
-
-    fn forget_oldest_half(&mut self) {
-        let mut frames: Vec<u64> = self.pending.values().map(|v| v.0).collect();
-        frames.sort_unstable();
-        let cut = frames[frames.len() / 2];
-        self.pending.retain(|_, v| v.0 >= cut);
     }
 }
 

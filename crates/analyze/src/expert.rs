@@ -9,10 +9,10 @@
 //! out-of-order segment (within the handshake's round-trip time, 3 ms if unknown, of the newest
 //! segment) or a retransmission. Checked against tshark 4.0 on captures/crafted/tcp-loss.pcap.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use netlayers_core::{Field, FieldSpec, Layer, Note, Severity, Text, Timestamp, Value};
+use netlayers_core::{Field, FieldSpec, Layer, Note, Recent, Severity, Text, Timestamp, Value};
 
 macro_rules! spec {
     ($name:ident, $key:literal, $en:literal, $zh:literal, $xen:literal, $xzh:literal) => {
@@ -141,7 +141,7 @@ struct Conn {
 /// Judges TCP segments across the frames of one capture, in order.
 #[derive(Debug, Default)]
 pub struct Expert {
-    conns: HashMap<u64, Conn, foldhash::fast::RandomState>,
+    conns: Recent<u64, Conn>,
     /// Set by [`Expert::ports_reused`] for the next segment.
     reused: bool,
     counts: BTreeMap<&'static str, u64>,
@@ -260,7 +260,7 @@ impl Expert {
         let (seq, ack, seglen, win, stream) = (s.seq, s.ack, s.len, s.win, s.stream);
         let flags = u64::from(s.flags);
         let d = usize::from((src, sp) > (dst, dp));
-        let c = self.conns.entry(stream).or_default();
+        let c = self.conns.get_or_default(stream);
         let mut got: Vec<&'static FieldSpec> = Vec::new();
         if reused {
             got.push(&REUSED_PORTS);

@@ -15,10 +15,12 @@ pub mod escape;
 pub mod frame;
 pub mod handoff;
 pub mod model;
+pub mod recent;
 pub mod text;
 pub mod window;
 
 pub use frame::{Frame, LinkType, Timestamp};
 pub use handoff::{Handoff, PseudoHeader, Step, Transport, DecodeCtx};
 pub use model::{Field, FieldSpec, Layer, LayerKind, Note, Severity, Value};
+pub use recent::Recent;
 pub use text::{Lang, Text};

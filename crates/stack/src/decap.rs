@@ -1,11 +1,11 @@
 //! Going up the layers: frame bytes and link type → `Layer`s.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::ops::Range;
 
 use netlayers_core::{
-    DecodeCtx, Field, FieldSpec, Frame, Handoff, Layer, LayerKind, LinkType, Note, PseudoHeader, Severity, Step, Text,
+    DecodeCtx, Field, FieldSpec, Frame, Handoff, Layer, LayerKind, LinkType, Note, PseudoHeader, Recent, Severity, Step, Text,
     Timestamp, Value,
 };
 use netlayers_network::fragments::{self, FragmentHeader};
@@ -481,7 +481,7 @@ type Connection = ((IpAddr, u16), (IpAddr, u16));
 /// Per-direction TCP state, keyed by (src, sport, dst, dport).
 #[derive(Debug, Default)]
 struct TcpBases {
-    dirs: HashMap<(IpAddr, u16, IpAddr, u16), TcpDirection, foldhash::fast::RandomState>,
+    dirs: Recent<(IpAddr, u16, IpAddr, u16), TcpDirection>,
 }
 
 /// Decodes a whole capture frame by frame, keeping what the packet list needs across frames:
@@ -492,7 +492,7 @@ pub struct Dissector {
     first_ts: Option<Timestamp>,
     tcp: TcpBases,
     /// TCP connections (endpoints in sorted order) that carried an HTTP request or response.
-    http_seen: HashSet<Connection, foldhash::fast::RandomState>,
+    http_seen: Recent<Connection, ()>,
     /// `Some` when IP reassembly is on.
     reassembly: Option<Reassembly>,
 }
@@ -604,7 +604,7 @@ impl Dissector {
 
     /// Whether a TCP connection (either direction) carried an HTTP request or response so far.
     pub fn http_seen(&self, a: (IpAddr, u16), b: (IpAddr, u16)) -> bool {
-        self.http_seen.contains(&if a <= b { (a, b) } else { (b, a) })
+        self.http_seen.contains_key(&if a <= b { (a, b) } else { (b, a) })
     }
 
     /// The relative-numbering bases and window scaling of the frame's own TCP segment, updating
@@ -616,7 +616,7 @@ impl Dissector {
         let has_ack = flags & 0x10 != 0;
         let fwd = (src.0, src.1, dst.0, dst.1);
         let rev = (dst.0, dst.1, src.0, src.1);
-        let f = self.tcp.dirs.entry(fwd).or_default();
+        let f = self.tcp.dirs.get_or_default(fwd);
         if syn {
             // Every SYN (re)starts its direction: its own number is relative 0.
             f.base = Some(seq);
@@ -626,7 +626,7 @@ impl Dissector {
         }
         let seq_base = f.base.unwrap_or(seq);
         let fwd_wscale = f.syn_wscale;
-        let r = self.tcp.dirs.entry(rev).or_default();
+        let r = self.tcp.dirs.get_or_default(rev);
         if let (true, None, Some(a)) = (has_ack, r.base, ack) {
             // The ACK tells where the other side's numbers stand, even before we see one of
             // its segments.
@@ -659,8 +659,8 @@ impl Dissector {
         let key = if a <= b { (a, b) } else { (b, a) };
         let l = &layers[i];
         if l.find("http.request").is_some() || l.find("http.response").is_some() {
-            self.http_seen.insert(key);
-        } else if l.info.as_deref() == Some("Continuation") && !self.http_seen.contains(&key) {
+            self.http_seen.insert(key, ());
+        } else if l.info.as_deref() == Some("Continuation") && !self.http_seen.contains_key(&key) {
             let depth = l.depth;
             let end = layers[i..].iter().position(|x| x.depth != depth).map_or(layers.len(), |n| i + n);
             layers.drain(i..end);
