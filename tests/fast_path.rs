@@ -1,6 +1,7 @@
-//! The packet list's fast path (crates/fastpath) writes the rows of common frames straight from
-//! their bytes. Its promise: the same bytes as building every frame's layers
-//! (`read --no-fast-path`), on every capture of the repository and on mutated copies of them
+//! The fast path (crates/fastpath) writes the packet-list rows of common frames, and counts
+//! them for `stats`, straight from their bytes. Its promise: the same output as building every
+//! frame's layers (`--no-fast-path`), on every capture of the repository and on mutated copies
+//! of them
 //! (header bytes changed at random, so the checks that send a frame back to the layers are
 //! exercised: options, lengths, flags, ports, fragments).
 
@@ -36,8 +37,25 @@ fn captures() -> Vec<PathBuf> {
     out
 }
 
-fn both_ways(path: &str) -> (std::process::Output, std::process::Output) {
-    (run(&["read", path]), run(&["read", "--no-fast-path", path]))
+/// The commands that have a fast path: the packet list and the statistics (whose JSON holds
+/// every count, the expert's included).
+const COMMANDS: [&[&str]; 2] = [&["read"], &["stats", "--format", "json"]];
+
+fn both_ways(cmd: &[&str], path: &str) -> (std::process::Output, std::process::Output) {
+    let with = |extra: &[&str]| run(&[cmd, extra, &[path]].concat());
+    (with(&[]), with(&["--no-fast-path"]))
+}
+
+/// Runs both ways and fails with the first line that differs.
+fn same_both_ways(cmd: &[&str], p: &str) {
+    let (fast, slow) = both_ways(cmd, p);
+    assert_eq!(fast.status.code(), slow.status.code(), "{cmd:?} {p}: exit code");
+    assert_eq!(String::from_utf8_lossy(&fast.stderr), String::from_utf8_lossy(&slow.stderr), "{cmd:?} {p}: stderr");
+    let (f, s) = (String::from_utf8_lossy(&fast.stdout), String::from_utf8_lossy(&slow.stdout));
+    if f != s {
+        let diff = f.split(['\n', ',']).zip(s.split(['\n', ','])).find(|(a, b)| a != b);
+        panic!("{cmd:?} {p}: the fast path differs, first at\n fast: {:?}\n tree: {:?}", diff.map(|d| d.0), diff.map(|d| d.1));
+    }
 }
 
 fn frames(path: &Path) -> Vec<Frame> {
@@ -55,14 +73,8 @@ fn frames(path: &Path) -> Vec<Frame> {
 #[test]
 fn every_capture_reads_the_same_with_and_without_the_fast_path() {
     for cap in captures() {
-        let p = cap.display().to_string();
-        let (fast, slow) = both_ways(&p);
-        assert_eq!(fast.status.code(), slow.status.code(), "{p}: exit code");
-        assert_eq!(String::from_utf8_lossy(&fast.stderr), String::from_utf8_lossy(&slow.stderr), "{p}: stderr");
-        let (f, s) = (String::from_utf8_lossy(&fast.stdout), String::from_utf8_lossy(&slow.stdout));
-        if f != s {
-            let diff = f.lines().zip(s.lines()).find(|(a, b)| a != b);
-            panic!("{p}: the fast path differs, first at\n fast: {:?}\n tree: {:?}", diff.map(|d| d.0), diff.map(|d| d.1));
+        for cmd in COMMANDS {
+            same_both_ways(cmd, &cap.display().to_string());
         }
     }
 }
@@ -154,12 +166,8 @@ fn mutated_frames_read_the_same_with_and_without_the_fast_path() {
         let refs: Vec<&[u8]> = out.iter().map(|v| v.as_slice()).collect();
         let name = cap.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let p = write(&dir, &format!("{name}.mutants.pcap"), &pcap(1, &refs));
-        let (fast, slow) = both_ways(&p);
-        assert_eq!(fast.status.code(), slow.status.code(), "{p}: exit code");
-        let (f, s) = (String::from_utf8_lossy(&fast.stdout), String::from_utf8_lossy(&slow.stdout));
-        if f != s {
-            let diff = f.lines().zip(s.lines()).find(|(a, b)| a != b);
-            panic!("{p}: the fast path differs, first at\n fast: {:?}\n tree: {:?}", diff.map(|d| d.0), diff.map(|d| d.1));
+        for cmd in COMMANDS {
+            same_both_ways(cmd, &p);
         }
         files += 1;
     }

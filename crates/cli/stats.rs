@@ -31,6 +31,10 @@ pub struct StatsArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Build every frame's layers instead of counting common frames straight from their bytes
+    /// (crates/fastpath). The output is the same; tests/fast_path.rs checks it.
+    #[arg(long, hide = true)]
+    pub no_fast_path: bool,
 }
 
 pub fn run(a: &StatsArgs, ui: &Ui) -> Result<Outcome> {
@@ -42,7 +46,12 @@ pub fn run(a: &StatsArgs, ui: &Ui) -> Result<Outcome> {
     let mut dissector = Dissector::new();
     let mut cross = CrossFrame::new();
     let mut stats = Stats::new();
+    // Without a filter, common frames are counted straight from their bytes.
+    let mut fast = (filter.is_none() && !a.no_fast_path).then(netlayers_fastpath::FastList::new);
     let failure = crate::frames::each_frame(&mut source, |frame| {
+        if fast.as_mut().is_some_and(|f| f.stats(frame, &mut dissector, &mut cross, &mut stats)) {
+            return Ok(());
+        }
         let mut d = dissector.dissect(frame);
         cross.annotate(&mut d.layers, frame.number, frame.ts);
         // Only stats reports these counts, so only stats pays for the extra walk.

@@ -182,6 +182,12 @@ impl Expert {
         }
     }
 
+    /// Counts one bad checksum of the kind `key` (`tcp.checksum.bad` …) for a frame whose layers
+    /// the caller checked itself (the fast path of `stats`).
+    pub fn count_bad_checksum(&mut self, key: &'static str) {
+        *self.counts.entry(key).or_default() += 1;
+    }
+
     /// Tells the expert that the next frame reuses the ports of an earlier connection (what
     /// [`crate::Conversations::ports_reused`] found), so it is flagged as tshark flags it.
     pub fn ports_reused(&mut self) {

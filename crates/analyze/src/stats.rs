@@ -90,7 +90,53 @@ struct PhsNode {
     children: Vec<(&'static str, PhsNode)>,
 }
 
-type ConvKey = (ConvKind, String, String, u64);
+/// A conversation's address, kept as bytes while counting and written out at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Addr {
+    Mac([u8; 6]),
+    Ip(IpAddr),
+}
+
+impl Addr {
+    fn text(self) -> String {
+        match self {
+            Addr::Mac(m) => Value::Mac(m).to_string(),
+            Addr::Ip(a) => a.to_string(),
+        }
+    }
+}
+
+/// A conversation while counting: [`Conversation`] with its addresses as bytes.
+#[derive(Debug, Clone)]
+struct Conv {
+    kind: ConvKind,
+    a: (Addr, Option<u16>),
+    b: (Addr, Option<u16>),
+    frames_ab: u64,
+    bytes_ab: u64,
+    frames_ba: u64,
+    bytes_ba: u64,
+    start: f64,
+    end: f64,
+}
+
+/// Both directions of a conversation map to one key: the smaller endpoint first; then the
+/// TCP stream (0 for other kinds).
+type ConvKey = (ConvKind, (Addr, Option<u16>), (Addr, Option<u16>), u64);
+
+/// What [`Stats::add_parts`] counts of one frame whose layers a caller read itself (the fast
+/// path of `stats`): the same things [`Stats::add`] finds in the layers.
+#[derive(Debug, Clone, Default)]
+pub struct FrameParts {
+    /// The protocol path, outermost first, without `frame` (`eth`, `ip`, `tcp`, `http` …).
+    pub protocols: Vec<&'static str>,
+    /// Ethernet source and destination.
+    pub eth: Option<([u8; 6], [u8; 6])>,
+    /// IP (v4 or v6) source and destination.
+    pub ip: Option<(IpAddr, IpAddr)>,
+    /// TCP (`true`) or UDP: source port, destination port, `tcp.stream`.
+    pub transport: Option<(bool, u16, u16, u64)>,
+}
 
 /// Everything `stats` counts, fed one frame at a time.
 #[derive(Debug, Default)]
@@ -102,8 +148,8 @@ pub struct Stats {
     pub last: Option<Timestamp>,
     pub links: Vec<LinkType>,
     phs: PhsNode,
-    convs: Vec<Conversation>,
-    index: HashMap<ConvKey, usize>,
+    convs: Vec<Conv>,
+    index: HashMap<ConvKey, usize, foldhash::fast::RandomState>,
 }
 
 fn ip(l: &Layer, k: &str) -> Option<IpAddr> {
@@ -114,9 +160,9 @@ fn ip(l: &Layer, k: &str) -> Option<IpAddr> {
     }
 }
 
-fn mac(l: &Layer, k: &str) -> Option<String> {
+fn mac(l: &Layer, k: &str) -> Option<Addr> {
     match l.find(k).map(|f| &f.value) {
-        Some(v @ Value::Mac(_)) => Some(v.to_string()),
+        Some(Value::Mac(m)) => Some(Addr::Mac(*m)),
         _ => None,
     }
 }
@@ -132,40 +178,14 @@ impl Stats {
 
     /// Counts one frame (its layers after `Conversations::annotate`, which numbers TCP streams).
     pub fn add(&mut self, ts: Timestamp, orig_len: u32, link: LinkType, layers: &[Layer]) {
-        let len = u64::from(orig_len);
-        self.frames += 1;
-        self.bytes += len;
-        let first = *self.first.get_or_insert(ts);
-        if self.last.is_none_or(|l| ts > l) {
-            self.last = Some(ts);
-        }
-        if !self.links.contains(&link) {
-            self.links.push(link);
-        }
-        let rel = ts.since(first);
-
-        let mut node = &mut self.phs;
-        node.frames += 1;
-        node.bytes += len;
-        for l in layers.iter().filter(|l| l.protocol != "frame") {
-            let i = match node.children.iter().position(|(p, _)| *p == l.protocol) {
-                Some(i) => i,
-                None => {
-                    node.children.push((l.protocol, PhsNode::default()));
-                    node.children.len() - 1
-                }
-            };
-            node = &mut node.children[i].1;
-            node.frames += 1;
-            node.bytes += len;
-        }
-
+        let (len, rel) = self.frame(ts, orig_len, link);
+        self.phs(len, layers.iter().filter(|l| l.protocol != "frame").map(|l| l.protocol));
         let mut addrs: Option<(IpAddr, IpAddr)> = None;
         for l in layers.iter().filter(|l| l.depth == 0) {
             match l.protocol {
                 "eth" => {
                     if let (Some(s), Some(d)) = (mac(l, "eth.src"), mac(l, "eth.dst")) {
-                        self.count(ConvKind::Eth, s, None, d, None, 0, len, rel);
+                        self.count(ConvKind::Eth, (s, None), (d, None), 0, len, rel);
                     }
                 }
                 "ip" | "ipv6" => {
@@ -177,7 +197,7 @@ impl Stats {
                     let later_fragment = num(l, "ipv6.fraghdr.offset").is_some_and(|o| o != 0);
                     if let (Some((s, d)), false) = (addrs, later_fragment) {
                         let kind = if v4 { ConvKind::Ip } else { ConvKind::Ipv6 };
-                        self.count(kind, s.to_string(), None, d.to_string(), None, 0, len, rel);
+                        self.count(kind, (Addr::Ip(s), None), (Addr::Ip(d), None), 0, len, rel);
                     }
                 }
                 "tcp" | "udp" => {
@@ -190,7 +210,7 @@ impl Stats {
                     }
                     if let (Some((s, d)), Some(sp), Some(dp)) = (addrs, num(l, sk), num(l, dk)) {
                         let (kind, id) = if tcp { (ConvKind::Tcp, num(l, "tcp.stream").unwrap_or(0)) } else { (ConvKind::Udp, 0) };
-                        self.count(kind, s.to_string(), Some(sp as u16), d.to_string(), Some(dp as u16), id, len, rel);
+                        self.count(kind, (Addr::Ip(s), Some(sp as u16)), (Addr::Ip(d), Some(dp as u16)), id, len, rel);
                     }
                 }
                 _ => {}
@@ -198,23 +218,66 @@ impl Stats {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn count(&mut self, kind: ConvKind, s: String, sp: Option<u16>, d: String, dp: Option<u16>, id: u64, len: u64, rel: f64) {
-        let ends = |a: &String, p: Option<u16>| match p {
-            Some(p) => format!("{a}:{p}"),
-            None => a.clone(),
-        };
-        let (es, ed) = (ends(&s, sp), ends(&d, dp));
-        let key = if es <= ed { (kind, es, ed, id) } else { (kind, ed, es, id) };
+    /// Counts one frame described by its parts, as [`Stats::add`] counts it from its layers.
+    pub fn add_parts(&mut self, ts: Timestamp, orig_len: u32, link: LinkType, p: &FrameParts) {
+        let (len, rel) = self.frame(ts, orig_len, link);
+        self.phs(len, p.protocols.iter().copied());
+        if let Some((s, d)) = p.eth {
+            self.count(ConvKind::Eth, (Addr::Mac(s), None), (Addr::Mac(d), None), 0, len, rel);
+        }
+        if let Some((s, d)) = p.ip {
+            let kind = if s.is_ipv4() { ConvKind::Ip } else { ConvKind::Ipv6 };
+            self.count(kind, (Addr::Ip(s), None), (Addr::Ip(d), None), 0, len, rel);
+            if let Some((tcp, sp, dp, stream)) = p.transport {
+                let (kind, id) = if tcp { (ConvKind::Tcp, stream) } else { (ConvKind::Udp, 0) };
+                self.count(kind, (Addr::Ip(s), Some(sp)), (Addr::Ip(d), Some(dp)), id, len, rel);
+            }
+        }
+    }
+
+    /// Counts the frame itself; its length and time since the first frame.
+    fn frame(&mut self, ts: Timestamp, orig_len: u32, link: LinkType) -> (u64, f64) {
+        let len = u64::from(orig_len);
+        self.frames += 1;
+        self.bytes += len;
+        let first = *self.first.get_or_insert(ts);
+        if self.last.is_none_or(|l| ts > l) {
+            self.last = Some(ts);
+        }
+        if !self.links.contains(&link) {
+            self.links.push(link);
+        }
+        (len, ts.since(first))
+    }
+
+    /// Counts one protocol path in the hierarchy.
+    fn phs(&mut self, len: u64, protocols: impl Iterator<Item = &'static str>) {
+        let mut node = &mut self.phs;
+        node.frames += 1;
+        node.bytes += len;
+        for p in protocols {
+            let i = match node.children.iter().position(|(q, _)| *q == p) {
+                Some(i) => i,
+                None => {
+                    node.children.push((p, PhsNode::default()));
+                    node.children.len() - 1
+                }
+            };
+            node = &mut node.children[i].1;
+            node.frames += 1;
+            node.bytes += len;
+        }
+    }
+
+    fn count(&mut self, kind: ConvKind, s: (Addr, Option<u16>), d: (Addr, Option<u16>), id: u64, len: u64, rel: f64) {
+        let key = if s <= d { (kind, s, d, id) } else { (kind, d, s, id) };
         let i = match self.index.get(&key) {
             Some(&i) => i,
             None => {
-                self.convs.push(Conversation {
+                self.convs.push(Conv {
                     kind,
-                    a: s.clone(),
-                    port_a: sp,
-                    b: d.clone(),
-                    port_b: dp,
+                    a: s,
+                    b: d,
                     frames_ab: 0,
                     bytes_ab: 0,
                     frames_ba: 0,
@@ -227,7 +290,7 @@ impl Stats {
             }
         };
         let c = &mut self.convs[i];
-        if c.a == s && c.port_a == sp {
+        if c.a == s {
             c.frames_ab += 1;
             c.bytes_ab += len;
         } else {
@@ -238,15 +301,31 @@ impl Stats {
     }
 
     /// Conversations of one kind, in order of first appearance.
-    pub fn conversations(&self, kind: ConvKind) -> Vec<&Conversation> {
-        self.convs.iter().filter(|c| c.kind == kind).collect()
+    pub fn conversations(&self, kind: ConvKind) -> Vec<Conversation> {
+        self.convs
+            .iter()
+            .filter(|c| c.kind == kind)
+            .map(|c| Conversation {
+                kind,
+                a: c.a.0.text(),
+                port_a: c.a.1,
+                b: c.b.0.text(),
+                port_b: c.b.1,
+                frames_ab: c.frames_ab,
+                bytes_ab: c.bytes_ab,
+                frames_ba: c.frames_ba,
+                bytes_ba: c.bytes_ba,
+                start: c.start,
+                end: c.end,
+            })
+            .collect()
     }
 
     /// Endpoints of one kind, in order of first appearance, summed over its conversations.
     pub fn endpoints(&self, kind: ConvKind) -> Vec<Endpoint> {
         let mut out: Vec<Endpoint> = Vec::new();
         let mut at: HashMap<(String, Option<u16>), usize> = HashMap::new();
-        for c in self.convs.iter().filter(|c| c.kind == kind) {
+        for c in &self.conversations(kind) {
             for (addr, port, tf, tb, rf, rb) in [
                 (&c.a, c.port_a, c.frames_ab, c.bytes_ab, c.frames_ba, c.bytes_ba),
                 (&c.b, c.port_b, c.frames_ba, c.bytes_ba, c.frames_ab, c.bytes_ab),

@@ -395,17 +395,31 @@ fn continuation(w: &Window<'_>) -> Step {
     let mut layer = Layer::new(LayerKind::Application, "http", "HTTP", w.abs(0..w.len()));
     layer.title = "Hypertext Transfer Protocol".to_string();
     layer.info = Some("Continuation".to_string());
+    let from = continuation_lines(data, |line| {
+        layer.fields.push(Field::new(&UNKNOWN_HEADER, Value::Text(text(&data[line.clone()])), w.abs(line)));
+    });
+    if from < data.len() {
+        Step { layers: vec![layer], next: Handoff::Data, payload: w.abs(from..w.len()) }
+    } else {
+        let end = w.end();
+        Step { layers: vec![layer], next: Handoff::End, payload: end..end }
+    }
+}
+
+/// Reads a continuation's leading lines the way tshark 4.0 does: every line with a colon is an
+/// (unknown) header line, handed to `header` with its line end; a blank line ends them. Returns
+/// where the rest (a body, shown as data) starts: `data.len()` when there is none.
+pub(crate) fn continuation_lines(data: &[u8], mut header: impl FnMut(Range<usize>)) -> usize {
     let mut from = 0;
     let mut seen_header = false;
     while from < data.len() {
         let l = line_at(data, from);
         let whole = l.next.unwrap_or(data.len());
         if l.text_end == l.start && l.next.is_some() {
-            from = whole; // the blank line that ends headers; what follows is a body
-            break;
+            return whole; // the blank line that ends headers; what follows is a body
         }
         if data[l.start..l.text_end].contains(&b':') {
-            layer.fields.push(Field::new(&UNKNOWN_HEADER, Value::Text(text(&data[l.start..whole])), w.abs(l.start..whole)));
+            header(l.start..whole);
             seen_header = true;
             from = whole;
             continue;
@@ -415,12 +429,7 @@ fn continuation(w: &Window<'_>) -> Step {
         }
         break;
     }
-    if from < data.len() {
-        Step { layers: vec![layer], next: Handoff::Data, payload: w.abs(from..w.len()) }
-    } else {
-        let end = w.end();
-        Step { layers: vec![layer], next: Handoff::End, payload: end..end }
-    }
+    from
 }
 
 #[cfg(test)]

@@ -101,8 +101,9 @@ pub fn decode(frame: &[u8], at: Range<usize>, ctx: DecodeCtx, transport: Transpo
 pub enum Claim {
     /// No decoder takes it: the payload is data.
     Data,
-    /// An HTTP port's segment that does not start a message: an HTTP `Continuation`.
-    HttpContinuation,
+    /// An HTTP port's segment that does not start a message: an HTTP `Continuation`, with a
+    /// data layer after it when `body` (bytes after its header-like lines).
+    HttpContinuation { body: bool },
     /// A decoder takes it (DNS, an HTTP message, SSH …).
     Decoder,
 }
@@ -116,7 +117,9 @@ pub fn claim(transport: Transport, src: u16, dst: u16, payload: &[u8]) -> Claim 
     for port in [lo, hi] {
         match by_port(transport, port) {
             None => continue,
-            Some(App::Http) if !http::starts_message(payload) => return Claim::HttpContinuation,
+            Some(App::Http) if !http::starts_message(payload) => {
+                return Claim::HttpContinuation { body: http::continuation_lines(payload, |_| {}) < payload.len() };
+            }
             Some(_) => return Claim::Decoder,
         }
     }

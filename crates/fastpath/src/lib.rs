@@ -24,6 +24,7 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
+use netlayers_analyze::stats::{FrameParts, Stats};
 use netlayers_analyze::{expert::Segment, CrossFrame};
 use netlayers_app::Claim;
 use netlayers_core::{DecodeCtx, Frame, Handoff, Layer, LayerKind, LinkType, PseudoHeader, Transport, Value};
@@ -52,6 +53,8 @@ struct Tcp<'a> {
     /// The window-scale option's shift, if present.
     wscale: Option<u8>,
     payload: &'a [u8],
+    /// The whole segment, header included (for its checksum).
+    segment: &'a [u8],
 }
 
 /// The parts of a UDP header a row needs.
@@ -59,6 +62,7 @@ struct Udp<'a> {
     sport: u16,
     dport: u16,
     payload: &'a [u8],
+    segment: &'a [u8],
 }
 
 enum Top<'a> {
@@ -83,7 +87,7 @@ enum Net {
     /// IPv4 (no options, not a fragment) or IPv6 (the first next header is `proto`): the
     /// payload's absolute range in the frame.
     Ip { src: IpAddr, dst: IpAddr, proto: u8, payload: Range<usize> },
-    Arp { src: [u8; 6], dst: [u8; 6] },
+    Arp,
 }
 
 /// The network layer of a frame the fast path may show, or `None`.
@@ -124,7 +128,7 @@ fn parse(frame: &Frame) -> Option<Net> {
             let dst = Ipv6Addr::from(<[u8; 16]>::try_from(&ip[24..40]).ok()?);
             Some(Net::Ip { src: IpAddr::V6(src), dst: IpAddr::V6(dst), proto: ip[6], payload: 54..54 + payload })
         }
-        0x0806 => Some(Net::Arp { src: d.get(6..12)?.try_into().ok()?, dst: d.get(0..6)?.try_into().ok()? }),
+        0x0806 => Some(Net::Arp),
         _ => None,
     }
 }
@@ -149,6 +153,7 @@ fn transport(proto: u8, seg: &[u8]) -> Option<Top<'_>> {
                 options,
                 wscale,
                 payload: &seg[hdr..],
+                segment: seg,
             }))
         }
         17 => {
@@ -156,7 +161,7 @@ fn transport(proto: u8, seg: &[u8]) -> Option<Top<'_>> {
             if seg.len() < 8 || usize::from(be16(seg, 4)?) != seg.len() {
                 return None;
             }
-            Some(Top::Udp(Udp { sport: be16(seg, 0)?, dport: be16(seg, 2)?, payload: &seg[8..] }))
+            Some(Top::Udp(Udp { sport: be16(seg, 0)?, dport: be16(seg, 2)?, payload: &seg[8..], segment: seg }))
         }
         _ => None,
     }
@@ -260,6 +265,28 @@ fn self_contained(layers: &[Layer]) -> bool {
     layers.iter().all(|l| l.depth == 0 && l.protocol != "ssh" && !l.notes.iter().any(|n| n.id == "truncated"))
 }
 
+/// A frame the fast path took, after the cross-frame state saw it: what a row or the
+/// statistics need of it.
+struct Seen<'a> {
+    /// Ethernet destination and source.
+    macs: ([u8; 6], [u8; 6]),
+    /// IP source, destination and protocol (none for ARP).
+    ip: Option<(IpAddr, IpAddr)>,
+    /// The transport header, when TCP or UDP.
+    top: Option<Top<'a>>,
+    /// TCP: the relative-numbering bases and the expert's Info prefix.
+    tcp: Option<(TcpNumbers, Option<String>)>,
+    /// `tcp.stream` / `udp.stream`.
+    stream: u64,
+    /// Layers decoded by their own decoders: ARP, ICMP (and what it carries), or what the
+    /// transport's payload holds (DNS, an HTTP message …); empty when the payload is plain.
+    layers: Vec<Layer>,
+    /// A TCP payload shown as an HTTP `Continuation` (with a body after its lines, or not).
+    continuation: Option<bool>,
+    /// A TCP or UDP payload shown as data (no decoder claims it and it was dissected).
+    data: bool,
+}
+
 impl FastList {
     pub fn new() -> FastList {
         FastList::default()
@@ -270,90 +297,112 @@ impl FastList {
     /// would; or returns `false` having changed nothing, and the caller shows the frame
     /// through the layers.
     pub fn row(&mut self, buf: &mut Vec<u8>, frame: &Frame, dissector: &mut Dissector, cross: &mut CrossFrame) -> bool {
-        let ctx = DecodeCtx::default();
-        let data = &frame.data[..];
-        match parse(frame) {
-            None => false,
-            Some(Net::Arp { src, dst }) => {
-                let layers = decode_handoff(data, 14..data.len(), Handoff::EtherType(0x0806), ctx);
-                if !(self_contained(&layers) && layers.first().is_some_and(|l| l.protocol == "arp" && l.info.is_some())) {
-                    return false;
-                }
-                cross.other_frame();
-                let rel_time = dissector.rel_time(frame.ts);
-                self.layered(buf, frame, rel_time, (Value::Mac(src), Value::Mac(dst)), &layers);
-                true
-            }
-            Some(Net::Ip { src, dst, proto: proto @ (1 | 58), payload }) => {
-                let pseudo = PseudoHeader { src, dst, protocol: proto, upper_len: payload.len() };
-                let next = Handoff::IpProto { proto, pseudo, fragment_offset: 0 };
-                let mut layers = decode_handoff(data, payload, next, ctx);
-                let type_key = if proto == 1 { "icmp.type" } else { "icmpv6.type" };
-                let known = layers.first().is_some_and(|l| {
-                    l.info.is_some() && l.find(type_key).and_then(|f| f.value.as_u64()).is_some_and(|t| icmp_fast(proto, t))
-                });
-                if !(known && self_contained(&layers)) {
-                    return false;
-                }
-                cross.other_frame();
-                cross.echoes.icmp(src, dst, &mut layers[0], frame.number, frame.ts);
-                let rel_time = dissector.rel_time(frame.ts);
-                self.layered(buf, frame, rel_time, (address(src), address(dst)), &layers);
-                true
-            }
-            Some(Net::Ip { src, dst, proto, payload }) => {
-                let Some(top) = transport(proto, &data[payload.clone()]) else { return false };
-                let (sport, dport, body, transport) = match &top {
-                    Top::Tcp(t) => (t.sport, t.dport, t.payload, Transport::Tcp),
-                    Top::Udp(u) => (u.sport, u.dport, u.payload, Transport::Udp),
-                };
-                // Decide everything that can decline before any state changes.
-                let claim = netlayers_app::claim(transport, sport, dport, body);
-                let mut app = Vec::new();
-                if claim == Claim::Decoder {
-                    let at = payload.end - body.len()..payload.end;
-                    app = decode_handoff(data, at, Handoff::Ports { transport, src: sport, dst: dport }, ctx);
-                    if !self_contained(&app) {
-                        return false;
-                    }
-                }
-                let rel_time = dissector.rel_time(frame.ts);
-                self.info.clear();
-                let addrs = (address(src), address(dst));
-                let (protocol, prefix) = match top {
-                    Top::Udp(u) => {
-                        cross.udp_datagram((src, u.sport), (dst, u.dport));
-                        let _ = write!(self.info, "{} \u{2192} {} Len={}", u.sport, u.dport, u.payload.len());
-                        ("UDP", None)
-                    }
-                    Top::Tcp(t) => self.tcp(&t, (src, dst), claim, &mut app, frame, dissector, cross),
-                };
-                if claim != Claim::Decoder || app.is_empty() {
-                    let cols = Columns {
-                        number: frame.number,
-                        rel_time,
-                        source: Some(&addrs.0),
-                        destination: Some(&addrs.1),
-                        protocol,
-                        orig_len: frame.orig_len,
-                        info: &self.info,
+        let Some(mut seen) = see(frame, dissector, cross) else { return false };
+        let rel_time = dissector.rel_time(frame.ts);
+        let addrs = match seen.ip {
+            Some((s, d)) => (address(s), address(d)),
+            None => (Value::Mac(seen.macs.1), Value::Mac(seen.macs.0)),
+        };
+        self.info.clear();
+        let protocol = match &seen.top {
+            // ARP, ICMP, or a payload its own decoder read: Protocol and Info come from those
+            // layers, under the transport layer as the row needs it (its Info and the expert's
+            // prefix).
+            top if top.is_none() || !seen.layers.is_empty() => {
+                if let Some(top) = top {
+                    let (kind, name) = match top {
+                        Top::Tcp(t) => {
+                            if let Some((n, _)) = &seen.tcp {
+                                self.tcp_info(t, n);
+                            }
+                            ("tcp", "TCP")
+                        }
+                        Top::Udp(u) => {
+                            self.udp_info(u);
+                            ("udp", "UDP")
+                        }
                     };
-                    netlayers_render::plain_row(buf, &cols);
-                    return true;
+                    let mut own = Layer::new(LayerKind::Transport, kind, name, 0..0);
+                    own.info = Some(std::mem::take(&mut self.info));
+                    own.info_prefix = seen.tcp.as_mut().and_then(|t| t.1.take());
+                    seen.layers.insert(0, own);
                 }
-                // The transport layer as the row needs it: its Info, and the expert's prefix.
-                let (kind, name) = if transport == Transport::Tcp { ("tcp", "TCP") } else { ("udp", "UDP") };
-                let mut own = Layer::new(LayerKind::Transport, kind, name, payload);
-                own.info = Some(std::mem::take(&mut self.info));
-                own.info_prefix = prefix;
-                app.insert(0, own);
-                self.layered(buf, frame, rel_time, addrs, &app);
-                if let Some(own) = app.first_mut() {
-                    self.info = own.info.take().unwrap_or_default();
+                self.layered(buf, frame, rel_time, addrs, &seen.layers);
+                if seen.top.is_some() {
+                    // Keep the Info buffer for the next frame.
+                    self.info = seen.layers[0].info.take().unwrap_or_default();
                 }
-                true
+                return true;
+            }
+            Some(Top::Udp(u)) => {
+                self.udp_info(u);
+                "UDP"
+            }
+            Some(Top::Tcp(t)) => {
+                let Some((n, prefix)) = &seen.tcp else { return true };
+                if let Some(p) = prefix {
+                    self.info.push_str(p);
+                }
+                if seen.continuation.is_some() {
+                    self.info.push_str("Continuation");
+                    "HTTP"
+                } else {
+                    self.tcp_info(t, n);
+                    "TCP"
+                }
+            }
+            None => return true,
+        };
+        let cols = Columns {
+            number: frame.number,
+            rel_time,
+            source: Some(&addrs.0),
+            destination: Some(&addrs.1),
+            protocol,
+            orig_len: frame.orig_len,
+            info: &self.info,
+        };
+        netlayers_render::plain_row(buf, &cols);
+        true
+    }
+
+    /// Counts `frame` in `stats` and returns `true`, having updated the cross-frame state as
+    /// the layered path does (and counted bad checksums in the expert's summary); or returns
+    /// `false` having changed nothing.
+    pub fn stats(&mut self, frame: &Frame, dissector: &mut Dissector, cross: &mut CrossFrame, stats: &mut Stats) -> bool {
+        let Some(seen) = see(frame, dissector, cross) else { return false };
+        let _ = dissector.rel_time(frame.ts);
+        // The protocol path as the layers would have it: eth, IP, transport, then whatever
+        // was decoded above (ARP and ICMP are among those).
+        let mut parts = FrameParts { eth: Some((seen.macs.1, seen.macs.0)), ip: seen.ip, ..FrameParts::default() };
+        parts.protocols.push("eth");
+        if let Some((s, _)) = seen.ip {
+            parts.protocols.push(if s.is_ipv4() { "ip" } else { "ipv6" });
+        }
+        match &seen.top {
+            Some(Top::Tcp(t)) => {
+                parts.protocols.push("tcp");
+                parts.transport = Some((true, t.sport, t.dport, seen.stream));
+            }
+            Some(Top::Udp(u)) => {
+                parts.protocols.push("udp");
+                parts.transport = Some((false, u.sport, u.dport, seen.stream));
+            }
+            None => {}
+        }
+        parts.protocols.extend(seen.layers.iter().map(|l| l.protocol));
+        if let Some(body) = seen.continuation {
+            parts.protocols.push("http");
+            if body {
+                parts.protocols.push("data");
             }
         }
+        if seen.data {
+            parts.protocols.push("data");
+        }
+        stats.add_parts(frame.ts, frame.orig_len, frame.link, &parts);
+        count_bad_checksums(frame, &seen, cross);
+        true
     }
 
     /// The row of a frame whose upper layers were decoded: Protocol and Info chosen from them
@@ -373,54 +422,8 @@ impl FastList {
         netlayers_render::plain_row(buf, &cols);
     }
 
-    /// Updates the TCP state and writes TCP's Info into `self.info`. With a plain payload or a
-    /// continuation (`claim`), the Info is the row's and the Protocol column is returned; with
-    /// decoded `app` layers, the HTTP rule is applied to them (or they are dropped, for a
-    /// retransmission) and the expert's Info prefix is returned for the caller's layers.
-    #[allow(clippy::too_many_arguments)]
-    fn tcp(
-        &mut self,
-        t: &Tcp<'_>,
-        (src, dst): (IpAddr, IpAddr),
-        claim: Claim,
-        app: &mut Vec<Layer>,
-        frame: &Frame,
-        dissector: &mut Dissector,
-        cross: &mut CrossFrame,
-    ) -> (&'static str, Option<String>) {
-        let n = dissector.tcp_numbers((src, t.sport), (dst, t.dport), t.seq, Some(t.ack), t.flags, t.wscale);
-        if claim == Claim::Decoder {
-            dissector.http_above_tcp((src, t.sport), (dst, t.dport), app);
-        }
-        let mut seg = Segment {
-            src: (src, t.sport),
-            dst: (dst, t.dport),
-            stream: 0,
-            seq: t.seq,
-            ack: t.ack,
-            len: t.payload.len() as u32,
-            flags: t.flags,
-            win: u64::from(t.window),
-            wscale: t.wscale,
-        };
-        let verdict = cross.tcp_segment(&mut seg, frame.number, frame.ts);
-        if verdict.not_dissected() {
-            app.clear();
-        }
-        let prefix = verdict.info_prefix();
-        if claim == Claim::Decoder && !app.is_empty() {
-            self.tcp_info(t, &n);
-            return ("TCP", prefix);
-        }
-        if let Some(p) = &prefix {
-            self.info.push_str(p);
-        }
-        if claim == Claim::HttpContinuation && !verdict.not_dissected() && dissector.http_seen((src, t.sport), (dst, t.dport)) {
-            self.info.push_str("Continuation");
-            return ("HTTP", None);
-        }
-        self.tcp_info(t, &n);
-        ("TCP", None)
+    fn udp_info(&mut self, u: &Udp<'_>) {
+        let _ = write!(self.info, "{} \u{2192} {} Len={}", u.sport, u.dport, u.payload.len());
     }
 
     /// TCP's own Info words, as the TCP decoder writes them after relative numbering.
@@ -445,6 +448,124 @@ impl FastList {
         let _ = write!(info, " Len={}", t.payload.len());
         option_words(t.options, ack_base, info);
     }
+}
+
+/// Reads `frame` if the fast path knows its kind, and updates the cross-frame state with it as
+/// the layered path would; `None`, with nothing changed, otherwise.
+fn see<'a>(frame: &'a Frame, dissector: &mut Dissector, cross: &mut CrossFrame) -> Option<Seen<'a>> {
+    let ctx = DecodeCtx::default();
+    let data = &frame.data[..];
+    let net = parse(frame)?;
+    let macs = (data.get(0..6)?.try_into().ok()?, data.get(6..12)?.try_into().ok()?);
+    let mut seen = Seen { macs, ip: None, top: None, tcp: None, stream: 0, layers: Vec::new(), continuation: None, data: false };
+    match net {
+        Net::Arp => {
+            let layers = decode_handoff(data, 14..data.len(), Handoff::EtherType(0x0806), ctx);
+            if !(self_contained(&layers) && layers.first().is_some_and(|l| l.protocol == "arp" && l.info.is_some())) {
+                return None;
+            }
+            cross.other_frame();
+            seen.layers = layers;
+        }
+        Net::Ip { src, dst, proto: proto @ (1 | 58), payload } => {
+            let pseudo = PseudoHeader { src, dst, protocol: proto, upper_len: payload.len() };
+            let next = Handoff::IpProto { proto, pseudo, fragment_offset: 0 };
+            let mut layers = decode_handoff(data, payload, next, ctx);
+            let type_key = if proto == 1 { "icmp.type" } else { "icmpv6.type" };
+            let known = layers.first().is_some_and(|l| {
+                l.info.is_some() && l.find(type_key).and_then(|f| f.value.as_u64()).is_some_and(|t| icmp_fast(proto, t))
+            });
+            if !(known && self_contained(&layers)) {
+                return None;
+            }
+            cross.other_frame();
+            cross.echoes.icmp(src, dst, &mut layers[0], frame.number, frame.ts);
+            seen.ip = Some((src, dst));
+            seen.layers = layers;
+        }
+        Net::Ip { src, dst, proto, payload } => {
+            let top = transport(proto, &data[payload.clone()])?;
+            let (sport, dport, body, transport) = match &top {
+                Top::Tcp(t) => (t.sport, t.dport, t.payload, Transport::Tcp),
+                Top::Udp(u) => (u.sport, u.dport, u.payload, Transport::Udp),
+            };
+            // Decide everything that can decline before any state changes.
+            let claim = netlayers_app::claim(transport, sport, dport, body);
+            if claim == Claim::Decoder {
+                let at = payload.end - body.len()..payload.end;
+                seen.layers = decode_handoff(data, at, Handoff::Ports { transport, src: sport, dst: dport }, ctx);
+                if !self_contained(&seen.layers) {
+                    return None;
+                }
+            }
+            seen.ip = Some((src, dst));
+            match &top {
+                Top::Udp(u) => {
+                    seen.stream = cross.udp_datagram((src, u.sport), (dst, u.dport));
+                    seen.data = claim == Claim::Data && !u.payload.is_empty();
+                }
+                Top::Tcp(t) => {
+                    let n = dissector.tcp_numbers((src, t.sport), (dst, t.dport), t.seq, Some(t.ack), t.flags, t.wscale);
+                    if claim == Claim::Decoder {
+                        dissector.http_above_tcp((src, t.sport), (dst, t.dport), &mut seen.layers);
+                    }
+                    let mut seg = Segment {
+                        src: (src, t.sport),
+                        dst: (dst, t.dport),
+                        stream: 0,
+                        seq: t.seq,
+                        ack: t.ack,
+                        len: t.payload.len() as u32,
+                        flags: t.flags,
+                        win: u64::from(t.window),
+                        wscale: t.wscale,
+                    };
+                    let verdict = cross.tcp_segment(&mut seg, frame.number, frame.ts);
+                    seen.stream = seg.stream;
+                    let dissected = !verdict.not_dissected();
+                    if !dissected {
+                        seen.layers.clear();
+                    }
+                    if let Claim::HttpContinuation { body } = claim {
+                        // Before the connection carried a request or response, tshark shows
+                        // the bytes as TCP payload only.
+                        if dissected && dissector.http_seen((src, t.sport), (dst, t.dport)) {
+                            seen.continuation = Some(body);
+                        }
+                    }
+                    seen.data = claim == Claim::Data && dissected && !t.payload.is_empty();
+                    seen.tcp = Some((n, verdict.info_prefix()));
+                }
+            }
+            seen.top = Some(top);
+        }
+    }
+    Some(seen)
+}
+
+/// What [`netlayers_analyze::expert::Expert::count_bad_checksums`] counts for this frame: a bad
+/// IPv4 header, TCP or UDP checksum, and any bad checksum in the decoded layers (ICMP).
+fn count_bad_checksums(frame: &Frame, seen: &Seen<'_>, cross: &mut CrossFrame) {
+    let d = &frame.data[..];
+    if let Some((src, dst)) = seen.ip {
+        if src.is_ipv4() && d.get(14..34).is_some_and(|h| netlayers_core::checksum::internet(h) != 0) {
+            cross.expert.count_bad_checksum("ip.checksum.bad");
+        }
+        if let Some(top) = &seen.top {
+            let (proto, key, seg) = match top {
+                Top::Tcp(t) => (6, "tcp.checksum.bad", t.segment),
+                Top::Udp(u) => (17, "udp.checksum.bad", u.segment),
+            };
+            // UDP without a checksum (zero) is not a bad one (over IPv6 it is illegal, a
+            // different complaint).
+            let unchecked = proto == 17 && seg.get(6..8) == Some(&[0, 0]);
+            let pseudo = PseudoHeader { src, dst, protocol: proto, upper_len: seg.len() };
+            if !unchecked && !netlayers_core::checksum::verify_with_pseudo(&pseudo, seg) {
+                cross.expert.count_bad_checksum(key);
+            }
+        }
+    }
+    cross.expert.count_bad_checksums(&seen.layers);
 }
 
 fn address(a: IpAddr) -> Value {
