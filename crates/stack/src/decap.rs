@@ -693,8 +693,7 @@ impl Dissector {
                     let ack = num("tcp.ack_raw").map(|a| a as u32);
                     let wscale = num("tcp.options.wscale.shift").map(|s| s as u8);
                     let n = self.tcp_numbers((src, sp as u16), (dst, dp as u16), seq as u32, ack, flags as u16, wscale);
-                    netlayers_transport::tcp_relative(l, n.seq_base, n.ack_base);
-                    netlayers_transport::tcp_window_scale(l, n.scale);
+                    netlayers_transport::tcp_relative_scaled(l, n.seq_base, n.ack_base, n.scale);
                     return;
                 }
                 _ => {}

@@ -841,26 +841,48 @@ fn num(layer: &Layer, key: &str) -> Option<u64> {
 /// `40312 → 80 [PSH, ACK] Seq=1 Ack=1 Win=502` without `Len=` until the urgent pointer was
 /// read; options are named only when complete.
 fn summarize(layer: &mut Layer) {
-    let (Some(sport), Some(dport)) = (num(layer, "tcp.srcport"), num(layer, "tcp.dstport")) else { return };
-    let mut title = format!("Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}");
-    let mut info = format!("{sport} \u{2192} {dport}");
-    if let (Some(flags), Some(seq), Some(ack)) = (num(layer, "tcp.flags"), num(layer, "tcp.seq"), num(layer, "tcp.ack")) {
-        let flags = flags as u16;
-        let win = num(layer, "tcp.window_size").or_else(|| num(layer, "tcp.window_size_value")).unwrap_or(0);
-        title.push_str(&format!(", Seq: {seq}"));
-        info.push_str(&format!(" [{}] Seq={seq}", flag_names(flags)));
-        if flags & F_ACK != 0 {
-            title.push_str(&format!(", Ack: {ack}"));
-            info.push_str(&format!(" Ack={ack}"));
+    use std::fmt::Write as _;
+    // The first field of each key, depth first (what `find` returns), in one walk.
+    const KEYS: [&str; 9] = [
+        "tcp.srcport", "tcp.dstport", "tcp.flags", "tcp.seq", "tcp.ack", "tcp.window_size", "tcp.window_size_value",
+        "tcp.len", "tcp.urgent_pointer",
+    ];
+    let mut v: [Option<u64>; 9] = [None; 9];
+    let mut seen = [false; 9];
+    layer.walk(&mut |f| {
+        if let Some(i) = KEYS.iter().position(|k| *k == f.spec.key) {
+            if !seen[i] {
+                seen[i] = true;
+                v[i] = f.value.as_u64();
+            }
         }
-        info.push_str(&format!(" Win={win}"));
-        let len = num(layer, "tcp.len");
-        if let Some(urg) = num(layer, "tcp.urgent_pointer") {
+    });
+    let [sport, dport, flags, seq, ack, window_size, window_size_value, len, urg] = v;
+    let (Some(sport), Some(dport)) = (sport, dport) else { return };
+    let mut title = std::mem::take(&mut layer.title);
+    title.clear();
+    let _ = write!(title, "Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}");
+    let mut info = layer.info.take().unwrap_or_default();
+    info.clear();
+    let _ = write!(info, "{sport} \u{2192} {dport}");
+    if let (Some(flags), Some(seq), Some(ack)) = (flags, seq, ack) {
+        let flags = flags as u16;
+        let win = window_size.or(window_size_value).unwrap_or(0);
+        let _ = write!(title, ", Seq: {seq}");
+        info.push_str(" [");
+        push_flag_names(flags, &mut info);
+        let _ = write!(info, "] Seq={seq}");
+        if flags & F_ACK != 0 {
+            let _ = write!(title, ", Ack: {ack}");
+            let _ = write!(info, " Ack={ack}");
+        }
+        let _ = write!(info, " Win={win}");
+        if let Some(urg) = urg {
             if flags & F_URG != 0 {
-                info.push_str(&format!(" Urg={urg}"));
+                let _ = write!(info, " Urg={urg}");
             }
             if let Some(l) = len {
-                info.push_str(&format!(" Len={l}"));
+                let _ = write!(info, " Len={l}");
             }
             if let Some(opts) = find(&layer.fields, "tcp.options") {
                 for o in &opts.children {
@@ -869,7 +891,7 @@ fn summarize(layer: &mut Layer) {
             }
         }
         if let Some(l) = len {
-            title.push_str(&format!(", Len: {l}"));
+            let _ = write!(title, ", Len: {l}");
         }
     }
     layer.title = title;
@@ -944,13 +966,29 @@ fn option_info(o: &Field, info: &mut String) {
 /// tshark shows the raw field). SACK edges are relative to the acknowledgment's base. A layer
 /// without `tcp.len` (quoted in ICMP, short segment) is left alone, as tshark leaves it.
 pub fn tcp_relative(layer: &mut Layer, seq_base: u32, ack_base: Option<u32>) {
+    if relative_numbers(layer, seq_base, ack_base) {
+        summarize(layer);
+    }
+}
+
+/// [`tcp_relative`] and [`tcp_window_scale`] together, the heading and Info rewritten once:
+/// what the dissector does to every segment of a capture.
+pub fn tcp_relative_scaled(layer: &mut Layer, seq_base: u32, ack_base: Option<u32>, scale: WindowScale) {
+    let numbered = relative_numbers(layer, seq_base, ack_base);
+    if scale_window(layer, scale) || numbered {
+        summarize(layer);
+    }
+}
+
+/// The field rewrites of [`tcp_relative`]; whether there were any.
+fn relative_numbers(layer: &mut Layer, seq_base: u32, ack_base: Option<u32>) -> bool {
     if layer.protocol != "tcp" {
-        return;
+        return false;
     }
     let (Some(len), Some(seq_raw), Some(ack_raw), Some(flags)) =
         (num(layer, "tcp.len"), num(layer, "tcp.seq_raw"), num(layer, "tcp.ack_raw"), num(layer, "tcp.flags"))
     else {
-        return;
+        return false;
     };
     let (seq_raw, ack_raw, flags) = (seq_raw as u32, ack_raw as u32, flags as u16);
     let seq = seq_raw.wrapping_sub(seq_base);
@@ -984,7 +1022,7 @@ pub fn tcp_relative(layer: &mut Layer, seq_base: u32, ack_base: Option<u32>) {
             }
         }
     }
-    summarize(layer);
+    true
 }
 
 /// The wire value of a SACK edge, or `None` if it was already made relative. SACK edges have no
@@ -1014,10 +1052,17 @@ pub enum WindowScale {
 /// SYN (or SYN+ACK). If a SYN or SYN+ACK arrives without the option, neither direction scales
 /// (`NotUsed`), even if the other side offered it. Before any SYN is seen it is `Unknown`.
 pub fn tcp_window_scale(layer: &mut Layer, scale: WindowScale) {
-    if layer.protocol != "tcp" {
-        return;
+    if scale_window(layer, scale) {
+        summarize(layer);
     }
-    let (Some(raw), Some(flags)) = (num(layer, "tcp.window_size_value"), num(layer, "tcp.flags")) else { return };
+}
+
+/// The field rewrites of [`tcp_window_scale`]; whether there were any.
+fn scale_window(layer: &mut Layer, scale: WindowScale) -> bool {
+    if layer.protocol != "tcp" {
+        return false;
+    }
+    let (Some(raw), Some(flags)) = (num(layer, "tcp.window_size_value"), num(layer, "tcp.flags")) else { return false };
     let shift = match scale {
         WindowScale::Shift(s) if flags as u16 & F_SYN == 0 => Some(s.min(MAX_WSCALE_SHIFT)),
         _ => None,
@@ -1031,7 +1076,7 @@ pub fn tcp_window_scale(layer: &mut Layer, scale: WindowScale) {
     if let (Some(s), Some(p)) = (shift, pos) {
         layer.fields.insert(p + 1, Field::generated(&WINDOW_SCALEFACTOR, Value::UInt(1u64 << s)));
     }
-    summarize(layer);
+    true
 }
 
 #[cfg(test)]
