@@ -9,10 +9,12 @@
 //! - [`host`]: ARP, IPv4, ICMP, UDP, TCP connections and the socket API applications call;
 //! - [`tcp`]: TCP as a pure state machine (RFC 9293);
 //! - [`wire`]: frames built with `netlayers_stack::encapsulate` and parsed as a kernel would;
-//! - [`scenario`]: the built-in scenarios.
+//! - [`scenario`]: the built-in scenarios;
+//! - [`file`]: scenarios read from TOML files that teachers write.
 #![forbid(unsafe_code)]
 
 pub mod engine;
+pub mod file;
 pub mod host;
 pub mod net;
 pub mod rng;

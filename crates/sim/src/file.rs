@@ -1,0 +1,571 @@
+//! Scenario files: a network and its programs written in TOML by a teacher, run by
+//! `netlayers sim FILE.toml` exactly as a built-in scenario. The format is documented in
+//! docs/sim.md; docs/scenarios/ has examples.
+//!
+//! Loading checks everything before anything runs (names, addresses, ports, probabilities, and
+//! each program's steps, see [`steps`]), and every problem is one [`FileError`] naming the file,
+//! the line and the column.
+
+pub mod steps;
+
+use std::net::Ipv4Addr;
+use std::ops::Range;
+use std::path::Path;
+
+use netlayers_core::text::OwnedText;
+use netlayers_core::Lang;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::engine::{Nanos, MS, SEC};
+use crate::host::App;
+use crate::net::{LinkSpec, Network};
+use crate::scenario::RUN_LIMIT;
+use crate::wire::Mac;
+
+/// A problem in a scenario file: where, and what (in English and Chinese).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub path: String,
+    /// Line and column, from 1; `None` when the file could not be read at all.
+    pub at: Option<(usize, usize)>,
+    pub text: OwnedText,
+}
+
+impl FileError {
+    /// One line: `lab.toml:12:3: the problem`.
+    pub fn render(&self, lang: Lang) -> String {
+        match self.at {
+            Some((line, col)) => format!("{}:{line}:{col}: {}", self.path, self.text.get(lang)),
+            None => format!("{}: {}", self.path, self.text.get(lang)),
+        }
+    }
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(Lang::En))
+    }
+}
+
+impl std::error::Error for FileError {}
+
+/// Whether a `sim` argument names a file (ends in `.toml` or has a path separator) rather than a
+/// built-in scenario.
+pub fn is_file_argument(arg: &str) -> bool {
+    arg.ends_with(".toml") || arg.contains('/') || arg.contains(std::path::MAIN_SEPARATOR)
+}
+
+/// What the command line may change in a file's scenario; `None` keeps the file's value.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Overrides {
+    pub seed: Option<u64>,
+    /// Replaces the loss of every link.
+    pub loss: Option<f64>,
+    /// Replaces the delay of every link.
+    pub delay: Option<Nanos>,
+}
+
+// ----- the file as written -----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDef {
+    #[serde(default)]
+    scenario: ScenarioDef,
+    #[serde(default)]
+    host: Vec<Spanned<HostDef>>,
+    #[serde(default)]
+    switch: Vec<Spanned<SwitchDef>>,
+    #[serde(default)]
+    router: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
+    link: Vec<Spanned<LinkDef>>,
+    #[serde(default)]
+    app: Vec<Spanned<AppDef>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ScenarioDef {
+    name: Option<Spanned<String>>,
+    #[serde(default)]
+    about: AboutDef,
+    seed: Option<u64>,
+    time_limit: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct AboutDef {
+    en: Option<String>,
+    zh: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HostDef {
+    name: Spanned<String>,
+    ip: Spanned<String>,
+    mac: Option<Spanned<String>>,
+    gateway: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SwitchDef {
+    name: Spanned<String>,
+    ports: Spanned<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkDef {
+    between: Spanned<Vec<Spanned<String>>>,
+    bandwidth: Option<Spanned<String>>,
+    delay: Option<Spanned<String>>,
+    loss: Option<Spanned<f64>>,
+    dup: Option<Spanned<toml::Value>>,
+    reorder: Option<Spanned<toml::Value>>,
+    corrupt: Option<Spanned<toml::Value>>,
+    mtu: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppDef {
+    host: Spanned<String>,
+    name: Option<Spanned<String>>,
+    steps: Spanned<Vec<Spanned<String>>>,
+}
+
+// ----- the checked scenario -----
+
+enum NodeDef {
+    Host { name: String, ip: Ipv4Addr, prefix: u8, mac: Option<Mac> },
+    Switch { name: String, ports: usize },
+}
+
+impl NodeDef {
+    fn name(&self) -> &str {
+        match self {
+            NodeDef::Host { name, .. } | NodeDef::Switch { name, .. } => name,
+        }
+    }
+    fn ports(&self) -> usize {
+        match self {
+            NodeDef::Host { .. } => 1,
+            NodeDef::Switch { ports, .. } => *ports,
+        }
+    }
+}
+
+struct LinkPlan {
+    ends: [(usize, usize); 2],
+    spec: LinkSpec,
+}
+
+/// A scenario read from a file, checked and ready to build.
+pub struct ScenarioFile {
+    pub name: String,
+    pub about: OwnedText,
+    /// The file's seed (1 if it gives none).
+    pub seed: u64,
+    /// When the run stops at the latest.
+    pub time_limit: Nanos,
+    nodes: Vec<NodeDef>,
+    links: Vec<LinkPlan>,
+    apps: Vec<(usize, App)>,
+}
+
+impl ScenarioFile {
+    /// Reads and checks a scenario file.
+    pub fn load(path: &Path) -> Result<ScenarioFile, FileError> {
+        let shown = path.display().to_string();
+        let src = std::fs::read_to_string(path).map_err(|e| FileError {
+            path: shown.clone(),
+            at: None,
+            text: OwnedText::new(format!("cannot read the scenario file: {e}"), format!("无法读取场景文件:{e}")),
+        })?;
+        let stem = path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+        ScenarioFile::parse(&shown, &stem, &src)
+    }
+
+    /// Checks a scenario file's text; `path` names it in errors, `stem` is the default name.
+    pub fn parse(path: &str, stem: &str, src: &str) -> Result<ScenarioFile, FileError> {
+        Loader { path, src }.load(stem)
+    }
+
+    /// The network, ready to [`Network::run`] until [`ScenarioFile::time_limit`].
+    pub fn build(&self, o: &Overrides) -> Network {
+        let mut n = Network::new(o.seed.unwrap_or(self.seed));
+        for node in &self.nodes {
+            match node {
+                NodeDef::Host { name, ip, prefix, mac } => {
+                    let id = n.add_host(name, *ip, *prefix);
+                    if let (Some(h), Some(mac)) = (n.host_mut(id), mac) {
+                        h.mac = *mac;
+                    }
+                }
+                NodeDef::Switch { name, ports } => {
+                    n.add_switch(name, *ports);
+                }
+            }
+        }
+        for l in &self.links {
+            let mut spec = l.spec;
+            spec.loss = o.loss.unwrap_or(spec.loss);
+            spec.delay = o.delay.unwrap_or(spec.delay);
+            // Loading checked that both ports exist and are free.
+            let _ = n.connect(l.ends[0].0, l.ends[0].1, l.ends[1].0, l.ends[1].1, spec);
+        }
+        for (node, app) in &self.apps {
+            if let Some(h) = n.host_mut(*node) {
+                h.apps.push(app.clone());
+            }
+        }
+        n
+    }
+}
+
+/// Largest delay and time limit a file may ask for.
+const MAX_DELAY: Nanos = 60 * SEC;
+const MAX_TIME_LIMIT: Nanos = 24 * 3600 * SEC;
+
+struct Loader<'a> {
+    path: &'a str,
+    src: &'a str,
+}
+
+type Res<T> = Result<T, FileError>;
+
+impl Loader<'_> {
+    /// Line and column (from 1, in characters) of a byte offset.
+    fn line_col(&self, pos: usize) -> (usize, usize) {
+        let pos = pos.min(self.src.len());
+        let before = self.src.get(..pos).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, col)
+    }
+
+    fn err<T>(&self, span: Range<usize>, en: String, zh: String) -> Res<T> {
+        Err(FileError { path: self.path.to_string(), at: Some(self.line_col(span.start)), text: OwnedText::new(en, zh) })
+    }
+
+    /// The table header (`[[link]]`) above a position, to say where an unknown key is.
+    fn table_at(&self, pos: usize) -> String {
+        let before = self.src.get(..pos.min(self.src.len())).unwrap_or("");
+        before.lines().rev().map(str::trim).find(|l| l.starts_with('[')).map_or("the top level".into(), |l| {
+            l.split('#').next().unwrap_or(l).trim().to_string()
+        })
+    }
+
+    /// toml's own errors: syntax, wrong types, unknown and missing keys.
+    fn toml_error(&self, e: &toml::de::Error) -> FileError {
+        let pos = e.span().map_or(0, |s| s.start);
+        let msg = e.message().trim().replace('\n', " ");
+        let table = self.table_at(pos);
+        let text = if let Some(rest) = msg.strip_prefix("unknown field `") {
+            let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
+            let expected = expected.trim_start_matches(", ").replace("expected one of ", "").replace("expected ", "");
+            OwnedText::new(
+                format!("unknown key `{key}` in {table} (the keys are {expected})"),
+                format!("{table} 里没有 `{key}` 这个键(可用的键:{expected})"),
+            )
+        } else if let Some(rest) = msg.strip_prefix("missing field `") {
+            let key = rest.split('`').next().unwrap_or(rest);
+            OwnedText::new(format!("{table} needs the key `{key}`"), format!("{table} 缺少键 `{key}`"))
+        } else {
+            OwnedText::new(msg.clone(), format!("TOML 有误:{msg}"))
+        };
+        FileError { path: self.path.to_string(), at: Some(self.line_col(pos)), text }
+    }
+
+    fn load(&self, stem: &str) -> Res<ScenarioFile> {
+        let def: FileDef = toml::from_str(self.src).map_err(|e| self.toml_error(&e))?;
+        if let Some(r) = def.router.first() {
+            return self.err(r.span(), "[[router]]: routers are not supported yet".into(), "[[router]]:还不支持路由器".into());
+        }
+        let s = &def.scenario;
+        let name = match &s.name {
+            Some(n) if n.get_ref().trim().is_empty() => return self.err(n.span(), "the scenario's name is empty".into(), "场景名字是空的".into()),
+            Some(n) => n.get_ref().clone(),
+            None => stem.to_string(),
+        };
+        let (en, zh) = (s.about.en.clone(), s.about.zh.clone());
+        let about = OwnedText::new(en.clone().or(zh.clone()).unwrap_or_default(), zh.or(en).unwrap_or_default());
+        let time_limit = match &s.time_limit {
+            Some(t) => match self.duration(t)? {
+                d if d == 0 || d > MAX_TIME_LIMIT => {
+                    return self.err(t.span(), "time_limit must be more than 0 and at most 24h".into(), "time_limit 必须大于 0、不超过 24h".into())
+                }
+                d => d,
+            },
+            None => RUN_LIMIT,
+        };
+
+        // Nodes, in the order they appear in the file (it fixes each host's random stream).
+        let mut nodes: Vec<(usize, NodeDef, Range<usize>)> = Vec::new();
+        for h in &def.host {
+            let node = self.host(h.get_ref(), &nodes)?;
+            nodes.push((h.span().start, node, h.get_ref().name.span()));
+        }
+        for sw in &def.switch {
+            let d = sw.get_ref();
+            let ports = *d.ports.get_ref();
+            if !(1..=256).contains(&ports) {
+                return self.err(d.ports.span(), "a switch has 1 to 256 ports".into(), "交换机的端口数是 1 到 256".into());
+            }
+            self.check_new_name(&d.name, &nodes)?;
+            nodes.push((sw.span().start, NodeDef::Switch { name: d.name.get_ref().clone(), ports: ports as usize }, d.name.span()));
+        }
+        nodes.sort_by_key(|n| n.0);
+        let nodes: Vec<NodeDef> = nodes.into_iter().map(|n| n.1).collect();
+
+        let mut used: Vec<(usize, usize)> = Vec::new();
+        let mut links = Vec::new();
+        for l in &def.link {
+            links.push(self.link(l.get_ref(), &nodes, &mut used)?);
+        }
+
+        let mut apps = Vec::new();
+        for a in &def.app {
+            apps.push(self.app(a.get_ref(), &nodes)?);
+        }
+        Ok(ScenarioFile { name, about, seed: s.seed.unwrap_or(1), time_limit, nodes, links, apps })
+    }
+
+    fn check_new_name(&self, name: &Spanned<String>, nodes: &[(usize, NodeDef, Range<usize>)]) -> Res<()> {
+        let n = name.get_ref();
+        if n.is_empty() || n.contains(':') || n.chars().any(char::is_whitespace) {
+            return self.err(name.span(), format!("`{n}` cannot be a name: use letters, digits, - or _ (no spaces, no `:`)"),
+                format!("`{n}` 不能做名字:用字母、数字、- 或 _(不要空格和 `:`)"));
+        }
+        if let Some(other) = nodes.iter().find(|o| o.1.name() == n) {
+            let (line, _) = self.line_col(other.2.start);
+            return self.err(name.span(), format!("the name `{n}` is already used at line {line}"), format!("名字 `{n}` 已在第 {line} 行用过"));
+        }
+        Ok(())
+    }
+
+    fn host(&self, h: &HostDef, nodes: &[(usize, NodeDef, Range<usize>)]) -> Res<NodeDef> {
+        self.check_new_name(&h.name, nodes)?;
+        if let Some(g) = &h.gateway {
+            return self.err(g.span(), "key `gateway` in [[host]]: not supported yet (no routers yet)".into(),
+                "[[host]] 的 `gateway` 键:还不支持(还没有路由器)".into());
+        }
+        let text = h.ip.get_ref();
+        let bad = |en: &str, zh: &str| self.err(h.ip.span(), format!("`{text}`: {en}"), format!("`{text}`:{zh}"));
+        let Some((ip, prefix)) = text.split_once('/') else {
+            return bad("an address needs its prefix length, like \"10.0.0.1/24\"", "地址要带前缀长度,如 \"10.0.0.1/24\"");
+        };
+        let Ok(ip) = ip.trim().parse::<Ipv4Addr>() else {
+            return bad("not an IPv4 address like \"10.0.0.1/24\"", "不是 IPv4 地址,应写成 \"10.0.0.1/24\"");
+        };
+        let prefix = match prefix.trim().parse::<u8>() {
+            Ok(p) if (1..=30).contains(&p) => p,
+            _ => return bad("the prefix length is 1 to 30 (\"/24\")", "前缀长度是 1 到 30(\"/24\")"),
+        };
+        let mask = u32::MAX << (32 - prefix);
+        let host_part = u32::from(ip) & !mask;
+        if host_part == 0 || host_part == !mask || ip.is_multicast() || ip.is_loopback() || ip.is_unspecified() {
+            return bad("not a host address in its subnet (not the network, broadcast, loopback or multicast address)",
+                "不是子网里的主机地址(不能是网络地址、广播地址、环回或组播地址)");
+        }
+        let mac = match &h.mac {
+            Some(m) => match netlayers_stack::encap::parse_mac(m.get_ref()) {
+                Ok(mac) if mac[0] & 1 == 0 => Some(mac),
+                Ok(_) => return self.err(m.span(), "a host's MAC must be unicast (first byte even, like 02:…)".into(),
+                    "主机的 MAC 必须是单播地址(第一个字节是偶数,如 02:…)".into()),
+                Err(_) => return self.err(m.span(), format!("`{}` is not a MAC address like 02:00:00:00:00:01", m.get_ref()),
+                    format!("`{}` 不是 MAC 地址,应写成 02:00:00:00:00:01", m.get_ref())),
+            },
+            None => None,
+        };
+        let effective = mac.unwrap_or_else(|| { let o = ip.octets(); [0x02, 0x00, o[0], o[1], o[2], o[3]] });
+        for (_, other, span) in nodes {
+            if let NodeDef::Host { name, ip: oip, mac: omac, .. } = other {
+                let o = oip.octets();
+                if omac.unwrap_or([0x02, 0x00, o[0], o[1], o[2], o[3]]) == effective {
+                    let (line, _) = self.line_col(span.start);
+                    let m = crate::host::fmt_mac(&effective);
+                    return self.err(h.mac.as_ref().map_or(h.ip.span(), Spanned::span),
+                        format!("this host's MAC {m} is also host `{name}`'s (line {line}); a MAC is made from the IP unless `mac` is given"),
+                        format!("这台主机的 MAC {m} 与第 {line} 行的主机 `{name}` 相同;不写 `mac` 时 MAC 由 IP 生成"));
+                }
+            }
+        }
+        Ok(NodeDef::Host { name: h.name.get_ref().clone(), ip, prefix, mac })
+    }
+
+    fn link(&self, l: &LinkDef, nodes: &[NodeDef], used: &mut Vec<(usize, usize)>) -> Res<LinkPlan> {
+        for (key, v) in [("dup", &l.dup), ("reorder", &l.reorder), ("corrupt", &l.corrupt), ("mtu", &l.mtu)] {
+            if let Some(v) = v {
+                return self.err(v.span(), format!("key `{key}` in [[link]]: not supported yet"), format!("[[link]] 的 `{key}` 键:还不支持"));
+            }
+        }
+        let between = l.between.get_ref();
+        if between.len() != 2 {
+            return self.err(l.between.span(), "`between` names two ends: [\"pc1\", \"switch:0\"]".into(),
+                "`between` 要写两端:[\"pc1\", \"switch:0\"]".into());
+        }
+        let mut ends = [(0, 0); 2];
+        for (i, end) in between.iter().enumerate() {
+            let text = end.get_ref();
+            let (name, port) = match text.rsplit_once(':') {
+                Some((n, p)) => match p.trim().parse::<usize>() {
+                    Ok(p) => (n.trim(), Some(p)),
+                    Err(_) => return self.err(end.span(), format!("`{text}`: the port after `:` is a number (\"switch:0\")"),
+                        format!("`{text}`:`:` 后面是端口号(\"switch:0\")")),
+                },
+                None => (text.trim(), None),
+            };
+            let Some(node) = nodes.iter().position(|n| n.name() == name) else {
+                let names: Vec<&str> = nodes.iter().map(NodeDef::name).collect();
+                return self.err(end.span(), format!("no host or switch is named `{name}` (there are: {})", names.join(", ")),
+                    format!("没有名为 `{name}` 的主机或交换机(现有:{})", names.join("、")));
+            };
+            let count = nodes[node].ports();
+            let port = match port {
+                Some(p) if p >= count => {
+                    return self.err(end.span(), format!("`{name}` has ports 0 to {}", count - 1), format!("`{name}` 的端口是 0 到 {}", count - 1))
+                }
+                Some(p) if used.contains(&(node, p)) => {
+                    return self.err(end.span(), format!("port {p} of `{name}` is already connected"), format!("`{name}` 的端口 {p} 已经连了线"))
+                }
+                Some(p) => p,
+                None => match (0..count).find(|p| !used.contains(&(node, *p))) {
+                    Some(p) => p,
+                    None => return self.err(end.span(), format!("`{name}` has no free port left"), format!("`{name}` 没有空闲端口了")),
+                },
+            };
+            used.push((node, port));
+            ends[i] = (node, port);
+        }
+        if ends[0].0 == ends[1].0 {
+            return self.err(l.between.span(), "a link joins two different nodes".into(), "一条链路连接两个不同的节点".into());
+        }
+        let mut spec = LinkSpec::default();
+        if let Some(b) = &l.bandwidth {
+            spec.bandwidth_bps = self.bandwidth(b)?;
+        }
+        if let Some(d) = &l.delay {
+            spec.delay = self.duration(d)?;
+            if spec.delay > MAX_DELAY {
+                return self.err(d.span(), "a link's delay is at most 60s".into(), "链路延迟最多 60s".into());
+            }
+        }
+        if let Some(p) = &l.loss {
+            spec.loss = self.probability("loss", p)?;
+        }
+        Ok(LinkPlan { ends, spec })
+    }
+
+    fn probability(&self, key: &str, p: &Spanned<f64>) -> Res<f64> {
+        let v = *p.get_ref();
+        if (0.0..=1.0).contains(&v) {
+            return Ok(v);
+        }
+        self.err(p.span(), format!("`{key}` is a probability from 0 to 1 (0.2 = 20%), not {v}"),
+            format!("`{key}` 是 0 到 1 之间的概率(0.2 即 20%),不能是 {v}"))
+    }
+
+    fn app(&self, a: &AppDef, nodes: &[NodeDef]) -> Res<(usize, App)> {
+        let host = a.host.get_ref();
+        let (node, ip) = match nodes.iter().enumerate().find(|(_, n)| n.name() == host) {
+            Some((i, NodeDef::Host { ip, .. })) => (i, *ip),
+            Some(_) => return self.err(a.host.span(), format!("`{host}` is a switch: only hosts run programs"), format!("`{host}` 是交换机:只有主机能运行程序")),
+            None => {
+                let hosts: Vec<&str> = nodes.iter().filter(|n| matches!(n, NodeDef::Host { .. })).map(NodeDef::name).collect();
+                return self.err(a.host.span(), format!("no host is named `{host}` (there are: {})", hosts.join(", ")),
+                    format!("没有名为 `{host}` 的主机(现有:{})", hosts.join("、")));
+            }
+        };
+        let name = a.name.as_ref().map_or(host.as_str(), |n| n.get_ref().as_str());
+        if a.steps.get_ref().is_empty() {
+            return self.err(a.steps.span(), "a program needs at least one step".into(), "程序至少要有一步".into());
+        }
+        let mut compiler = steps::Compiler::new(ip);
+        let mut calls = Vec::new();
+        for step in a.steps.get_ref() {
+            match compiler.step(step.get_ref()) {
+                Ok(c) => calls.push(c),
+                Err(e) => {
+                    // Point into the step when the file holds its text as is (no escapes).
+                    let span = step.span();
+                    let raw = self.src.get(span.start + 1..span.end.saturating_sub(1));
+                    let inside = if raw == Some(step.get_ref().as_str()) {
+                        let skip: usize = step.get_ref().chars().take(e.at).map(char::len_utf8).sum();
+                        span.start + 1 + skip
+                    } else {
+                        span.start
+                    };
+                    return self.err(inside..inside, format!("in step `{}`: {}", step.get_ref(), e.text.en),
+                        format!("步骤 `{}` 有误:{}", step.get_ref(), e.text.zh));
+                }
+            }
+        }
+        Ok((node, App::new(name, calls)))
+    }
+
+    /// `"1ms"`, `"0.5 s"`, `"200us"`, `"2min"`, `"1h"`.
+    fn duration(&self, d: &Spanned<String>) -> Res<Nanos> {
+        let text = d.get_ref().trim();
+        let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+        let (num, unit) = text.split_at(split);
+        let scale = match unit.trim() {
+            "ns" => 1.0,
+            "us" | "µs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "min" => 60e9,
+            "h" => 3600e9,
+            _ => 0.0,
+        };
+        match num.parse::<f64>() {
+            Ok(v) if scale > 0.0 && v * scale <= 1e15 => Ok((v * scale).round() as Nanos),
+            _ => self.err(d.span(), format!("`{text}` is not a duration: a number and a unit (ns, us, ms, s, min, h), like \"1ms\""),
+                format!("`{text}` 不是时长:数字加单位(ns、us、ms、s、min、h),如 \"1ms\"")),
+        }
+    }
+
+    /// `"100Mbit/s"`, `"10 Mbps"`, `"1Gbit/s"`, `"9600bit/s"`.
+    fn bandwidth(&self, b: &Spanned<String>) -> Res<u64> {
+        let text = b.get_ref().trim();
+        let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+        let (num, unit) = text.split_at(split);
+        let scale = match unit.trim() {
+            "bit/s" | "bps" => 1.0,
+            "kbit/s" | "kbps" => 1e3,
+            "Mbit/s" | "Mbps" => 1e6,
+            "Gbit/s" | "Gbps" => 1e9,
+            _ => 0.0,
+        };
+        match num.parse::<f64>() {
+            Ok(v) if scale > 0.0 && v * scale >= 1.0 && v * scale <= 1e12 => Ok((v * scale).round() as u64),
+            _ => self.err(b.span(), format!("`{text}` is not a bandwidth: a number and bit/s, kbit/s, Mbit/s or Gbit/s (1 bit/s to 1000 Gbit/s), like \"100Mbit/s\""),
+                format!("`{text}` 不是带宽:数字加 bit/s、kbit/s、Mbit/s 或 Gbit/s(1 bit/s 到 1000 Gbit/s),如 \"100Mbit/s\"")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_bandwidths() {
+        let l = Loader { path: "t.toml", src: "" };
+        let d = |s: &str| l.duration(&Spanned::new(0..0, s.to_string()));
+        assert_eq!(d("1ms"), Ok(MS));
+        assert_eq!(d("0.5 s"), Ok(SEC / 2));
+        assert_eq!(d("2min"), Ok(120 * SEC));
+        assert!(d("5").is_err() && d("ms").is_err() && d("1 week").is_err());
+        let b = |s: &str| l.bandwidth(&Spanned::new(0..0, s.to_string()));
+        assert_eq!(b("100Mbit/s"), Ok(100_000_000));
+        assert_eq!(b("10 Mbps"), Ok(10_000_000));
+        assert_eq!(b("9600bit/s"), Ok(9600));
+        assert!(b("0bit/s").is_err() && b("fast").is_err());
+    }
+}
