@@ -2,12 +2,13 @@
 //! timeline and the sequence diagram of its packets, and optionally write the frames as pcapng.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
 use netlayers_core::Lang;
 use netlayers_render::{flow_diagram, flow_endpoints, kind_style};
+use netlayers_sim::file::{self, Overrides, ScenarioFile};
 use netlayers_sim::scenario::{self, Config, RUN_LIMIT, SCENARIOS};
 
 use crate::output::{Outcome, Ui};
@@ -18,22 +19,24 @@ netlayers sim chat                       the tutorial's chat, \"886\" ends it\n 
 netlayers sim chat --loss 0.2 --seed 7   lost frames, retransmissions, the same bytes delivered\n  \
 netlayers sim udp-chat --loss 0.3        datagrams that are lost stay lost\n  \
 netlayers sim arp --lang zh              ARP and a learning switch, in Chinese\n  \
-netlayers sim chat -w chat.pcapng        then: netlayers read chat.pcapng, or open it in Wireshark\n\n\
-Scenarios: arp, handshake, chat, udp-chat. Everything runs inside the process: no root, no real \
-network. The same seed gives the same output and byte-identical pcapng on every machine.")]
+netlayers sim chat -w chat.pcapng        then: netlayers read chat.pcapng, or open it in Wireshark\n  \
+netlayers sim lab.toml                   a scenario file you wrote (docs/sim.md, docs/scenarios/)\n\n\
+Scenarios: arp, handshake, chat, udp-chat, or a file (an argument ending in .toml or holding a /). \
+Everything runs inside the process: no root, no real network. The same seed gives the same output \
+and byte-identical pcapng on every machine.")]
 pub struct SimArgs {
-    /// Scenario to run
-    #[arg(value_name = "SCENARIO", value_parser = clap::builder::PossibleValuesParser::new(SCENARIOS.iter().map(|s| s.name)))]
+    /// Built-in scenario (arp, handshake, chat, udp-chat) or a scenario file (.toml)
+    #[arg(value_name = "SCENARIO")]
     pub scenario: String,
-    /// Seed of the random source (losses, initial sequence numbers, ephemeral ports)
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub seed: u64,
-    /// Probability that a frame is lost on a link, 0 to 1
-    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = parse_probability)]
-    pub loss: f64,
-    /// One-way propagation delay of every link, in milliseconds
-    #[arg(long, value_name = "MS", default_value_t = 1.0, value_parser = parse_delay)]
-    pub delay: f64,
+    /// Seed of the random source (losses, initial sequence numbers, ephemeral ports) [default: 1, or the file's]
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Probability that a frame is lost on a link, 0 to 1 [default: 0, or each link's in a file]
+    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    pub loss: Option<f64>,
+    /// One-way propagation delay of every link, in milliseconds [default: 1, or each link's in a file]
+    #[arg(long, value_name = "MS", value_parser = parse_delay)]
+    pub delay: Option<f64>,
     /// Write every frame that crossed a link to this pcapng file (one interface per link)
     #[arg(short = 'w', value_name = "FILE.pcapng")]
     pub write: Option<PathBuf>,
@@ -65,23 +68,33 @@ fn pad(s: &str, w: usize) -> String {
 pub fn run(a: &SimArgs, ui: &Ui) -> Result<Outcome> {
     let lang = ui.lang;
     let zh = lang == Lang::Zh;
-    let Some(sc) = scenario::find(&a.scenario) else {
-        anyhow::bail!("unknown scenario `{}`", a.scenario);
+    // Flags given on the command line override a file's values; otherwise the file's stand.
+    let overrides = Overrides { seed: a.seed, loss: a.loss, delay: a.delay.map(|ms| (ms * 1e6).round() as u64) };
+    let (name, about, mut net, seed, limit) = if file::is_file_argument(&a.scenario) {
+        let sc = ScenarioFile::load(Path::new(&a.scenario)).map_err(|e| anyhow::anyhow!(e.render(lang)))?;
+        let seed = a.seed.unwrap_or(sc.seed);
+        (sc.name.clone(), sc.about.get(lang).to_string(), sc.build(&overrides), seed, sc.time_limit)
+    } else {
+        let Some(sc) = scenario::find(&a.scenario) else {
+            let names: Vec<&str> = SCENARIOS.iter().map(|s| s.name).collect();
+            anyhow::bail!("unknown scenario `{}`: the built-in ones are {}, or give a file ending in .toml", a.scenario, names.join(", "));
+        };
+        let d = Config::default();
+        let config = Config {
+            seed: overrides.seed.unwrap_or(d.seed),
+            loss: overrides.loss.unwrap_or(d.loss),
+            delay: overrides.delay.unwrap_or(d.delay),
+            ..d
+        };
+        (sc.name.to_string(), sc.about.get(lang).to_string(), sc.build(&config), config.seed, RUN_LIMIT)
     };
-    let config = Config {
-        seed: a.seed,
-        loss: a.loss,
-        delay: (a.delay * 1e6).round() as u64,
-        ..Config::default()
-    };
-    let mut net = sc.build(&config);
-    net.run(RUN_LIMIT);
+    net.run(limit);
 
     let bold = |s: &str| if ui.color { format!("\x1b[1m{s}\x1b[0m") } else { s.to_string() };
     let mut o = String::new();
-    o.push_str(&bold(&format!("{} {}", if zh { "场景" } else { "Scenario" }, sc.name)));
+    o.push_str(&bold(&format!("{} {name}", if zh { "场景" } else { "Scenario" })));
     o.push('\n');
-    o.push_str(sc.about.get(lang));
+    o.push_str(&about);
     o.push_str("\n\n");
 
     // The timeline: time, node, layer, what happened.
@@ -108,13 +121,13 @@ pub fn run(a: &SimArgs, ui: &Ui) -> Result<Outcome> {
     let links = net.links().len();
     o.push('\n');
     o.push_str(&if zh {
-        format!("{} 帧经过 {links} 条链路(其中 {lost} 帧丢失),模拟时间 {:.6} 秒,种子 {}\n", frames.len(), net.now() as f64 / 1e9, a.seed)
+        format!("{} 帧经过 {links} 条链路(其中 {lost} 帧丢失),模拟时间 {:.6} 秒,种子 {}\n", frames.len(), net.now() as f64 / 1e9, seed)
     } else {
         format!(
             "{} frames crossed {links} link(s) ({lost} lost); simulated time {:.6} s; seed {}\n",
             frames.len(),
             net.now() as f64 / 1e9,
-            a.seed
+            seed
         )
     });
 

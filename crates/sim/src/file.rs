@@ -17,7 +17,7 @@ use netlayers_core::Lang;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::engine::{Nanos, MS, SEC};
+use crate::engine::{Nanos, SEC};
 use crate::host::App;
 use crate::net::{LinkSpec, Network};
 use crate::scenario::RUN_LIMIT;
@@ -255,7 +255,9 @@ impl Loader<'_> {
 
     /// The table header (`[[link]]`) above a position, to say where an unknown key is.
     fn table_at(&self, pos: usize) -> String {
-        let before = self.src.get(..pos.min(self.src.len())).unwrap_or("");
+        // The line the position is on counts: a missing key is reported at the table's header.
+        let end = self.src.get(pos..).and_then(|r| r.find('\n')).map_or(self.src.len(), |e| pos + e);
+        let before = self.src.get(..end).unwrap_or("");
         before.lines().rev().map(str::trim).find(|l| l.starts_with('[')).map_or("the top level".into(), |l| {
             l.split('#').next().unwrap_or(l).trim().to_string()
         })
@@ -294,7 +296,10 @@ impl Loader<'_> {
             None => stem.to_string(),
         };
         let (en, zh) = (s.about.en.clone(), s.about.zh.clone());
-        let about = OwnedText::new(en.clone().or(zh.clone()).unwrap_or_default(), zh.or(en).unwrap_or_default());
+        let about = match (en, zh) {
+            (None, None) => OwnedText::new(format!("A scenario from the file {}.", self.path), format!("来自场景文件 {} 的场景。", self.path)),
+            (en, zh) => OwnedText::new(en.clone().or(zh.clone()).unwrap_or_default(), zh.or(en).unwrap_or_default()),
+        };
         let time_limit = match &s.time_limit {
             Some(t) => match self.duration(t)? {
                 d if d == 0 || d > MAX_TIME_LIMIT => {
@@ -553,6 +558,7 @@ impl Loader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::MS;
 
     #[test]
     fn durations_and_bandwidths() {
