@@ -8,6 +8,8 @@ use std::process::Command;
 use common::{run, tmpdir};
 
 const SCENARIOS: [&str; 4] = ["arp", "handshake", "chat", "udp-chat"];
+/// The example scenario files, run by the same tests (paths from the package root, the tests' cwd).
+const FILES: [&str; 2] = ["docs/scenarios/chat.toml", "docs/scenarios/lab-switch.toml"];
 
 /// tshark, or `None` (skip) on a developer machine without it. In CI a missing tshark fails.
 fn tshark() -> Option<()> {
@@ -24,7 +26,7 @@ fn tshark() -> Option<()> {
 
 /// Runs a scenario with `-w`, returns its standard output and the capture's bytes.
 fn sim(dir: &std::path::Path, args: &[&str]) -> (String, Vec<u8>, String) {
-    let path = dir.join(format!("{}.pcapng", args.join("_").replace(['-', '.'], "")));
+    let path = dir.join(format!("{}.pcapng", args.join("_").replace(['-', '.', '/'], "")));
     let p = path.display().to_string();
     let mut all = vec!["--color", "never", "sim"];
     all.extend_from_slice(args);
@@ -43,7 +45,7 @@ fn reported_frames(out: &str) -> usize {
 #[test]
 fn the_same_seed_writes_the_same_bytes() {
     let d = tmpdir("sim-seed");
-    for s in SCENARIOS {
+    for s in SCENARIOS.into_iter().chain(FILES) {
         let (out1, a, _) = sim(&d, &[s, "--seed", "5", "--loss", "0.2"]);
         let (out2, b, _) = sim(&d, &[s, "--loss", "0.2", "--seed", "5"]);
         assert_eq!(a, b, "{s}");
@@ -60,7 +62,7 @@ fn tshark_reads_every_scenario_without_malformed_packets_or_bad_checksums() {
         return;
     }
     let d = tmpdir("sim-tshark");
-    for s in SCENARIOS {
+    for s in SCENARIOS.into_iter().chain(FILES) {
         for extra in [&[][..], &["--loss", "0.2", "--seed", "3"][..]] {
             let mut args = vec![s];
             args.extend_from_slice(extra);
@@ -83,7 +85,7 @@ fn tshark_reads_every_scenario_without_malformed_packets_or_bad_checksums() {
 #[test]
 fn netlayers_read_shows_as_many_frames_as_the_timeline_reports() {
     let d = tmpdir("sim-read");
-    for s in SCENARIOS {
+    for s in SCENARIOS.into_iter().chain(FILES) {
         let (out, _, p) = sim(&d, &[s, "--loss", "0.1", "--seed", "9"]);
         let o = run(&["read", &p, "--format", "json"]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -263,10 +263,13 @@ impl Loader<'_> {
         })
     }
 
-    /// toml's own errors: syntax, wrong types, unknown and missing keys.
+    /// toml's errors about the content: wrong types, unknown and missing keys.
     fn toml_error(&self, e: &toml::de::Error) -> FileError {
         let pos = e.span().map_or(0, |s| s.start);
+        // Rust's type names mean nothing to a teacher.
         let msg = e.message().trim().replace('\n', " ");
+        let msg = msg.replace("expected i64", "expected a whole number").replace("expected u64", "expected a whole number from 0");
+        let msg = msg.replace("expected f64", "expected a number").replace("expected a sequence", "expected an array [ … ]");
         let table = self.table_at(pos);
         let text = if let Some(rest) = msg.strip_prefix("unknown field `") {
             let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
@@ -279,12 +282,18 @@ impl Loader<'_> {
             let key = rest.split('`').next().unwrap_or(rest);
             OwnedText::new(format!("{table} needs the key `{key}`"), format!("{table} 缺少键 `{key}`"))
         } else {
-            OwnedText::new(msg.clone(), format!("TOML 有误:{msg}"))
+            OwnedText::new(format!("in {table}: {msg}"), format!("{table} 有误:{msg}"))
         };
         FileError { path: self.path.to_string(), at: Some(self.line_col(pos)), text }
     }
 
     fn load(&self, stem: &str) -> Res<ScenarioFile> {
+        // Syntax first, so that a teacher learns whether the TOML itself is wrong.
+        if let Err(e) = self.src.parse::<toml::Table>() {
+            let pos = e.span().map_or(0, |s| s.start);
+            let msg = e.message().trim().replace('\n', " ");
+            return self.err(pos..pos, format!("TOML syntax: {msg}"), format!("TOML 语法错误:{msg}"));
+        }
         let def: FileDef = toml::from_str(self.src).map_err(|e| self.toml_error(&e))?;
         if let Some(r) = def.router.first() {
             return self.err(r.span(), "[[router]]: routers are not supported yet".into(), "[[router]]:还不支持路由器".into());
