@@ -515,8 +515,9 @@ impl Loader<'_> {
                     } else {
                         span.start
                     };
-                    return self.err(inside..inside, format!("in step `{}`: {}", step.get_ref(), e.text.en),
-                        format!("步骤 `{}` 有误:{}", step.get_ref(), e.text.zh));
+                    let shown = netlayers_core::escape::text(step.get_ref()).into_owned();
+                    let shown = if shown.chars().count() > 50 { format!("{}…", shown.chars().take(49).collect::<String>()) } else { shown };
+                    return self.err(inside..inside, format!("in step `{shown}`: {}", e.text.en), format!("步骤 `{shown}` 有误:{}", e.text.zh));
                 }
             }
         }
