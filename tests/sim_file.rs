@@ -22,14 +22,15 @@ fn sim(dir: &std::path::Path, tag: &str, args: &[&str]) -> (String, Vec<u8>) {
     (String::from_utf8(o.stdout).unwrap().replace(&p, "FILE.pcapng"), std::fs::read(&p).unwrap())
 }
 
+/// docs/scenarios/chat.toml, udp-chat.toml and arp.toml are the built-in scenarios written as files.
 #[test]
-fn the_chat_file_plays_exactly_the_built_in_chat() {
-    let d = tmpdir("simfile-chat");
-    let file = example("chat.toml");
+fn the_example_files_play_exactly_the_built_in_scenarios() {
+    let d = tmpdir("simfile-builtin");
     // (global options, sim options)
     let cases: &[(&[&str], &[&str])] =
         &[(&[], &[]), (&[], &["--loss", "0.2", "--seed", "8"]), (&["--lang", "zh"], &[]), (&[], &["--delay", "3", "--seed", "4"])];
-    for (global, opts) in cases {
+    for ((global, opts), name) in cases.iter().flat_map(|c| ["chat", "udp-chat", "arp"].map(|n| (c, n))) {
+        let file = example(&format!("{name}.toml"));
         let run_one = |scenario: &str, tag: &str| {
             let p = d.join(format!("{tag}.pcapng")).display().to_string();
             let mut all = vec!["--color", "never"];
@@ -41,10 +42,10 @@ fn the_chat_file_plays_exactly_the_built_in_chat() {
             assert!(o.status.success(), "{all:?}: {}", String::from_utf8_lossy(&o.stderr));
             (String::from_utf8(o.stdout).unwrap().replace(&p, "FILE.pcapng"), std::fs::read(&p).unwrap())
         };
-        let (builtin_out, builtin_pcap) = run_one("chat", "builtin");
+        let (builtin_out, builtin_pcap) = run_one(name, "builtin");
         let (file_out, file_pcap) = run_one(&file, "file");
-        assert_eq!(file_out, builtin_out, "{global:?} {opts:?}");
-        assert_eq!(file_pcap, builtin_pcap, "{global:?} {opts:?}");
+        assert_eq!(file_out, builtin_out, "{name} {global:?} {opts:?}");
+        assert_eq!(file_pcap, builtin_pcap, "{name} {global:?} {opts:?}");
     }
 }
 
