@@ -119,6 +119,7 @@ fn every_mistake_is_one_line_with_the_file_line_and_column() {
         ),
         ("[[app]]\nhost = \"a\"\n", "7:1", "[[app]] needs the key `steps`"),
         ("[[router]]\nname = \"r1\"\n", "7:1", "[[router]]: routers are not supported yet"),
+        ("[[hosts]]\nname = \"c\"\n", "7:3", "unknown table [[hosts]] (the tables are `scenario`, `host`, `switch`"),
     ];
     let d = tmpdir("simfile-errors");
     for (i, (tail, at, msg)) in cases.iter().enumerate() {

@@ -274,6 +274,18 @@ impl Loader<'_> {
         let text = if let Some(rest) = msg.strip_prefix("unknown field `") {
             let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
             let expected = expected.trim_start_matches(", ").replace("expected one of ", "").replace("expected ", "");
+            let line_start = self.src.get(..pos).and_then(|b| b.rfind('\n')).map_or(0, |i| i + 1);
+            let line = self.src.get(line_start..).and_then(|l| l.lines().next()).unwrap_or("").trim();
+            if line.starts_with('[') {
+                return FileError {
+                    path: self.path.to_string(),
+                    at: Some(self.line_col(pos)),
+                    text: OwnedText::new(
+                        format!("unknown table {table} (the tables are {expected})"),
+                        format!("没有 {table} 这种表(可用的表:{expected})"),
+                    ),
+                };
+            }
             OwnedText::new(
                 format!("unknown key `{key}` in {table} (the keys are {expected})"),
                 format!("{table} 里没有 `{key}` 这个键(可用的键:{expected})"),
