@@ -7,9 +7,14 @@ use std::process::Command;
 
 use common::{run, tmpdir};
 
-const SCENARIOS: [&str; 4] = ["arp", "handshake", "chat", "udp-chat"];
+const SCENARIOS: [&str; 9] =
+    ["arp", "handshake", "chat", "udp-chat", "tcp-vs-udp", "port-unreachable", "teardown", "fragment", "route"];
+
 /// The example scenario files, run by the same tests (paths from the package root, the tests' cwd).
 const FILES: [&str; 2] = ["docs/scenarios/chat.toml", "docs/scenarios/lab-switch.toml"];
+
+/// Every fault at once, for the runs that must stay deterministic and readable by tshark.
+const ALL_FAULTS: [&str; 8] = ["--loss", "0.1", "--dup", "0.2", "--reorder", "0.2", "--corrupt", "0.1"];
 
 /// tshark, or `None` (skip) on a developer machine without it. In CI a missing tshark fails.
 fn tshark() -> Option<()> {
@@ -50,10 +55,28 @@ fn the_same_seed_writes_the_same_bytes() {
         let (out2, b, _) = sim(&d, &[s, "--loss", "0.2", "--seed", "5"]);
         assert_eq!(a, b, "{s}");
         assert_eq!(out1.replace("seed5_loss02", "X").lines().count(), out2.lines().count());
+        let mut args = vec![s, "--seed", "5"];
+        args.extend_from_slice(&ALL_FAULTS);
+        let (out1, a, p1) = sim(&d, &args);
+        let (out2, b, p2) = sim(&tmpdir("sim-seed-again"), &args);
+        assert_eq!(a, b, "{s} with every fault");
+        assert_eq!(out1.replace(&p1, "F"), out2.replace(&p2, "F"), "{s} with every fault");
     }
     let (_, a, _) = sim(&d, &["chat", "--seed", "1"]);
     let (_, b, _) = sim(&d, &["chat", "--seed", "2"]);
     assert_ne!(a, b, "another seed gives other sequence numbers and ports");
+}
+
+/// The times (as the timeline prints them) of the frames a link damaged.
+fn corrupted_times(out: &str) -> Vec<String> {
+    out.lines().filter(|l| l.contains("damaged on the link: bit ")).filter_map(|l| l.split_whitespace().next()).map(str::to_string).collect()
+}
+
+/// A frame's capture time as the timeline prints simulated time, from tshark's epoch seconds.
+fn sim_time(epoch: &str) -> String {
+    let (secs, frac) = epoch.split_once('.').unwrap_or((epoch, "0"));
+    let ns = (secs.parse::<i64>().unwrap() - netlayers_sim::net::EPOCH_SECS) * 1_000_000_000 + format!("{frac:0<9}")[..9].parse::<i64>().unwrap();
+    format!("{:.6}", ns as f64 / 1e9)
 }
 
 #[test]
@@ -62,8 +85,10 @@ fn tshark_reads_every_scenario_without_malformed_packets_or_bad_checksums() {
         return;
     }
     let d = tmpdir("sim-tshark");
+    let mut damaged_seen = 0;
     for s in SCENARIOS.into_iter().chain(FILES) {
-        for extra in [&[][..], &["--loss", "0.2", "--seed", "3"][..]] {
+        let faults: [&[&str]; 3] = [&[], &["--loss", "0.2", "--seed", "3"], &ALL_FAULTS];
+        for extra in faults {
             let mut args = vec![s];
             args.extend_from_slice(extra);
             let (out, _, p) = sim(&d, &args);
@@ -72,14 +97,104 @@ fn tshark_reads_every_scenario_without_malformed_packets_or_bad_checksums() {
             let o = Command::new("tshark")
                 .args(["-r", &p, "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE"])
                 .args(["-o", "ip.check_checksum:TRUE", "-Y", "_ws.malformed || _ws.expert.severity >= error"])
+                .args(["-T", "fields", "-e", "frame.time_epoch"])
                 .output()
                 .unwrap();
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-            assert_eq!(String::from_utf8_lossy(&o.stdout), "", "{args:?}");
+            // Only frames the timeline says a link damaged may be flagged: they carry the
+            // flipped bit as it crossed (the receiver's FCS check dropped them).
+            let allowed = corrupted_times(&out);
+            for t in String::from_utf8_lossy(&o.stdout).lines() {
+                assert!(allowed.contains(&sim_time(t)), "{args:?}: frame at {} flagged, damaged: {allowed:?}", sim_time(t));
+                damaged_seen += 1;
+            }
+            if extra.is_empty() || extra.len() == 4 {
+                assert!(allowed.is_empty(), "{args:?}");
+            }
             let o = Command::new("tshark").args(["-r", &p]).output().unwrap();
             assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), reported_frames(&out), "{args:?}");
         }
     }
+    assert!(damaged_seen > 0, "some damaged frame shows a bad checksum: the capture holds the bytes as they crossed");
+}
+
+#[test]
+fn damaged_frames_are_dropped_by_the_receivers_fcs_check() {
+    let (out, _, _) = sim(&tmpdir("sim-corrupt"), &["chat", "--corrupt", "0.3", "--seed", "2"]);
+    let damaged = corrupted_times(&out).len();
+    assert!(damaged > 0, "{out}");
+    assert_eq!(out.matches("frame dropped by the network card: its FCS is").count(), damaged, "{out}");
+    assert_eq!(out.matches("✗ bit ").count(), damaged, "the diagram marks each: {out}");
+    // TCP resends what was dropped: the chat is whole.
+    for line in ["hello", "a student of sockets", "886"] {
+        assert!(out.contains(&format!("server: recv(1024) = \"{line}\"")), "{line}\n{out}");
+    }
+}
+
+#[test]
+fn tcp_vs_udp_says_what_each_program_got() {
+    let o = run(&["--color", "never", "sim", "tcp-vs-udp"]);
+    assert!(o.status.success());
+    let out = String::from_utf8(o.stdout).unwrap();
+    let tcp = out.lines().find(|l| l.starts_with("TCP: ")).expect("TCP summary");
+    let udp = out.lines().find(|l| l.starts_with("UDP: ")).expect("UDP summary");
+    assert!(tcp.contains("every byte, in order") && tcp.contains("no message boundaries"), "{out}");
+    // Lines missing and out of order (the default faults show both with seed 1).
+    assert!(!udp.contains("missing: none") && !udp.contains("out of order: none"), "{out}");
+    assert!(out.contains("lost on the link") && out.contains("✗ lost") && out.contains("↷ delayed"), "{out}");
+    let o = run(&["--color", "never", "--lang", "zh", "sim", "tcp-vs-udp"]);
+    let zh = String::from_utf8(o.stdout).unwrap();
+    assert!(zh.contains("每个字节都到了") && zh.contains("字节流不保留消息边界") && zh.contains("丢失的行"), "{zh}");
+    assert!(zh.contains("✗ 丢失") && zh.contains("TCP 状态随时间的变化"), "{zh}");
+    // Flags override the scenario's faults.
+    let o = run(&["--color", "never", "sim", "tcp-vs-udp", "--loss", "0", "--reorder", "0"]);
+    let clean = String::from_utf8(o.stdout).unwrap();
+    assert!(clean.contains("lines missing: none; duplicated: none; out of order: none"), "{clean}");
+    assert!(!clean.contains("lost on the link"), "{clean}");
+}
+
+#[test]
+fn port_unreachable_shows_the_icmp_quote_and_the_refused_programs() {
+    let (out, _, p) = sim(&tmpdir("sim-unreach"), &["port-unreachable"]);
+    assert!(out.contains("udp-client (client) stopped with an error: recv() failed: ECONNREFUSED"), "{out}");
+    assert!(out.contains("tcp-client (client) stopped with an error: connect() failed: ECONNREFUSED"), "{out}");
+    assert!(out.contains("[RST, ACK]"), "{out}");
+    if tshark().is_none() {
+        return;
+    }
+    let fields = |filter: &str, f: &[&str]| {
+        let mut args = vec!["-r", &p, "-Y", filter, "-T", "fields"];
+        for x in f {
+            args.extend_from_slice(&["-e", x]);
+        }
+        String::from_utf8(Command::new("tshark").args(&args).output().unwrap().stdout).unwrap()
+    };
+    // The client's datagram, and the ICMP message quoting it: type 3 code 3, the same ports and payload.
+    let sent = fields("udp && !icmp", &["ip.src", "ip.dst", "udp.srcport", "udp.dstport", "data.data"]);
+    let sent: Vec<&str> = sent.trim().split('\t').collect();
+    assert_eq!((sent[1], sent[3], sent[4]), ("10.0.0.2", "8081", "68656c6c6f"));
+    let icmp = fields("icmp", &["icmp.type", "icmp.code", "ip.src", "ip.dst", "udp.srcport", "udp.dstport", "data.data"]);
+    let icmp: Vec<&str> = icmp.trim().split('\t').collect();
+    assert_eq!(icmp[..2], ["3", "3"]);
+    assert_eq!(icmp[2], format!("10.0.0.2,{}", sent[0]), "the outer source, then the quoted one");
+    assert_eq!(icmp[4..], sent[2..], "the quote holds the datagram's ports and payload");
+}
+
+#[test]
+fn teardown_prints_each_connections_states() {
+    let o = run(&["--color", "never", "sim", "teardown"]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    let view = &out[out.find("TCP states over time").expect("states view")..];
+    let chains: Vec<String> = view
+        .split('\n')
+        .collect::<Vec<_>>()
+        .join("\n")
+        .split(" → 10.0.0.2:8081\n")
+        .skip(1)
+        .map(|c| c.lines().take_while(|l| l.starts_with("  ")).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert!(chains[1].contains("FIN-WAIT-1 →(2.001007) CLOSING") && chains[1].contains("→(2.002013) TIME-WAIT"), "{view}");
+    assert!(out.contains("client stopped with an error: recv() failed: ECONNRESET"), "{out}");
 }
 
 #[test]
@@ -147,14 +262,63 @@ fn chinese_explanations_and_headings() {
 
 #[test]
 fn bad_arguments_are_one_line_errors() {
-    for args in [&["sim", "nosuch"][..], &["sim", "chat", "--loss", "2"], &["sim", "chat", "--delay", "-1"]] {
+    for args in [
+        &["sim", "nosuch"][..],
+        &["sim", "chat", "--loss", "2"],
+        &["sim", "chat", "--delay", "-1"],
+        &["sim", "chat", "--dup", "1.5"],
+        &["sim", "chat", "--reorder", "x"],
+        &["sim", "chat", "--corrupt", "-0.1"],
+        &["sim", "fragment", "--mtu", "67"],
+        &["sim", "fragment", "--mtu", "9001"],
+        &["sim", "fragment", "--mtu", "big"],
+    ] {
         let o = run(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         assert!(!String::from_utf8_lossy(&o.stderr).is_empty());
     }
+    let o = run(&["sim", "fragment", "--mtu", "9001"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("`9001` is not an MTU between 68"), "{}", String::from_utf8_lossy(&o.stderr));
     let o = run(&["sim", "chat", "-w", "/nonexistent-dir/x.pcapng"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent-dir/x.pcapng"));
+}
+
+/// tshark sees the router's fragments (same ID, offsets, MF) and puts the datagram back together
+/// into the UDP datagram the program sent; with --mtu it makes as many fragments as it should.
+#[test]
+fn tshark_reassembles_the_routers_fragments() {
+    if tshark().is_none() {
+        return;
+    }
+    let d = tmpdir("sim-fragment");
+    for (mtu, fragments) in [("576", 2), ("300", 4), ("68", 21)] {
+        let (out, _, p) = sim(&d, &["fragment", "--mtu", mtu]);
+        assert!(out.contains("server: recvfrom(1024) = (\"abcdefghijklmnopqrstuvwxyzabcdefghijklmn…\""), "{out}");
+        let o = Command::new("tshark")
+            .args(["-r", &p, "-Y", "ip.flags.mf==1 || ip.frag_offset>0", "-T", "fields", "-e", "ip.id", "-e", "ip.flags.mf", "-e", "ip.frag_offset", "-e", "ip.ttl"])
+            .output()
+            .unwrap();
+        let rows: Vec<String> = String::from_utf8_lossy(&o.stdout).lines().map(str::to_string).collect();
+        assert_eq!(rows.len(), fragments, "mtu {mtu}: {rows:?}");
+        let per = (mtu.parse::<usize>().unwrap() - 20) / 8 * 8;
+        for (i, r) in rows.iter().enumerate() {
+            let more = if i + 1 < fragments { "1" } else { "0" };
+            // tshark 4.0 prints the offset field as it is on the wire, in 8-byte units.
+            assert_eq!(r, &format!("0x0001\t{more}\t{}\t63", i * per / 8), "mtu {mtu}");
+        }
+        // The reassembled datagram decodes: UDP, its 1000 bytes, in the last fragment's frame.
+        let o = Command::new("tshark")
+            .args(["-r", &p, "-Y", "ip.reassembled_in || ip.fragment.count", "-T", "fields", "-e", "ip.fragment.count", "-e", "udp.length", "-e", "data.len"])
+            .args(["-o", "udp.check_checksum:TRUE"])
+            .output()
+            .unwrap();
+        let last = String::from_utf8_lossy(&o.stdout).lines().find(|l| !l.starts_with('\t')).map(str::to_string);
+        assert_eq!(last.as_deref(), Some(format!("{fragments}\t1008\t1000").as_str()), "mtu {mtu}");
+        // And the DF datagram was answered with frag needed carrying the MTU.
+        let o = Command::new("tshark").args(["-r", &p, "-Y", "icmp.type==3 && icmp.code==4", "-T", "fields", "-e", "icmp.mtu"]).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), mtu);
+    }
 }
 
 /// Golden outputs: what users read, and a capture, stored so that a change shows up as a diff to
@@ -216,8 +380,8 @@ fn outputs_and_captures_match_their_goldens() {
 fn a_lossy_bulk_transfer_to_a_slow_reader_is_clean_for_tshark() {
     use netlayers_sim::engine::SEC;
     use netlayers_sim::scenario::{two_hosts, PORT, RUN_LIMIT, SERVER};
-    use netlayers_sim::{App, Call, Config, Kind};
-    let c = Config { seed: 21, loss: 0.1, ..Config::default() };
+    use netlayers_sim::{App, Call, Config, Faults, Kind};
+    let c = Config { seed: 21, faults: Faults { loss: 0.1, ..Faults::NONE }, ..Config::default() };
     let (mut n, a, b) = two_hosts(&c);
     let data: Vec<u8> = (0..150_000u32).map(|i| (i % 253) as u8).collect();
     let to = std::net::SocketAddrV4::new(SERVER, PORT);

@@ -96,10 +96,10 @@ fn every_mistake_is_one_line_with_the_file_line_and_column() {
         // The string on line 8 is never closed: the closing quote is missing at its end.
         ("[[host]]\nname = \"c\n", "8:10", "TOML syntax: invalid basic string, expected `\"`"),
         ("[[link]]\nbetween = [\"a\", \"b\"]\ndupe = 0.1\n", "9:1", "unknown key `dupe` in [[link]] (the keys are `between`"),
-        ("[[link]]\nbetween = [\"a\", \"c\"]\n", "8:17", "no host or switch is named `c` (there are: a, b)"),
+        ("[[link]]\nbetween = [\"a\", \"c\"]\n", "8:17", "no host, switch or router is named `c` (there are: a, b)"),
         ("[[switch]]\nname = \"a\"\nports = 2\n", "8:8", "the name `a` is already used at line 2"),
         ("[[host]]\nname = \"c\"\nip = \"10.0.0.3\"\n", "9:6", "`10.0.0.3`: an address needs its prefix length"),
-        ("[[host]]\nname = \"c\"\nip = \"10.0.0.1/24\"\n", "9:6", "this host's MAC 02:00:0a:00:00:01 is also host `a`'s (line 2)"),
+        ("[[host]]\nname = \"c\"\nip = \"10.0.0.1/24\"\n", "9:6", "the MAC 02:00:0a:00:00:01 is also `a`'s (line 2)"),
         ("[[app]]\nhost = \"z\"\nsteps = [\"sleep(1)\"]\n", "8:8", "no host is named `z` (there are: a, b)"),
         (
             "[[app]]\nhost = \"a\"\nsteps = [\n  \"s = socket(AF_INET, SOCK_STREAM)\",\n  \"s.send('hi')\",\n]\n",
@@ -108,7 +108,8 @@ fn every_mistake_is_one_line_with_the_file_line_and_column() {
         ),
         ("[[app]]\nhost = \"a\"\nsteps = [\"s.close()\"]\n", "9:11", "`s` is not a socket yet"),
         ("[[link]]\nbetween = [\"a\", \"b\"]\nloss = 1.5\n", "9:8", "`loss` is a probability from 0 to 1 (0.2 = 20%), not 1.5"),
-        ("[[link]]\nbetween = [\"a\", \"b\"]\nreorder = 0.1\n", "9:11", "key `reorder` in [[link]]: not supported yet"),
+        ("[[link]]\nbetween = [\"a\", \"b\"]\nreorder = -0.1\n", "9:11", "`reorder` is a probability from 0 to 1 (0.2 = 20%), not -0.1"),
+        ("[[link]]\nbetween = [\"a\", \"b\"]\nmtu = 40\n", "9:7", "an MTU is 68 to 9000 bytes, not 40"),
         ("[[link]]\nbetween = [\"a\", \"b\"]\ndelay = \"5\"\n", "9:9", "`5` is not a duration"),
         ("[[switch]]\nname = \"sw\"\nports = \"four\"\n", "9:9", "in [[switch]]: invalid type: string \"four\", expected a whole number"),
         ("[[switch]]\nname = \"sw\"\nports = 2\n[[link]]\nbetween = [\"a\", \"sw:2\"]\n", "11:17", "`sw` has ports 0 to 1"),
@@ -118,7 +119,29 @@ fn every_mistake_is_one_line_with_the_file_line_and_column() {
             "port 0 of `a` is already connected",
         ),
         ("[[app]]\nhost = \"a\"\n", "7:1", "[[app]] needs the key `steps`"),
-        ("[[router]]\nname = \"r1\"\n", "7:1", "[[router]]: routers are not supported yet"),
+        ("[[router]]\nname = \"r1\"\n", "7:1", "[[router]] needs the key `interfaces`"),
+        // Routers: next hops must be neighbours, networks written as networks, MTUs agree.
+        (
+            "[[router]]\nname = \"r\"\ninterfaces = [{ ip = \"10.0.0.254/24\" }]\nroutes = [{ to = \"10.0.2.0/24\", via = \"10.0.9.1\" }]\n",
+            "10:39",
+            "10.0.9.1 is on none of `r`'s networks (10.0.0.0/24): a next hop must be a neighbour",
+        ),
+        (
+            "[[router]]\nname = \"r\"\ninterfaces = [{ ip = \"10.0.0.254/24\" }]\nroutes = [{ to = \"10.0.2.1/24\", via = \"10.0.0.1\" }]\n",
+            "10:18",
+            "`10.0.2.1/24` has host bits set: the network is 10.0.2.0/24",
+        ),
+        (
+            "[[router]]\nname = \"r\"\ninterfaces = [{ ip = \"10.0.0.254/24\", mtu = 1500 }]\n[[link]]\nbetween = [\"a\", \"r\"]\nmtu = 576\n",
+            "12:7",
+            "`r`'s interface on this link has mtu = 1500 already",
+        ),
+        ("[[host]]\nname = \"c\"\nip = \"10.0.1.3/24\"\ngateway = \"10.0.0.254\"\n", "10:11", "10.0.0.254 is on none of `c`'s networks (10.0.1.0/24)"),
+        (
+            "[[router]]\nname = \"r\"\ninterfaces = [{ ip = \"10.0.0.254/24\" }]\n[[app]]\nhost = \"r\"\nsteps = [\"sleep(1)\"]\n",
+            "11:8",
+            "`r` is not a host: only hosts run programs",
+        ),
         ("[[hosts]]\nname = \"c\"\n", "7:3", "unknown table [[hosts]] (the tables are `scenario`, `host`, `switch`"),
     ];
     let d = tmpdir("simfile-errors");

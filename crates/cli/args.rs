@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     about = "See the five network layers with real bytes / 用真实的字节看懂网络五层模型",
     long_about = "netlayers decodes captures and live traffic layer by layer (link, network, transport, \
 application), with every field, its bytes and what it means, in English or Chinese.",
-    after_help = "Examples:\n  netlayers read captures/http.pcap\n  netlayers read captures/dns.pcap -V --lang zh\n  \
+    after_help = "Examples:\n  netlayers demo                     start here: a TCP chat on a simulated network, explained\n  netlayers read captures/http.pcap\n  netlayers read captures/dns.pcap -V --lang zh\n  \
 netlayers read captures/ping.pcap --format json | head -3\n  tcpdump -w - -i lo | netlayers read -\n\n\
 Run `netlayers <command> --help` for the examples of each command."
 )]
@@ -47,6 +47,8 @@ pub enum ColorArg {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Start here: the sockets tutorial's TCP chat on a simulated network, told phase by phase (no root)
+    Demo(crate::demo::DemoArgs),
     /// Decode a pcap or pcapng file (or stdin) layer by layer
     #[command(after_help = "Examples:\n  netlayers read captures/http.pcap                 the packet list\n  \
 netlayers read -r captures/http.pcap -c 3           the first 3 frames (tcpdump style)\n  \
@@ -142,6 +144,11 @@ pub struct ReadArgs {
     /// `--format json` never reassembles: each line holds that frame's own fields
     #[arg(long)]
     pub no_reassembly: bool,
+    /// Build every frame's layers even for the packet list, instead of writing the rows of
+    /// common frames straight from their bytes (crates/fastpath). The output is the same;
+    /// this is how tests/fast_path.rs checks it.
+    #[arg(long, hide = true)]
+    pub no_fast_path: bool,
 }
 
 impl ReadArgs {

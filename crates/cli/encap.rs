@@ -321,7 +321,7 @@ fn pad(s: &str, w: usize) -> String {
 }
 
 /// Wraps `text` to `max` columns: at spaces for English, anywhere between Chinese characters.
-fn wrap(text: &str, max: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, max: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut w = 0;

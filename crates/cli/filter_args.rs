@@ -23,6 +23,12 @@ impl Selection {
     /// Adds the cross-frame fields (`tcp.stream`, `tcp.analysis.*`, `icmp.resp_to` …) to a
     /// frame's layers, then says whether the frame passes the filter. Call for every frame, in
     /// order, shown or not.
+    /// The cross-frame analysis, when there is no display filter: the packet list's fast path
+    /// then shows frames without layers, feeding it directly.
+    pub fn unfiltered(&mut self) -> Option<&mut CrossFrame> {
+        self.filter.is_none().then_some(&mut self.cross)
+    }
+
     pub fn admit(&mut self, d: &mut netlayers_stack::Dissection, data: &[u8]) -> bool {
         self.cross.annotate(&mut d.layers, d.number, d.ts);
         self.filter.as_ref().is_none_or(|f| f.matches_frame(&d.layers, data))

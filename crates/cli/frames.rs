@@ -82,12 +82,15 @@ pub fn each_frame(
         link: netlayers_core::LinkType::Ethernet,
         interface: 0,
     };
+    // The commands that use this loop print when it is done.
+    let mut progress = crate::progress::Progress::for_file(std::path::Path::new(source.name()), false);
     loop {
         match source.next_into(&mut frame) {
             Ok(true) => {}
             Ok(false) => return Ok(None),
             Err(e) => return Ok(Some(e)),
         }
+        progress.frame(|| source.bytes_read());
         if !frame.link.is_supported() {
             return Ok(Some(netlayers_capture::CaptureError::unsupported_link(source.name(), &frame)));
         }

@@ -7,14 +7,17 @@
 
 mod args;
 mod chat;
+mod demo;
 mod encap;
 mod fields;
 mod filter_args;
 mod flow;
 mod follow;
 mod frames;
+mod hops;
 mod live;
 mod output;
+mod progress;
 mod read;
 mod sim;
 mod stats;
@@ -29,6 +32,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let ui = output::Ui::new(&cli.global);
     let result = match &cli.command {
+        Command::Demo(a) => demo::run(a, &ui),
         Command::Read(a) => read::run(a, &ui),
         Command::Encap(a) => encap::run(a, &ui),
         Command::Send(a) => live::run_send(a, &ui),

@@ -54,8 +54,8 @@ struct TcpConv {
 /// Numbers TCP and UDP conversations across the frames of one capture, in order.
 #[derive(Debug, Default)]
 pub struct Conversations {
-    tcp: HashMap<(Endpoint, Endpoint), TcpConv>,
-    udp: HashMap<(Endpoint, Endpoint), u64>,
+    tcp: HashMap<(Endpoint, Endpoint), TcpConv, foldhash::fast::RandomState>,
+    udp: HashMap<(Endpoint, Endpoint), u64, foldhash::fast::RandomState>,
     next_tcp: u64,
     next_udp: u64,
     /// The frame last annotated reused the ports of an earlier TCP connection.
@@ -119,11 +119,7 @@ impl Conversations {
                         let index = self.tcp_stream(l, k, dir);
                         insert_after(l, &["tcp.dstport"], Field::generated(&TCP_STREAM, Value::UInt(index)));
                     } else {
-                        let next = &mut self.next_udp;
-                        let index = *self.udp.entry(k).or_insert_with(|| {
-                            *next += 1;
-                            *next - 1
-                        });
+                        let index = self.udp_index(k);
                         insert_after(l, &["udp.checksum", "udp.checksum.status"], Field::generated(&UDP_STREAM, Value::UInt(index)));
                     }
                 }
@@ -132,11 +128,42 @@ impl Conversations {
         }
     }
 
+    /// The `tcp.stream` of the frame's own TCP segment (not one quoted in an ICMP error), for a
+    /// caller that read the header itself instead of decoding it into layers (the packet
+    /// list's fast path): the same numbering [`Conversations::annotate`] does.
+    pub fn tcp_segment(&mut self, src: (IpAddr, u16), dst: (IpAddr, u16), flags: u16, seq: u32, ack: u32) -> u64 {
+        self.reused = false;
+        let (k, dir) = key(src, dst);
+        self.tcp_index(k, dir, Some(u64::from(flags)), Some(seq), Some(ack), false)
+    }
+
+    /// The `udp.stream` of the frame's own UDP datagram, for the same callers.
+    pub fn udp_datagram(&mut self, src: (IpAddr, u16), dst: (IpAddr, u16)) -> u64 {
+        self.reused = false;
+        self.udp_index(key(src, dst).0)
+    }
+
+    /// Starts a frame without TCP or UDP, for callers that do not call `annotate`.
+    pub fn other_frame(&mut self) {
+        self.reused = false;
+    }
+
+    fn udp_index(&mut self, k: (Endpoint, Endpoint)) -> u64 {
+        let next = &mut self.next_udp;
+        *self.udp.entry(k).or_insert_with(|| {
+            *next += 1;
+            *next - 1
+        })
+    }
+
     fn tcp_stream(&mut self, l: &Layer, k: (Endpoint, Endpoint), dir: usize) -> u64 {
-        let quoted = l.depth > 0;
         let flags = num(l, "tcp.flags");
         let seq = num(l, "tcp.seq_raw").map(|s| s as u32);
         let ack = num(l, "tcp.ack_raw").map(|s| s as u32);
+        self.tcp_index(k, dir, flags, seq, ack, l.depth > 0)
+    }
+
+    fn tcp_index(&mut self, k: (Endpoint, Endpoint), dir: usize, flags: Option<u64>, seq: Option<u32>, ack: Option<u32>, quoted: bool) -> u64 {
         let syn_only = flags.is_some_and(|f| f & 0x12 == 0x02);
         let has_ack = flags.is_some_and(|f| f & 0x10 != 0);
         let reused = match (self.tcp.get(&k), seq) {

@@ -42,7 +42,7 @@ type Key = (bool, IpAddr, IpAddr, u64, u64);
 /// Links echo replies to their requests across the frames of one capture, in order.
 #[derive(Debug, Default)]
 pub struct Echoes {
-    pending: HashMap<Key, (u64, Timestamp)>,
+    pending: HashMap<Key, (u64, Timestamp), foldhash::fast::RandomState>,
 }
 
 impl Echoes {
@@ -61,33 +61,40 @@ impl Echoes {
             match l.protocol {
                 "ip" | "ipv6" => addrs = crate::ip_endpoints(l),
                 "icmp" | "icmpv6" => {
-                    let Some((src, dst)) = addrs else { return };
-                    let v6 = l.protocol == "icmpv6";
-                    let (request, reply, id, seq) =
-                        if v6 { (128, 129, "icmpv6.echo.identifier", "icmpv6.echo.sequence_number") } else { (8, 0, "icmp.ident", "icmp.seq") };
-                    let num = |k: &str| l.find(k).and_then(|f| f.value.as_u64());
-                    let (Some(t), Some(id), Some(seq)) = (num(if v6 { "icmpv6.type" } else { "icmp.type" }), num(id), num(seq)) else {
-                        return;
-                    };
-                    if t == request {
-                        if self.pending.len() >= MAX_PENDING {
-                            self.forget_oldest_half();
-                        }
-                        self.pending.entry((v6, src, dst, id, seq)).or_insert((number, ts));
-                    } else if t == reply {
-                        if let Some(&(req, at)) = self.pending.get(&(v6, dst, src, id, seq)) {
-                            let ms = ts.since(at) * 1000.0;
-                            let (to, time) = if v6 { (&RESP_TO6, &RESPTIME6) } else { (&RESP_TO, &RESPTIME) };
-                            l.fields.push(Field::generated(to, Value::UInt(req)));
-                            l.fields.push(Field::generated(time, Value::Text(format!("{ms:.3}"))));
-                            if let Some(info) = l.info.as_mut() {
-                                info.push_str(&format!(" (request in {req})"));
-                            }
-                        }
+                    if let Some((src, dst)) = addrs {
+                        self.icmp(src, dst, l, number, ts);
                     }
                     return;
                 }
                 _ => {}
+            }
+        }
+    }
+
+    /// Links the frame's own ICMP or ICMPv6 layer, sent from `src` to `dst`: what `annotate`
+    /// does, for a caller that decoded the layers above IP only (the packet list's fast path).
+    pub fn icmp(&mut self, src: IpAddr, dst: IpAddr, l: &mut Layer, number: u64, ts: Timestamp) {
+        let v6 = l.protocol == "icmpv6";
+        let (request, reply, id, seq) =
+            if v6 { (128, 129, "icmpv6.echo.identifier", "icmpv6.echo.sequence_number") } else { (8, 0, "icmp.ident", "icmp.seq") };
+        let num = |k: &str| l.find(k).and_then(|f| f.value.as_u64());
+        let (Some(t), Some(id), Some(seq)) = (num(if v6 { "icmpv6.type" } else { "icmp.type" }), num(id), num(seq)) else {
+            return;
+        };
+        if t == request {
+            if self.pending.len() >= MAX_PENDING {
+                self.forget_oldest_half();
+            }
+            self.pending.entry((v6, src, dst, id, seq)).or_insert((number, ts));
+        } else if t == reply {
+            if let Some(&(req, at)) = self.pending.get(&(v6, dst, src, id, seq)) {
+                let ms = ts.since(at) * 1000.0;
+                let (to, time) = if v6 { (&RESP_TO6, &RESPTIME6) } else { (&RESP_TO, &RESPTIME) };
+                l.fields.push(Field::generated(to, Value::UInt(req)));
+                l.fields.push(Field::generated(time, Value::Text(format!("{ms:.3}"))));
+                if let Some(info) = l.info.as_mut() {
+                    info.push_str(&format!(" (request in {req})"));
+                }
             }
         }
     }

@@ -141,7 +141,7 @@ struct Conn {
 /// Judges TCP segments across the frames of one capture, in order.
 #[derive(Debug, Default)]
 pub struct Expert {
-    conns: HashMap<u64, Conn>,
+    conns: HashMap<u64, Conn, foldhash::fast::RandomState>,
     /// Set by [`Expert::ports_reused`] for the next segment.
     reused: bool,
     counts: BTreeMap<&'static str, u64>,
@@ -226,9 +226,39 @@ impl Expert {
         ) else {
             return false;
         };
-        let seq = seq as u32;
-        let ack = num(l, "tcp.ack_raw").unwrap_or(0) as u32;
-        let seglen = num(l, "tcp.len").unwrap_or(0) as u32;
+        let seg = Segment {
+            src: (src, sp as u16),
+            dst: (dst, dp as u16),
+            stream,
+            seq: seq as u32,
+            ack: num(l, "tcp.ack_raw").unwrap_or(0) as u32,
+            len: num(l, "tcp.len").unwrap_or(0) as u32,
+            flags: flags as u16,
+            win,
+            wscale: num(l, "tcp.options.wscale.shift").map(|s| s as u8),
+        };
+        let v = self.judge_segment(&seg, number, ts, reused);
+        v.apply(l);
+        v.not_dissected()
+    }
+
+    /// Judges the frame's own TCP segment, read by a caller from the header without layers (the
+    /// packet list's fast path). Call once per frame in capture order, as `annotate`, after
+    /// [`Expert::ports_reused`] if the conversations said so.
+    pub fn judge(&mut self, seg: &Segment, number: u64, ts: Timestamp) -> Verdict {
+        let reused = std::mem::take(&mut self.reused);
+        self.judge_segment(seg, number, ts, reused)
+    }
+
+    /// Starts a frame without TCP, for callers that do not call `annotate`.
+    pub fn other_frame(&mut self) {
+        self.reused = false;
+    }
+
+    fn judge_segment(&mut self, s: &Segment, number: u64, ts: Timestamp, reused: bool) -> Verdict {
+        let ((src, sp), (dst, dp)) = (s.src, s.dst);
+        let (seq, ack, seglen, win, stream) = (s.seq, s.ack, s.len, s.win, s.stream);
+        let flags = u64::from(s.flags);
         let d = usize::from((src, sp) > (dst, dp));
         let c = self.conns.entry(stream).or_default();
         let mut got: Vec<&'static FieldSpec> = Vec::new();
@@ -238,7 +268,7 @@ impl Expert {
         let mut dup_num = None;
 
         if flags & SYN != 0 {
-            c.dirs[d].syn_wscale = Some(num(l, "tcp.options.wscale.shift").map(|s| s as u8));
+            c.dirs[d].syn_wscale = Some(s.wscale);
             if flags & ACK == 0 {
                 c.syn_time = Some(ts);
                 c.syn_seq = Some(seq);
@@ -370,38 +400,87 @@ impl Expert {
         for s in &got {
             *self.counts.entry(s.key).or_default() += 1;
         }
-        if flags & RST != 0 {
+        let rst = flags & RST != 0;
+        if rst {
             *self.counts.entry("tcp.connection.rst").or_default() += 1;
+        }
+        Verdict { got, dup: dup_num, irtt, rst }
+    }
+}
+
+/// The numbers of one TCP segment the expert judges.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Segment {
+    pub src: (IpAddr, u16),
+    pub dst: (IpAddr, u16),
+    /// `tcp.stream`, from [`crate::Conversations`].
+    pub stream: u64,
+    /// Raw (absolute) sequence and acknowledgment numbers.
+    pub seq: u32,
+    pub ack: u32,
+    /// `tcp.len`: payload bytes.
+    pub len: u32,
+    pub flags: u16,
+    /// `tcp.window_size_value`, unscaled.
+    pub win: u64,
+    /// The window-scale option's shift, if the segment has one.
+    pub wscale: Option<u8>,
+}
+
+/// What the expert found in one segment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Verdict {
+    got: Vec<&'static FieldSpec>,
+    /// (number of this duplicate ACK, frame of the ACK it repeats).
+    dup: Option<(u64, u64)>,
+    irtt: Option<f64>,
+    rst: bool,
+}
+
+impl Verdict {
+    /// The text in front of the Info column (`[TCP Retransmission] ` …), if any.
+    pub fn info_prefix(&self) -> Option<String> {
+        (!self.got.is_empty()).then(|| info_prefix(&self.got, self.dup))
+    }
+
+    /// Whether the segment is a retransmission or out of order, whose payload tshark does not
+    /// hand to HTTP, DNS … again.
+    pub fn not_dissected(&self) -> bool {
+        let has = |k: &str| self.got.iter().any(|s| s.key == k);
+        (has("tcp.analysis.retransmission") || has("tcp.analysis.out_of_order"))
+            && !has("tcp.analysis.spurious_retransmission")
+    }
+
+    /// Writes the findings into the TCP layer: the RST note, the Info prefix, and the
+    /// `tcp.analysis` tree.
+    fn apply(&self, l: &mut Layer) {
+        if self.rst {
             let (sev, en, zh) = describe("tcp.connection.rst");
             l.notes.push(Note::new(sev, "tcp.connection.rst", en, zh));
         }
-        if !got.is_empty() {
-            l.info_prefix = Some(info_prefix(&got, dup_num));
+        if let Some(p) = self.info_prefix() {
+            l.info_prefix = Some(p);
         }
-        let has = |k: &str| got.iter().any(|s| s.key == k);
-        let not_dissected = (has("tcp.analysis.retransmission") || has("tcp.analysis.out_of_order"))
-            && !has("tcp.analysis.spurious_retransmission");
-        if got.is_empty() && irtt.is_none() {
-            return not_dissected;
+        if self.got.is_empty() && self.irtt.is_none() {
+            return;
         }
         let mut children = Vec::new();
-        if let Some(r) = irtt {
+        if let Some(r) = self.irtt {
             children.push(Field::generated(&INITIAL_RTT, Value::Text(format!("{r:.9}"))).with_display(format!("{r:.9} seconds")));
         }
-        if !got.is_empty() {
+        if !self.got.is_empty() {
             let mut flag_fields = Vec::new();
-            for s in &got {
-                let (sev, en, zh) = note_text(s.key, dup_num.map_or(0, |x| x.0));
+            for s in &self.got {
+                let (sev, en, zh) = note_text(s.key, self.dup.map_or(0, |x| x.0));
                 flag_fields.push(Field::generated(s, Value::None).with_note(Note::new(sev, s.key, en, zh)));
             }
             children.push(Field::generated(&FLAGS, Value::None).with_children(flag_fields));
         }
-        if let Some((n, frame)) = dup_num {
+        if let Some((n, frame)) = self.dup {
             children.push(Field::generated(&DUPLICATE_ACK_NUM, Value::UInt(n)));
             children.push(Field::generated(&DUPLICATE_ACK_FRAME, Value::UInt(frame)));
         }
         l.fields.push(Field::generated(&ANALYSIS, Value::None).with_children(children));
-        not_dissected
     }
 }
 

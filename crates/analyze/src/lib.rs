@@ -18,19 +18,21 @@ mod lex;
 pub use conv::{Conversations, TCP_STREAM, UDP_STREAM};
 pub use filter::{Filter, FilterError};
 
+use std::net::IpAddr;
+
 use netlayers_core::{FieldSpec, Layer, Timestamp, Value};
 
 /// Source and destination address of an `ip` or `ipv6` layer (`None` for other layers, or when
 /// the header was cut before them).
-pub(crate) fn ip_endpoints(l: &Layer) -> Option<(std::net::IpAddr, std::net::IpAddr)> {
+pub(crate) fn ip_endpoints(l: &Layer) -> Option<(IpAddr, IpAddr)> {
     let (s, d) = match l.protocol {
         "ip" => ("ip.src", "ip.dst"),
         "ipv6" => ("ipv6.src", "ipv6.dst"),
         _ => return None,
     };
     let get = |k| match l.find(k).map(|f| &f.value) {
-        Some(Value::Ipv4(a)) => Some(std::net::IpAddr::V4(*a)),
-        Some(Value::Ipv6(a)) => Some(std::net::IpAddr::V6(*a)),
+        Some(Value::Ipv4(a)) => Some(IpAddr::V4(*a)),
+        Some(Value::Ipv6(a)) => Some(IpAddr::V6(*a)),
         _ => None,
     };
     get(s).zip(get(d))
@@ -66,6 +68,31 @@ impl CrossFrame {
             }
         }
         self.echoes.annotate(layers, number, ts);
+    }
+
+    /// What `annotate` does for a frame whose own top is a TCP segment, for a caller that read
+    /// the header without building layers (the packet list's fast path): the stream index and
+    /// the expert's verdict. `seg.stream` is filled in here.
+    pub fn tcp_segment(&mut self, seg: &mut expert::Segment, number: u64, ts: Timestamp) -> expert::Verdict {
+        seg.stream = self.conversations.tcp_segment(seg.src, seg.dst, seg.flags, seg.seq, seg.ack);
+        if self.conversations.ports_reused() {
+            self.expert.ports_reused();
+        }
+        self.expert.judge(seg, number, ts)
+    }
+
+    /// What `annotate` does for a frame with neither TCP nor UDP in it (ARP, an ICMP echo:
+    /// the caller links echoes itself with [`echo::Echoes::icmp`]).
+    pub fn other_frame(&mut self) {
+        self.conversations.other_frame();
+        self.expert.other_frame();
+    }
+
+    /// What `annotate` does for a frame whose own top is a UDP datagram (no ICMP inside): its
+    /// stream index.
+    pub fn udp_datagram(&mut self, src: (IpAddr, u16), dst: (IpAddr, u16)) -> u64 {
+        self.expert.other_frame();
+        self.conversations.udp_datagram(src, dst)
     }
 }
 

@@ -207,6 +207,13 @@ enum Kind {
     Response,
 }
 
+/// Whether a payload's first line is a request or status line (else, on an HTTP port, it is
+/// a `Continuation`; elsewhere not HTTP at all).
+pub(crate) fn starts_message(data: &[u8]) -> bool {
+    let first = line_at(data, 0);
+    data.get(..first.text_end).and_then(kind_of).is_some()
+}
+
 fn kind_of(line: &[u8]) -> Option<Kind> {
     if line.starts_with(b"HTTP/") {
         return Some(Kind::Response);

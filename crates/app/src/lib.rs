@@ -95,6 +95,37 @@ pub fn decode(frame: &[u8], at: Range<usize>, ctx: DecodeCtx, transport: Transpo
     None
 }
 
+/// What [`decode`] would do with a payload, told without decoding it (for the packet list's
+/// fast path, which shows the common cases straight from the bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// No decoder takes it: the payload is data.
+    Data,
+    /// An HTTP port's segment that does not start a message: an HTTP `Continuation`.
+    HttpContinuation,
+    /// A decoder takes it (DNS, an HTTP message, SSH …).
+    Decoder,
+}
+
+/// The choice [`decode`] makes for this payload, by the same port table and first line.
+pub fn claim(transport: Transport, src: u16, dst: u16, payload: &[u8]) -> Claim {
+    if payload.is_empty() {
+        return Claim::Data;
+    }
+    let (lo, hi) = if src <= dst { (src, dst) } else { (dst, src) };
+    for port in [lo, hi] {
+        match by_port(transport, port) {
+            None => continue,
+            Some(App::Http) if !http::starts_message(payload) => return Claim::HttpContinuation,
+            Some(_) => return Claim::Decoder,
+        }
+    }
+    if transport == Transport::Tcp && http::starts_message(payload) {
+        return Claim::Decoder;
+    }
+    Claim::Data
+}
+
 /// Every field spec this crate can emit.
 pub static FIELDS: &[&FieldSpec] = &[
     &dns::LENGTH,

@@ -10,6 +10,22 @@ fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// A quick look at the bytes: `true` when no character of `s` can need escaping. Every such
+/// character is encoded with a byte below 0x20, 0x7f, a 0xc2 lead (C1 controls) or 0xe2 0x80 /
+/// 0xe2 0x81 (the bidi marks); text without those is clean. (The converse need not hold: the
+/// caller checks character by character then.)
+fn surely_clean(b: &[u8]) -> bool {
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            0..=0x1f | 0x7f | 0xc2 => return false,
+            0xe2 if matches!(b.get(i + 1), Some(0x80 | 0x81)) => return false,
+            _ => i += 1,
+        }
+    }
+    true
+}
+
 /// Escapes a string taken from a packet: `\n`, `\r`, `\t`, `\\`, `\e` stay readable, other
 /// controls become `\xNN` or `\u{NNNN}`.
 pub fn text(s: &str) -> Cow<'_, str> {
@@ -27,7 +43,7 @@ pub fn text(s: &str) -> Cow<'_, str> {
 /// they are. For text a decoder already escaped with [`text`] or [`bytes`] (layer titles, Info):
 /// running it again changes nothing, so a backslash is never doubled.
 pub fn controls(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(needs_escape) {
+    if surely_clean(s.as_bytes()) || !s.chars().any(needs_escape) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -82,6 +98,17 @@ pub fn ascii_column(b: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quick_look_never_calls_text_clean_that_needs_escaping() {
+        for c in (0..=0x3_0000u32).filter_map(char::from_u32) {
+            let mut b = [0u8; 4];
+            if needs_escape(c) {
+                assert!(!surely_clean(c.encode_utf8(&mut b).as_bytes()), "U+{:04X}", c as u32);
+            }
+        }
+        assert!(surely_clean("80 \u{2192} 443 [ACK] Seq=1 中文".as_bytes()));
+    }
     #[test]
     fn escapes_terminal_controls() {
         assert_eq!(text("a\x1b[31mb"), "a\\e[31mb");

@@ -1,5 +1,6 @@
 //! Network layer decoders: IPv4 (with options), IPv6 (with extension headers), ICMP, ICMPv6
-//! (with neighbour discovery) and IGMP.
+//! (with neighbour discovery) and IGMP; and the IPv4 routing table ([`route`]) the simulator's
+//! hosts and routers use.
 //!
 //! Each decoder takes the whole captured frame and the absolute byte range it may read, and
 //! returns a [`Step`](netlayers_core::Step). IP hands off its payload by protocol number with the
@@ -34,6 +35,7 @@ mod igmp;
 mod ipproto;
 mod ipv4;
 mod ipv6;
+pub mod route;
 
 pub use icmp::icmp;
 pub use icmpv6::icmpv6;

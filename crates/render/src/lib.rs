@@ -34,7 +34,7 @@ pub use color::{color_enabled, kind_style, ColorChoice};
 pub use flow::{flow_diagram, flow_endpoints, flow_event, FlowEvent};
 pub use hexdump::hexdump;
 pub use json::{json, write_json_string};
-pub use table::{table_header, table_row};
+pub use table::{plain_row, table_header, table_row, Columns};
 pub use tree::tree;
 
 /// One frame as the renderers see it. The binary builds it from the stack's `Dissection`

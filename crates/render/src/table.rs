@@ -8,7 +8,7 @@
 //! Columns have fixed widths so the list streams (no frame is seen before it is printed); a
 //! wider value (an IPv6 address, a MAC) pushes the rest of its line right, as in tshark.
 
-use netlayers_core::{Lang, Severity};
+use netlayers_core::{Lang, Severity, Value};
 
 use crate::color::{severity_style, HEADING};
 use crate::words;
@@ -52,44 +52,140 @@ pub fn table_header(buf: &mut Vec<u8>, lang: Lang, color: bool) {
 /// With colour on, the Protocol column takes its layer's colour and the Info text the colour of
 /// the worst expert note in the frame (warning or error), so a bad checksum stands out.
 pub fn table_row(buf: &mut Vec<u8>, view: &FrameView<'_>, color: bool) {
-    out!(buf, "{:>NO_W$} {:>TIME_W$.6} ", view.number, view.rel_time);
+    let proto = view.protocol_layer();
+    let name = view.protocol();
+    let proto_style = proto
+        .and_then(|l| view.layers.iter().position(|x| std::ptr::eq(x, l)))
+        .map(|i| layer_style(view.layers, i))
+        .unwrap_or_default();
+    let info = view.info();
+    let info_style = if color { worst_severity(view).map(severity_style).unwrap_or_default() } else { Default::default() };
+    let cols = Columns {
+        number: view.number,
+        rel_time: view.rel_time,
+        source: view.source(),
+        destination: view.destination(),
+        protocol: &name,
+        orig_len: view.orig_len,
+        info: &info,
+    };
+    row(buf, &cols, (proto_style, info_style), color);
+}
+
+/// The packet list's columns of one frame, however they were found.
+#[derive(Debug, Clone, Copy)]
+pub struct Columns<'a> {
+    pub number: u64,
+    /// Seconds since the first frame.
+    pub rel_time: f64,
+    pub source: Option<&'a Value>,
+    pub destination: Option<&'a Value>,
+    pub protocol: &'a str,
+    pub orig_len: u32,
+    /// Info text as the decoders wrote it (escaped here).
+    pub info: &'a str,
+}
+
+/// One row of the packet list without colour, from columns a caller found without building
+/// the frame's layers (the packet list's fast path): byte for byte what [`table_row`] writes
+/// for the same columns.
+pub fn plain_row(buf: &mut Vec<u8>, cols: &Columns<'_>) {
+    row(buf, cols, Default::default(), false);
+}
+
+fn row(buf: &mut Vec<u8>, c: &Columns<'_>, (proto_style, info_style): (anstyle::Style, anstyle::Style), color: bool) {
+    let mut n = Short::new();
+    push_decimal(&mut n, c.number);
+    pad_left(buf, n.as_str(), NO_W);
+    buf.push(b' ');
+    push_seconds(buf, c.rel_time);
+    buf.push(b' ');
 
     let mut addr = Short::new();
-    if let Some(v) = view.source() {
-        let _ = write_address(&mut addr, v);
+    if let Some(v) = c.source {
+        write_address_fast(&mut addr, v);
     }
     pad_left(buf, addr.as_str(), ADDR_W);
     push(buf, " → ");
     let mut addr = Short::new();
-    if let Some(v) = view.destination() {
-        let _ = write_address(&mut addr, v);
+    if let Some(v) = c.destination {
+        write_address_fast(&mut addr, v);
     }
     push(buf, addr.as_str());
     pad_after(buf, addr.as_str(), ADDR_W);
     buf.push(b' ');
 
-    let proto = view.protocol_layer();
-    let name = view.protocol();
-    let name = name.as_ref();
-    let style = proto
-        .and_then(|l| view.layers.iter().position(|x| std::ptr::eq(x, l)))
-        .map(|i| layer_style(view.layers, i))
-        .unwrap_or_default();
-    start_style(buf, style, color);
-    push_escaped(buf, name);
-    end_style(buf, style, color);
-    pad_after(buf, name, PROTO_W);
-    out!(buf, " {:>LEN_W$}", view.orig_len);
+    start_style(buf, proto_style, color);
+    push_escaped(buf, c.protocol);
+    end_style(buf, proto_style, color);
+    pad_after(buf, c.protocol, PROTO_W);
+    buf.push(b' ');
+    let mut n = Short::new();
+    push_decimal(&mut n, u64::from(c.orig_len));
+    pad_left(buf, n.as_str(), LEN_W);
 
-    let info = view.info();
-    if !info.is_empty() {
+    if !c.info.is_empty() {
         buf.push(b' ');
-        let style = if color { worst_severity(view).map(severity_style).unwrap_or_default() } else { Default::default() };
-        start_style(buf, style, color);
-        push_escaped(buf, &info);
-        end_style(buf, style, color);
+        start_style(buf, info_style, color);
+        push_escaped(buf, c.info);
+        end_style(buf, info_style, color);
     }
     buf.push(b'\n');
+}
+
+/// `n` in decimal, without `fmt` (the packet list writes a few numbers per frame).
+fn push_decimal(s: &mut Short, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.push_ascii(&digits[i..]);
+}
+
+/// The Time column: `{:>10.6}` of the seconds, as `format!` writes it. When the value is not
+/// within a hair of a rounding tie, its microseconds are the rounded product and are written
+/// directly; otherwise (and for negative or huge values) `format!` decides.
+fn push_seconds(buf: &mut Vec<u8>, t: f64) {
+    let us = t * 1e6;
+    if (0.0..1e12).contains(&us) && ((us - us.floor()) - 0.5).abs() > 1e-3 {
+        let us = us.round() as u64;
+        let mut s = Short::new();
+        push_decimal(&mut s, us / 1_000_000);
+        let frac = us % 1_000_000;
+        let mut f = [b'.', b'0', b'0', b'0', b'0', b'0', b'0'];
+        let mut x = frac;
+        for d in f[1..].iter_mut().rev() {
+            *d = b'0' + (x % 10) as u8;
+            x /= 10;
+        }
+        s.push_ascii(&f);
+        pad_left(buf, s.as_str(), TIME_W);
+    } else {
+        out!(buf, "{:>TIME_W$.6}", t);
+    }
+}
+
+/// [`write_address`], with IPv4 (most rows) written without `fmt`.
+fn write_address_fast(s: &mut Short, v: &Value) {
+    match v {
+        Value::Ipv4(a) => {
+            for (i, o) in a.octets().iter().enumerate() {
+                if i > 0 {
+                    s.push_ascii(b".");
+                }
+                push_decimal(s, u64::from(*o));
+            }
+        }
+        v => {
+            let _ = write_address(s, v);
+        }
+    }
 }
 
 /// The most serious Warning or Error note anywhere in the frame.
@@ -105,4 +201,44 @@ fn worst_severity(view: &FrameView<'_>) -> Option<Severity> {
         l.walk(&mut |f| f.notes.iter().for_each(|n| see(n.severity)));
     }
     worst
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_column_is_what_format_writes() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut values = vec![0.0, 5e-7, 1.5e-6, 2.5e-6, 0.0000005, 1e-7, 999_999.999_999_5, 1e6, 3e9, -0.25, 0.1 + 0.2];
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Timestamps as captures have them: whole seconds and nanoseconds, and exact ties.
+            let secs = (x >> 40) % 100_000;
+            let nanos = (x % 1_000_000_000) as u32;
+            let nanos = if x & 7 == 0 { nanos / 1000 * 1000 + 500 } else { nanos };
+            values.push(secs as f64 + f64::from(nanos) / 1e9);
+        }
+        for t in values {
+            let mut ours = Vec::new();
+            push_seconds(&mut ours, t);
+            assert_eq!(String::from_utf8_lossy(&ours), format!("{t:>10.6}"), "{t:e}");
+        }
+    }
+
+    #[test]
+    fn numbers_and_addresses_are_what_format_writes() {
+        for n in [0u64, 7, 10, 99_999, 100_000, u64::MAX] {
+            let mut s = Short::new();
+            push_decimal(&mut s, n);
+            assert_eq!(s.as_str(), n.to_string());
+        }
+        for a in [[0, 0, 0, 0], [10, 77, 1, 151], [255, 255, 255, 255], [192, 168, 100, 9]] {
+            let mut s = Short::new();
+            write_address_fast(&mut s, &Value::Ipv4(a.into()));
+            assert_eq!(s.as_str(), std::net::Ipv4Addr::from(a).to_string());
+        }
+    }
 }

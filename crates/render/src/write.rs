@@ -54,6 +54,9 @@ pub(crate) fn end_style(buf: &mut Vec<u8>, style: Style, color: bool) {
 /// Columns a string takes in a terminal: East Asian wide characters take two. Good enough for
 /// the headings we print ourselves; packet text is never padded after a wide character.
 pub(crate) fn display_width(s: &str) -> usize {
+    if s.is_ascii() {
+        return s.len();
+    }
     s.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
 }
 
@@ -85,6 +88,12 @@ pub(crate) struct Short {
 impl Short {
     pub(crate) fn new() -> Short {
         Short { bytes: [0; 64], len: 0 }
+    }
+    /// Appends ASCII bytes (cut at the buffer's end).
+    pub(crate) fn push_ascii(&mut self, b: &[u8]) {
+        let n = b.len().min(self.bytes.len() - self.len);
+        self.bytes[self.len..self.len + n].copy_from_slice(&b[..n]);
+        self.len += n;
     }
     pub(crate) fn as_str(&self) -> &str {
         // Only whole `&str`s are ever copied in, so the prefix is valid UTF-8.

@@ -14,14 +14,15 @@ use std::path::Path;
 
 use netlayers_core::text::OwnedText;
 use netlayers_core::Lang;
+use netlayers_network::route::{in_network, netmask, Route};
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::engine::{Nanos, SEC};
 use crate::host::App;
 use crate::net::{LinkSpec, Network};
-use crate::scenario::RUN_LIMIT;
-use crate::wire::Mac;
+use crate::scenario::{Overrides, RUN_LIMIT};
+use crate::wire::{Mac, ETHERNET_MTU};
 
 /// A problem in a scenario file: where, and what (in English and Chinese).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,16 +57,6 @@ pub fn is_file_argument(arg: &str) -> bool {
     arg.ends_with(".toml") || arg.contains('/') || arg.contains(std::path::MAIN_SEPARATOR)
 }
 
-/// What the command line may change in a file's scenario; `None` keeps the file's value.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Overrides {
-    pub seed: Option<u64>,
-    /// Replaces the loss of every link.
-    pub loss: Option<f64>,
-    /// Replaces the delay of every link.
-    pub delay: Option<Nanos>,
-}
-
 // ----- the file as written -----
 
 #[derive(Deserialize)]
@@ -78,7 +69,7 @@ struct FileDef {
     #[serde(default)]
     switch: Vec<Spanned<SwitchDef>>,
     #[serde(default)]
-    router: Vec<Spanned<toml::Table>>,
+    router: Vec<Spanned<RouterDef>>,
     #[serde(default)]
     link: Vec<Spanned<LinkDef>>,
     #[serde(default)]
@@ -109,6 +100,32 @@ struct HostDef {
     ip: Spanned<String>,
     mac: Option<Spanned<String>>,
     gateway: Option<Spanned<String>>,
+    #[serde(default)]
+    routes: Vec<Spanned<RouteDef>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouterDef {
+    name: Spanned<String>,
+    interfaces: Spanned<Vec<Spanned<InterfaceDef>>>,
+    #[serde(default)]
+    routes: Vec<Spanned<RouteDef>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InterfaceDef {
+    ip: Spanned<String>,
+    mtu: Option<Spanned<i64>>,
+}
+
+/// `{ to = "10.0.2.0/24", via = "10.0.12.2" }`; `to = "default"` is 0.0.0.0/0.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteDef {
+    to: Spanned<String>,
+    via: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -125,10 +142,10 @@ struct LinkDef {
     bandwidth: Option<Spanned<String>>,
     delay: Option<Spanned<String>>,
     loss: Option<Spanned<f64>>,
-    dup: Option<Spanned<toml::Value>>,
-    reorder: Option<Spanned<toml::Value>>,
-    corrupt: Option<Spanned<toml::Value>>,
-    mtu: Option<Spanned<toml::Value>>,
+    dup: Option<Spanned<f64>>,
+    reorder: Option<Spanned<f64>>,
+    corrupt: Option<Spanned<f64>>,
+    mtu: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -141,23 +158,57 @@ struct AppDef {
 
 // ----- the checked scenario -----
 
+/// An interface of a host or router: address, prefix length, MTU, and whether the file gave the
+/// MTU on the interface itself (a link's `mtu` may not contradict it).
+#[derive(Clone, Copy)]
+struct Iface {
+    ip: Ipv4Addr,
+    prefix: u8,
+    mtu: usize,
+    mtu_given: bool,
+}
+
 enum NodeDef {
-    Host { name: String, ip: Ipv4Addr, prefix: u8, mac: Option<Mac> },
+    Host { name: String, iface: Iface, mac: Option<Mac>, routes: Vec<Route> },
     Switch { name: String, ports: usize },
+    Router { name: String, interfaces: Vec<Iface>, routes: Vec<Route> },
 }
 
 impl NodeDef {
     fn name(&self) -> &str {
         match self {
-            NodeDef::Host { name, .. } | NodeDef::Switch { name, .. } => name,
+            NodeDef::Host { name, .. } | NodeDef::Switch { name, .. } | NodeDef::Router { name, .. } => name,
         }
     }
     fn ports(&self) -> usize {
         match self {
             NodeDef::Host { .. } => 1,
             NodeDef::Switch { ports, .. } => *ports,
+            NodeDef::Router { interfaces, .. } => interfaces.len(),
         }
     }
+    /// The interface on a port (none on a switch's).
+    fn iface_mut(&mut self, port: usize) -> Option<&mut Iface> {
+        match self {
+            NodeDef::Host { iface, .. } => Some(iface),
+            NodeDef::Switch { .. } => None,
+            NodeDef::Router { interfaces, .. } => interfaces.get_mut(port),
+        }
+    }
+    /// Each interface's MAC, made from its address unless the file gave one.
+    fn macs(&self) -> Vec<Mac> {
+        match self {
+            NodeDef::Host { iface, mac, .. } => vec![mac.unwrap_or_else(|| mac_of(iface.ip))],
+            NodeDef::Switch { .. } => Vec::new(),
+            NodeDef::Router { interfaces, .. } => interfaces.iter().map(|i| mac_of(i.ip)).collect(),
+        }
+    }
+}
+
+/// The MAC the simulator gives an interface that has none: 02:00 and the address's four bytes.
+fn mac_of(ip: Ipv4Addr) -> Mac {
+    let o = ip.octets();
+    [0x02, 0x00, o[0], o[1], o[2], o[3]]
 }
 
 struct LinkPlan {
@@ -201,20 +252,33 @@ impl ScenarioFile {
         let mut n = Network::new(o.seed.unwrap_or(self.seed));
         for node in &self.nodes {
             match node {
-                NodeDef::Host { name, ip, prefix, mac } => {
-                    let id = n.add_host(name, *ip, *prefix);
-                    if let (Some(h), Some(mac)) = (n.host_mut(id), mac) {
-                        h.mac = *mac;
+                NodeDef::Host { name, iface, mac, routes } => {
+                    let id = n.add_host(name, iface.ip, iface.prefix);
+                    if let Some(h) = n.host_mut(id) {
+                        h.mac = mac.unwrap_or(h.mac);
+                        h.mtu = iface.mtu;
+                        for r in routes {
+                            h.routes.add(*r);
+                        }
                     }
                 }
                 NodeDef::Switch { name, ports } => {
                     n.add_switch(name, *ports);
                 }
+                NodeDef::Router { name, interfaces, routes } => {
+                    let list: Vec<(Ipv4Addr, u8, usize)> = interfaces.iter().map(|i| (i.ip, i.prefix, i.mtu)).collect();
+                    let id = n.add_router(name, &list);
+                    if let Some(r) = n.router_mut(id) {
+                        for route in routes {
+                            r.routes.add(*route);
+                        }
+                    }
+                }
             }
         }
         for l in &self.links {
             let mut spec = l.spec;
-            spec.loss = o.loss.unwrap_or(spec.loss);
+            spec.faults = o.faults(spec.faults);
             spec.delay = o.delay.unwrap_or(spec.delay);
             // Loading checked that both ports exist and are free.
             let _ = n.connect(l.ends[0].0, l.ends[0].1, l.ends[1].0, l.ends[1].1, spec);
@@ -231,6 +295,8 @@ impl ScenarioFile {
 /// Largest delay and time limit a file may ask for.
 const MAX_DELAY: Nanos = 60 * SEC;
 const MAX_TIME_LIMIT: Nanos = 24 * 3600 * SEC;
+/// MTUs a file may give: IPv4's minimum to a jumbo frame.
+const MTUS: std::ops::RangeInclusive<i64> = 68..=9000;
 
 struct Loader<'a> {
     path: &'a str,
@@ -307,9 +373,6 @@ impl Loader<'_> {
             return self.err(pos..pos, format!("TOML syntax: {msg}"), format!("TOML 语法错误:{msg}"));
         }
         let def: FileDef = toml::from_str(self.src).map_err(|e| self.toml_error(&e))?;
-        if let Some(r) = def.router.first() {
-            return self.err(r.span(), "[[router]]: routers are not supported yet".into(), "[[router]]:还不支持路由器".into());
-        }
         let s = &def.scenario;
         let name = match &s.name {
             Some(n) if n.get_ref().trim().is_empty() => return self.err(n.span(), "the scenario's name is empty".into(), "场景名字是空的".into()),
@@ -346,13 +409,17 @@ impl Loader<'_> {
             self.check_new_name(&d.name, &nodes)?;
             nodes.push((sw.span().start, NodeDef::Switch { name: d.name.get_ref().clone(), ports: ports as usize }, d.name.span()));
         }
+        for r in &def.router {
+            let node = self.router(r.get_ref(), &nodes)?;
+            nodes.push((r.span().start, node, r.get_ref().name.span()));
+        }
         nodes.sort_by_key(|n| n.0);
-        let nodes: Vec<NodeDef> = nodes.into_iter().map(|n| n.1).collect();
+        let mut nodes: Vec<NodeDef> = nodes.into_iter().map(|n| n.1).collect();
 
         let mut used: Vec<(usize, usize)> = Vec::new();
         let mut links = Vec::new();
         for l in &def.link {
-            links.push(self.link(l.get_ref(), &nodes, &mut used)?);
+            links.push(self.link(l.get_ref(), &mut nodes, &mut used)?);
         }
 
         let mut apps = Vec::new();
@@ -375,30 +442,96 @@ impl Loader<'_> {
         Ok(())
     }
 
-    fn host(&self, h: &HostDef, nodes: &[(usize, NodeDef, Range<usize>)]) -> Res<NodeDef> {
-        self.check_new_name(&h.name, nodes)?;
-        if let Some(g) = &h.gateway {
-            return self.err(g.span(), "key `gateway` in [[host]]: not supported yet (no routers yet)".into(),
-                "[[host]] 的 `gateway` 键:还不支持(还没有路由器)".into());
-        }
-        let text = h.ip.get_ref();
-        let bad = |en: &str, zh: &str| self.err(h.ip.span(), format!("`{text}`: {en}"), format!("`{text}`:{zh}"));
-        let Some((ip, prefix)) = text.split_once('/') else {
+    /// An interface address written "10.0.0.1/24": a host address in its subnet.
+    fn iface(&self, ip: &Spanned<String>, mtu: Option<&Spanned<i64>>) -> Res<Iface> {
+        let text = ip.get_ref();
+        let bad = |en: &str, zh: &str| self.err(ip.span(), format!("`{text}`: {en}"), format!("`{text}`:{zh}"));
+        let Some((addr, prefix)) = text.split_once('/') else {
             return bad("an address needs its prefix length, like \"10.0.0.1/24\"", "地址要带前缀长度,如 \"10.0.0.1/24\"");
         };
-        let Ok(ip) = ip.trim().parse::<Ipv4Addr>() else {
+        let Ok(addr) = addr.trim().parse::<Ipv4Addr>() else {
             return bad("not an IPv4 address like \"10.0.0.1/24\"", "不是 IPv4 地址,应写成 \"10.0.0.1/24\"");
         };
         let prefix = match prefix.trim().parse::<u8>() {
             Ok(p) if (1..=30).contains(&p) => p,
             _ => return bad("the prefix length is 1 to 30 (\"/24\")", "前缀长度是 1 到 30(\"/24\")"),
         };
-        let mask = u32::MAX << (32 - prefix);
-        let host_part = u32::from(ip) & !mask;
-        if host_part == 0 || host_part == !mask || ip.is_multicast() || ip.is_loopback() || ip.is_unspecified() {
+        let host_part = u32::from(addr) & !netmask(prefix);
+        if host_part == 0 || host_part == !netmask(prefix) || addr.is_multicast() || addr.is_loopback() || addr.is_unspecified() {
             return bad("not a host address in its subnet (not the network, broadcast, loopback or multicast address)",
                 "不是子网里的主机地址(不能是网络地址、广播地址、环回或组播地址)");
         }
+        let mtu_value = match mtu {
+            Some(m) if MTUS.contains(m.get_ref()) => *m.get_ref() as usize,
+            Some(m) => return self.err(m.span(), format!("an MTU is 68 to 9000 bytes, not {}", m.get_ref()), format!("MTU 是 68 到 9000 字节,不能是 {}", m.get_ref())),
+            None => ETHERNET_MTU,
+        };
+        Ok(Iface { ip: addr, prefix, mtu: mtu_value, mtu_given: mtu.is_some() })
+    }
+
+    /// A new node's MACs must differ from every other node's (a switch would be lost otherwise).
+    fn check_macs(&self, macs: &[Mac], at: Range<usize>, nodes: &[(usize, NodeDef, Range<usize>)]) -> Res<()> {
+        for (_, other, span) in nodes {
+            if let Some(m) = other.macs().into_iter().find(|m| macs.contains(m)) {
+                let (line, _) = self.line_col(span.start);
+                let (name, m) = (other.name(), crate::host::fmt_mac(&m));
+                return self.err(at, format!("the MAC {m} is also `{name}`'s (line {line}); a MAC is made from the IP unless a host's `mac` is given"),
+                    format!("MAC {m} 与第 {line} 行的 `{name}` 相同;主机不写 `mac` 时 MAC 由 IP 生成"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Routes of a node whose interfaces are `ifaces`: each `via` must be on one of their networks.
+    fn routes(&self, defs: &[Spanned<RouteDef>], ifaces: &[Iface], node: &str) -> Res<Vec<Route>> {
+        let mut out = Vec::new();
+        for d in defs {
+            let d = d.get_ref();
+            let to = d.to.get_ref().trim();
+            let (net, prefix) = if to == "default" {
+                (Ipv4Addr::UNSPECIFIED, 0)
+            } else {
+                let parsed = to.split_once('/').and_then(|(a, p)| Some((a.trim().parse::<Ipv4Addr>().ok()?, p.trim().parse::<u8>().ok()?)));
+                match parsed {
+                    Some((a, p)) if p <= 32 && u32::from(a) & !netmask(p) == 0 => (a, p),
+                    Some((a, p)) if p <= 32 => {
+                        let net = Ipv4Addr::from(u32::from(a) & netmask(p));
+                        return self.err(d.to.span(), format!("`{to}` has host bits set: the network is {net}/{p}"),
+                            format!("`{to}` 的主机位不为 0:网络应写成 {net}/{p}"));
+                    }
+                    _ => return self.err(d.to.span(), format!("`{to}` is not a network like \"10.0.2.0/24\" or \"default\""),
+                        format!("`{to}` 不是网络,应写成 \"10.0.2.0/24\" 或 \"default\"")),
+                }
+            };
+            let via = self.gateway(&d.via, ifaces, node)?;
+            out.push(Route::new(net, prefix, Some(via.0), via.1));
+        }
+        Ok(out)
+    }
+
+    /// A next hop: an address on one of the interfaces' networks (not their own); with the interface.
+    fn gateway(&self, via: &Spanned<String>, ifaces: &[Iface], node: &str) -> Res<(Ipv4Addr, usize)> {
+        let text = via.get_ref().trim();
+        let Ok(ip) = text.parse::<Ipv4Addr>() else {
+            return self.err(via.span(), format!("`{text}` is not an IPv4 address like \"10.0.1.254\""), format!("`{text}` 不是 IPv4 地址,应写成 \"10.0.1.254\""));
+        };
+        if ifaces.iter().any(|i| i.ip == ip) {
+            return self.err(via.span(), format!("{ip} is `{node}`'s own address: the next hop is a neighbour's"),
+                format!("{ip} 是 `{node}` 自己的地址:下一跳应是邻居的地址"));
+        }
+        match ifaces.iter().position(|i| in_network(ip, i.ip, i.prefix)) {
+            Some(i) => Ok((ip, i)),
+            None => {
+                let nets: Vec<String> = ifaces.iter().map(|i| format!("{}/{}", Ipv4Addr::from(u32::from(i.ip) & netmask(i.prefix)), i.prefix)).collect();
+                self.err(via.span(), format!("{ip} is on none of `{node}`'s networks ({}): a next hop must be a neighbour", nets.join(", ")),
+                    format!("{ip} 不在 `{node}` 的任何网络里({}):下一跳必须是邻居", nets.join("、")))
+            }
+        }
+    }
+
+    fn host(&self, h: &HostDef, nodes: &[(usize, NodeDef, Range<usize>)]) -> Res<NodeDef> {
+        self.check_new_name(&h.name, nodes)?;
+        let iface = self.iface(&h.ip, None)?;
         let mac = match &h.mac {
             Some(m) => match netlayers_stack::encap::parse_mac(m.get_ref()) {
                 Ok(mac) if mac[0] & 1 == 0 => Some(mac),
@@ -409,28 +542,40 @@ impl Loader<'_> {
             },
             None => None,
         };
-        let effective = mac.unwrap_or_else(|| { let o = ip.octets(); [0x02, 0x00, o[0], o[1], o[2], o[3]] });
-        for (_, other, span) in nodes {
-            if let NodeDef::Host { name, ip: oip, mac: omac, .. } = other {
-                let o = oip.octets();
-                if omac.unwrap_or([0x02, 0x00, o[0], o[1], o[2], o[3]]) == effective {
-                    let (line, _) = self.line_col(span.start);
-                    let m = crate::host::fmt_mac(&effective);
-                    return self.err(h.mac.as_ref().map_or(h.ip.span(), Spanned::span),
-                        format!("this host's MAC {m} is also host `{name}`'s (line {line}); a MAC is made from the IP unless `mac` is given"),
-                        format!("这台主机的 MAC {m} 与第 {line} 行的主机 `{name}` 相同;不写 `mac` 时 MAC 由 IP 生成"));
-                }
-            }
+        self.check_macs(&[mac.unwrap_or_else(|| mac_of(iface.ip))], h.mac.as_ref().map_or(h.ip.span(), Spanned::span), nodes)?;
+        let name = h.name.get_ref();
+        let mut routes = Vec::new();
+        if let Some(g) = &h.gateway {
+            let (via, i) = self.gateway(g, &[iface], name)?;
+            routes.push(Route::new(Ipv4Addr::UNSPECIFIED, 0, Some(via), i));
         }
-        Ok(NodeDef::Host { name: h.name.get_ref().clone(), ip, prefix, mac })
+        routes.extend(self.routes(&h.routes, &[iface], name)?);
+        Ok(NodeDef::Host { name: name.clone(), iface, mac, routes })
     }
 
-    fn link(&self, l: &LinkDef, nodes: &[NodeDef], used: &mut Vec<(usize, usize)>) -> Res<LinkPlan> {
-        for (key, v) in [("dup", &l.dup), ("reorder", &l.reorder), ("corrupt", &l.corrupt), ("mtu", &l.mtu)] {
-            if let Some(v) = v {
-                return self.err(v.span(), format!("key `{key}` in [[link]]: not supported yet"), format!("[[link]] 的 `{key}` 键:还不支持"));
-            }
+    fn router(&self, r: &RouterDef, nodes: &[(usize, NodeDef, Range<usize>)]) -> Res<NodeDef> {
+        self.check_new_name(&r.name, nodes)?;
+        let defs = r.interfaces.get_ref();
+        if defs.is_empty() || defs.len() > 64 {
+            return self.err(r.interfaces.span(), "a router has 1 to 64 interfaces: [{ ip = \"10.0.1.254/24\" }, …]".into(),
+                "路由器有 1 到 64 个接口:[{ ip = \"10.0.1.254/24\" }, …]".into());
         }
+        let mut interfaces: Vec<Iface> = Vec::new();
+        for d in defs {
+            let i = self.iface(&d.get_ref().ip, d.get_ref().mtu.as_ref())?;
+            let net = |x: &Iface| u32::from(x.ip) & netmask(x.prefix);
+            if let Some(other) = interfaces.iter().find(|o| net(o) == net(&i) && o.prefix == i.prefix) {
+                return self.err(d.get_ref().ip.span(), format!("another interface of this router is on the same network ({})", other.ip),
+                    format!("这台路由器的另一个接口已在同一网络上({})", other.ip));
+            }
+            self.check_macs(&[mac_of(i.ip)], d.get_ref().ip.span(), nodes)?;
+            interfaces.push(i);
+        }
+        let routes = self.routes(&r.routes, &interfaces, r.name.get_ref())?;
+        Ok(NodeDef::Router { name: r.name.get_ref().clone(), interfaces, routes })
+    }
+
+    fn link(&self, l: &LinkDef, nodes: &mut [NodeDef], used: &mut Vec<(usize, usize)>) -> Res<LinkPlan> {
         let between = l.between.get_ref();
         if between.len() != 2 {
             return self.err(l.between.span(), "`between` names two ends: [\"pc1\", \"switch:0\"]".into(),
@@ -449,8 +594,8 @@ impl Loader<'_> {
             };
             let Some(node) = nodes.iter().position(|n| n.name() == name) else {
                 let names: Vec<&str> = nodes.iter().map(NodeDef::name).collect();
-                return self.err(end.span(), format!("no host or switch is named `{name}` (there are: {})", names.join(", ")),
-                    format!("没有名为 `{name}` 的主机或交换机(现有:{})", names.join("、")));
+                return self.err(end.span(), format!("no host, switch or router is named `{name}` (there are: {})", names.join(", ")),
+                    format!("没有名为 `{name}` 的主机、交换机或路由器(现有:{})", names.join("、")));
             };
             let count = nodes[node].ports();
             let port = match port {
@@ -482,8 +627,32 @@ impl Loader<'_> {
                 return self.err(d.span(), "a link's delay is at most 60s".into(), "链路延迟最多 60s".into());
             }
         }
-        if let Some(p) = &l.loss {
-            spec.loss = self.probability("loss", p)?;
+        for (key, p, fault) in [
+            ("loss", &l.loss, &mut spec.faults.loss),
+            ("dup", &l.dup, &mut spec.faults.duplicate),
+            ("reorder", &l.reorder, &mut spec.faults.reorder),
+            ("corrupt", &l.corrupt, &mut spec.faults.corrupt),
+        ] {
+            if let Some(p) = p {
+                *fault = self.probability(key, p)?;
+            }
+        }
+        // A link's MTU is its ends' (a switch passes frames of any size).
+        if let Some(m) = &l.mtu {
+            let mtu = *m.get_ref();
+            if !MTUS.contains(&mtu) {
+                return self.err(m.span(), format!("an MTU is 68 to 9000 bytes, not {mtu}"), format!("MTU 是 68 到 9000 字节,不能是 {mtu}"));
+            }
+            for (node, port) in ends {
+                let name = nodes[node].name().to_string();
+                if let Some(i) = nodes[node].iface_mut(port) {
+                    if i.mtu_given && i.mtu != mtu as usize {
+                        return self.err(m.span(), format!("`{name}`'s interface on this link has mtu = {} already", i.mtu),
+                            format!("`{name}` 在这条链路上的接口已经写了 mtu = {}", i.mtu));
+                    }
+                    i.mtu = mtu as usize;
+                }
+            }
         }
         Ok(LinkPlan { ends, spec })
     }
@@ -500,8 +669,8 @@ impl Loader<'_> {
     fn app(&self, a: &AppDef, nodes: &[NodeDef]) -> Res<(usize, App)> {
         let host = a.host.get_ref();
         let (node, ip) = match nodes.iter().enumerate().find(|(_, n)| n.name() == host) {
-            Some((i, NodeDef::Host { ip, .. })) => (i, *ip),
-            Some(_) => return self.err(a.host.span(), format!("`{host}` is a switch: only hosts run programs"), format!("`{host}` 是交换机:只有主机能运行程序")),
+            Some((i, NodeDef::Host { iface, .. })) => (i, iface.ip),
+            Some(_) => return self.err(a.host.span(), format!("`{host}` is not a host: only hosts run programs"), format!("`{host}` 不是主机:只有主机能运行程序")),
             None => {
                 let hosts: Vec<&str> = nodes.iter().filter(|n| matches!(n, NodeDef::Host { .. })).map(NodeDef::name).collect();
                 return self.err(a.host.span(), format!("no host is named `{host}` (there are: {})", hosts.join(", ")),

@@ -1,6 +1,7 @@
-//! A host: one Ethernet interface, ARP with a cache, IPv4 on one subnet, ICMP echo and port
-//! unreachable, UDP sockets and TCP connections ([`crate::tcp::Tcb`]), and the applications that
-//! call its socket API as scripted steps.
+//! A host: one Ethernet interface, ARP with a cache, IPv4 with a routing table (its subnet, a
+//! default gateway, static routes) and reassembly of fragments, ICMP (echo, and the errors
+//! routers and hosts send), UDP sockets and TCP connections ([`crate::tcp::Tcb`]), and the
+//! applications that call its socket API as scripted steps.
 //!
 //! A host never touches the event queue: every handler takes a [`Ctx`] (the time, the timeline)
 //! and leaves [`Action`]s in it (frames to put on the wire, times to be woken at).
@@ -10,11 +11,13 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 
 use netlayers_core::text::OwnedText;
 use netlayers_core::LayerKind;
+use netlayers_network::route::{netmask, Route, RoutingTable};
+use netlayers_stack::defrag::{Added, DatagramKey, Limits, Reassembler};
 
 use crate::engine::{Nanos, SEC};
 use crate::rng::Rng;
-use crate::tcp::{Output, Segment, Tcb, TcpError, TcpEvent};
-use crate::wire::{self, Arp, Body, Mac, Packet, Parsed, BROADCAST};
+use crate::tcp::{Output, Segment, State, Tcb, TcpError, TcpEvent};
+use crate::wire::{self, Arp, Body, IpParams, Mac, Packet, Parsed, BROADCAST};
 
 /// One line of the timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,11 +29,27 @@ pub struct Entry {
     pub text: OwnedText,
 }
 
+/// One change of a TCP socket's state, for the view of each connection's states over time
+/// ([`crate::states`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    pub time: Nanos,
+    /// The socket's descriptor: each connection and listener has its own (never reused).
+    pub fd: Fd,
+    pub local: SocketAddrV4,
+    /// The peer; `None` for a listening socket.
+    pub remote: Option<SocketAddrV4>,
+    pub from: State,
+    pub to: State,
+}
+
 /// What a node asks of the network.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// Put a frame on the node's port.
+    /// Put a frame the node made on its port.
     Send { port: usize, frame: Vec<u8> },
+    /// Put a frame the node passes on (a router forwarding a packet) on its port.
+    Forward { port: usize, frame: Vec<u8> },
     /// Call the node's timer handler at this time.
     Wake(Nanos),
 }
@@ -61,6 +80,10 @@ pub const ARP_RETRY: Nanos = SEC;
 pub const ARP_QUEUE: usize = 16;
 /// First ephemeral port, as IANA and Linux's default range start.
 pub const EPHEMERAL: u16 = 49152;
+/// How long fragments wait for the rest of their datagram: Linux's `ipfrag_time`.
+pub const REASSEMBLY_TIMEOUT: Nanos = 30 * SEC;
+/// What a host's reassembly may hold: datagrams waiting, and bytes (fragments and bookkeeping).
+pub const REASSEMBLY_LIMITS: Limits = Limits { max_bytes: 1 << 20, max_datagrams: 64 };
 
 /// IP address → MAC, each entry valid until a time.
 #[derive(Debug, Clone, Default)]
@@ -106,7 +129,10 @@ pub type Fd = u32;
 #[derive(Debug)]
 enum Socket {
     Fresh { kind: Kind, port: Option<u16> },
-    Udp { port: u16, queue: VecDeque<(SocketAddrV4, Vec<u8>)> },
+    /// `peer`: set by connect(), which makes the socket take datagrams from that address only,
+    /// lets send() and recv() be used, and reports an ICMP error about a datagram it sent as
+    /// `error` on the next call (as Linux does for connected UDP sockets).
+    Udp { port: u16, queue: VecDeque<(SocketAddrV4, Vec<u8>)>, peer: Option<SocketAddrV4>, error: Option<&'static str> },
     Listener { port: u16, backlog: VecDeque<Fd> },
     /// `listener`: the socket whose SYN made it (passive open); `accepted`: accept() returned it.
     Stream { tcb: Box<Tcb>, remote: Ipv4Addr, listener: Option<Fd>, closed_by_app: bool, accepted: bool },
@@ -121,22 +147,43 @@ pub enum Call {
     Listen { slot: usize },
     /// Waits for a connection on `listener`; the new socket goes to `into`.
     Accept { listener: usize, into: usize },
-    /// Waits until the handshake completes (or fails).
+    /// TCP: waits until the handshake completes (or fails). UDP: only remembers the peer.
     Connect { slot: usize, to: SocketAddrV4 },
     Send { slot: usize, data: Vec<u8> },
-    /// `recv(1024)`: waits for at least one byte, or the end of the stream.
+    /// `recv(1024)`: waits for at least one byte, or the end of the stream (TCP), or for one
+    /// datagram from the connected peer (UDP).
     Recv { slot: usize },
-    /// Reads until the peer closes.
+    /// Reads until the peer closes, all in one.
     RecvAll { slot: usize },
+    /// `while True: data = recv(1024); if not data: break`: each recv() is recorded.
+    RecvUntilClosed { slot: usize },
     SendTo { slot: usize, data: Vec<u8>, to: SocketAddrV4 },
     /// Waits for one datagram.
     RecvFrom { slot: usize },
+    /// `settimeout(t)`, then recvfrom(1024) in a loop until one waits longer than `timeout`.
+    RecvFromUntilTimeout { slot: usize, timeout: Nanos },
     /// `sendto(data, addr)` back to the address the last recvfrom() returned.
     Reply { slot: usize, data: Vec<u8> },
     Close { slot: usize },
+    /// close() with SO_LINGER set to zero seconds: a TCP connection is reset at once.
+    Abort { slot: usize },
     Sleep(Nanos),
+    /// Sleeps until this time since the start (does nothing if it has passed).
+    SleepUntil(Nanos),
+    /// `setsockopt(IPPROTO_IP, …)` on a datagram socket: what its next packets carry.
+    SetOption { slot: usize, option: SockOpt },
     /// One ICMP echo request, as `ping -c 1` sends (does not wait for the reply).
     Ping { to: Ipv4Addr, seq: u16 },
+}
+
+/// Socket options of the IP layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SockOpt {
+    /// `IP_TTL`: the TTL of the packets sent (traceroute sets 1, 2, 3…).
+    Ttl(u8),
+    /// `IP_MTU_DISCOVER`: `true` is `IP_PMTUDISC_DO` (always DF: routers must not fragment),
+    /// `false` is `IP_PMTUDISC_DONT` (never DF: routers fragment as needed).
+    DontFragment(bool),
 }
 
 /// An application: its steps, where it is, and what it received.
@@ -147,6 +194,8 @@ pub struct App {
     pc: usize,
     slots: BTreeMap<usize, Fd>,
     wake_at: Option<Nanos>,
+    /// When the current call's timeout expires (RecvFromUntilTimeout).
+    timeout_at: Option<Nanos>,
     waiting: bool,
     /// Every byte recv()/recvfrom() returned, in order.
     pub received: Vec<u8>,
@@ -166,6 +215,7 @@ impl App {
             pc: 0,
             slots: BTreeMap::new(),
             wake_at: None,
+            timeout_at: None,
             waiting: false,
             received: Vec::new(),
             messages: Vec::new(),
@@ -185,9 +235,9 @@ impl App {
         Some(match self.calls.get(self.pc)? {
             Call::Accept { .. } => "accept()",
             Call::Connect { .. } => "connect()",
-            Call::Recv { .. } | Call::RecvAll { .. } => "recv(1024)",
-            Call::RecvFrom { .. } => "recvfrom(1024)",
-            Call::Sleep(_) => "sleep()",
+            Call::Recv { .. } | Call::RecvAll { .. } | Call::RecvUntilClosed { .. } => "recv(1024)",
+            Call::RecvFrom { .. } | Call::RecvFromUntilTimeout { .. } => "recvfrom(1024)",
+            Call::Sleep(_) | Call::SleepUntil(_) => "sleep()",
             _ => "a socket call",
         })
     }
@@ -204,15 +254,29 @@ pub struct Host {
     pub mac: Mac,
     pub ip: Ipv4Addr,
     pub prefix: u8,
+    /// The largest IP packet the interface sends; larger datagrams leave as fragments.
+    pub mtu: usize,
+    /// Starts with the connected subnet; scenarios add a default gateway or static routes.
+    pub routes: RoutingTable,
     pub arp: ArpCache,
-    /// Packets waiting for ARP, and the ARP requests sent (count, next retry) per address.
-    pending: Vec<(Ipv4Addr, Packet)>,
+    /// Packets waiting for ARP (by next hop), and the ARP requests sent (count, next retry) per
+    /// address.
+    pending: Vec<(Ipv4Addr, Packet, IpParams)>,
     resolving: BTreeMap<Ipv4Addr, (u32, Nanos)>,
     ip_id: u16,
     rng: Rng,
     next_fd: Fd,
     sockets: BTreeMap<Fd, Socket>,
+    /// What `setsockopt` set, per socket (the defaults otherwise).
+    ip_params: BTreeMap<Fd, IpParams>,
+    reassembly: Reassembler,
+    /// Datagrams waiting for fragments, and when their first fragment came, oldest first.
+    reassembly_started: VecDeque<(DatagramKey, Nanos)>,
+    /// Fragments received, which name them in the reassembler.
+    fragments_in: u64,
     pub apps: Vec<App>,
+    /// Every TCP state change of every socket, in time order.
+    pub tcp_states: Vec<StateChange>,
     wakes: BTreeSet<Nanos>,
     ping_id: u16,
 }
@@ -228,11 +292,15 @@ fn quote(b: &[u8]) -> String {
 
 impl Host {
     pub fn new(name: &str, mac: Mac, ip: Ipv4Addr, prefix: u8, rng: Rng) -> Host {
+        let mut routes = RoutingTable::default();
+        routes.add(Route::new(ip, prefix, None, 0));
         Host {
             name: name.to_string(),
             mac,
             ip,
             prefix: prefix.min(32),
+            mtu: wire::ETHERNET_MTU,
+            routes,
             arp: ArpCache::default(),
             pending: Vec::new(),
             resolving: BTreeMap::new(),
@@ -240,7 +308,12 @@ impl Host {
             rng,
             next_fd: 3,
             sockets: BTreeMap::new(),
+            ip_params: BTreeMap::new(),
+            reassembly: Reassembler::new(REASSEMBLY_LIMITS),
+            reassembly_started: VecDeque::new(),
+            fragments_in: 0,
             apps: Vec::new(),
+            tcp_states: Vec::new(),
             wakes: BTreeSet::new(),
             ping_id: 1,
         }
@@ -256,49 +329,62 @@ impl Host {
         }
     }
 
-    fn on_link(&self, ip: Ipv4Addr) -> bool {
-        let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(self.prefix)) };
-        u32::from(ip) & mask == u32::from(self.ip) & mask
-    }
-
     fn broadcast_addr(&self) -> Ipv4Addr {
-        let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(self.prefix)) };
-        Ipv4Addr::from(u32::from(self.ip) | !mask)
+        Ipv4Addr::from(u32::from(self.ip) | !netmask(self.prefix))
     }
 
     // ----- network layer: IPv4 out, ARP -----
 
     fn send_ip(&mut self, ctx: &mut Ctx<'_>, dst: Ipv4Addr, body: Body) {
+        self.send_ip_with(ctx, dst, body, IpParams::default());
+    }
+
+    /// Sends a packet to `dst`: to the broadcast address, or by the routing table to the next
+    /// hop (the destination on this subnet, a gateway otherwise), whose MAC ARP finds.
+    fn send_ip_with(&mut self, ctx: &mut Ctx<'_>, dst: Ipv4Addr, body: Body, ip: IpParams) {
         let id = self.ip_id;
         self.ip_id = self.ip_id.wrapping_add(1);
         let packet = Packet { src: self.ip, dst, id, body };
         if dst == self.broadcast_addr() || dst.is_broadcast() {
-            self.emit_ip(ctx, BROADCAST, &packet);
+            self.emit_ip(ctx, BROADCAST, &packet, ip);
             return;
         }
-        if !self.on_link(dst) {
+        let Some(route) = self.routes.lookup(dst).copied() else {
             self.log(ctx, LayerKind::Network,
-                format!("no route to {dst} (this host only knows its own subnet): packet dropped"),
-                format!("没有到 {dst} 的路由(本主机只认识自己的子网):丢弃分组"));
+                format!("no route to {dst} (no gateway for other networks): packet dropped (ENETUNREACH)"),
+                format!("没有到 {dst} 的路由(没有通往其他网络的网关):丢弃分组(ENETUNREACH)"));
+            return;
+        };
+        let hop = route.next_hop(dst);
+        if hop != dst && !self.resolving.contains_key(&hop) && self.arp.lookup(hop, ctx.now).is_none() {
+            self.log(ctx, LayerKind::Network,
+                format!("{dst} is not on this subnet: route {route}, so the frame goes to the gateway's MAC"),
+                format!("{dst} 不在本子网:按路由 {route},帧发给网关的 MAC"));
+        }
+        if let Some(mac) = self.arp.lookup(hop, ctx.now) {
+            self.emit_ip(ctx, mac, &packet, ip);
             return;
         }
-        if let Some(mac) = self.arp.lookup(dst, ctx.now) {
-            self.emit_ip(ctx, mac, &packet);
-            return;
+        if self.pending.iter().filter(|(h, _, _)| *h == hop).count() < ARP_QUEUE {
+            self.pending.push((hop, packet, ip));
         }
-        if self.pending.iter().filter(|(ip, _)| *ip == dst).count() < ARP_QUEUE {
-            self.pending.push((dst, packet));
-        }
-        if let std::collections::btree_map::Entry::Vacant(e) = self.resolving.entry(dst) {
+        if let std::collections::btree_map::Entry::Vacant(e) = self.resolving.entry(hop) {
             e.insert((1, ctx.now + ARP_RETRY));
-            self.send_arp_request(ctx, dst);
+            self.send_arp_request(ctx, hop);
             self.wake(ctx, ctx.now + ARP_RETRY);
         }
     }
 
-    fn emit_ip(&mut self, ctx: &mut Ctx<'_>, dst_mac: Mac, p: &Packet) {
-        match wire::ipv4_frame(self.mac, dst_mac, p) {
-            Ok(frame) => ctx.actions.push(Action::Send { port: 0, frame }),
+    fn emit_ip(&mut self, ctx: &mut Ctx<'_>, dst_mac: Mac, p: &Packet, ip: IpParams) {
+        match wire::ipv4_frames(self.mac, dst_mac, p, ip, self.mtu) {
+            Ok(frames) => {
+                if frames.len() > 1 {
+                    self.log(ctx, LayerKind::Network,
+                        format!("the datagram to {} is larger than the MTU {}: sent as {} fragments (ID 0x{:04x})", p.dst, self.mtu, frames.len(), p.id),
+                        format!("发往 {} 的数据报超过 MTU {}:分成 {} 个分片发送(标识 0x{:04x})", p.dst, self.mtu, frames.len(), p.id));
+                }
+                ctx.actions.extend(frames.into_iter().map(|frame| Action::Send { port: 0, frame }));
+            }
             Err(e) => self.log(ctx, LayerKind::Network, format!("cannot send to {}: {e}", p.dst), format!("无法发往 {}:{e}", p.dst)),
         }
     }
@@ -330,11 +416,11 @@ impl Host {
             ctx.actions.push(Action::Send { port: 0, frame: wire::arp_frame(a.sha, &r) });
         }
         // Whatever waited for this address can go now.
-        if self.resolving.remove(&a.spa).is_some() || self.pending.iter().any(|(ip, _)| *ip == a.spa) {
-            let (ready, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending).into_iter().partition(|(ip, _)| *ip == a.spa);
+        if self.resolving.remove(&a.spa).is_some() || self.pending.iter().any(|(ip, _, _)| *ip == a.spa) {
+            let (ready, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending).into_iter().partition(|(ip, _, _)| *ip == a.spa);
             self.pending = rest;
-            for (_, p) in ready {
-                self.emit_ip(ctx, a.sha, &p);
+            for (_, p, ip) in ready {
+                self.emit_ip(ctx, a.sha, &p, ip);
             }
         }
     }
@@ -347,7 +433,11 @@ impl Host {
         if dst != self.mac && dst != BROADCAST {
             return; // the network card filters frames for other addresses
         }
-        match wire::parse(frame) {
+        self.on_parsed(ctx, wire::parse(frame));
+    }
+
+    fn on_parsed(&mut self, ctx: &mut Ctx<'_>, parsed: Parsed) {
+        match parsed {
             Parsed::Arp(a) => self.on_arp(ctx, a),
             Parsed::Ipv4 { packet, datagram, .. } => {
                 if packet.dst != self.ip && packet.dst != self.broadcast_addr() && !packet.dst.is_broadcast() {
@@ -363,9 +453,50 @@ impl Host {
                     _ => {}
                 }
             }
-            Parsed::Unsupported(_) => {}
+            Parsed::Fragment { src, dst, id, protocol, ttl, offset, more, payload } if dst == self.ip => {
+                self.on_fragment(ctx, src, id, protocol, ttl, offset, more, &payload);
+            }
+            Parsed::Fragment { .. } | Parsed::Unsupported(_) => {}
             Parsed::Invalid(why) => self.log(ctx, LayerKind::Network,
                 format!("frame dropped: {why}"), format!("丢弃帧:{why}")),
+        }
+    }
+
+    /// Keeps a fragment until its datagram is whole (RFC 791 section 3.2), then handles the
+    /// datagram as if it had come in one packet.
+    #[allow(clippy::too_many_arguments)]
+    fn on_fragment(&mut self, ctx: &mut Ctx<'_>, src: Ipv4Addr, id: u16, protocol: u8, ttl: u8, offset: usize, more: bool, payload: &[u8]) {
+        self.fragments_in += 1;
+        let key = DatagramKey { src: src.into(), dst: self.ip.into(), proto: Some(protocol), ident: u32::from(id) };
+        let mf = u8::from(more);
+        self.log(ctx, LayerKind::Network,
+            format!("fragment from {src} (ID 0x{id:04x}) offset {offset} len {} MF={mf}: kept for reassembly", payload.len()),
+            format!("收到来自 {src} 的分片(标识 0x{id:04x}):偏移 {offset} 长度 {} MF={mf},留待重组", payload.len()));
+        if !self.reassembly_started.iter().any(|(k, _)| *k == key) {
+            self.reassembly_started.push_back((key, ctx.now));
+            if self.reassembly_started.len() > REASSEMBLY_LIMITS.max_datagrams {
+                self.reassembly_started.pop_front(); // the reassembler dropped that one too
+            }
+            self.wake(ctx, ctx.now + REASSEMBLY_TIMEOUT);
+        }
+        let Added::Complete(d) = self.reassembly.add(key, self.fragments_in, offset, more, payload) else { return };
+        if let Some(&(_, since)) = self.reassembly_started.iter().find(|(k, _)| *k == key) {
+            self.reassembly_started.retain(|(k, _)| *k != key);
+            // The timer is cancelled, as a kernel deletes it: it will not hold the clock.
+            let expiry = since + REASSEMBLY_TIMEOUT;
+            if !self.timer_needed_at(expiry) {
+                self.wakes.remove(&expiry);
+            }
+        }
+        let n = d.pieces.len();
+        self.log(ctx, LayerKind::Network,
+            format!("datagram ID 0x{id:04x} from {src} reassembled from {n} fragments: {} bytes of payload", d.payload.len()),
+            format!("来自 {src} 的数据报(标识 0x{id:04x})由 {n} 个分片重组完成:载荷 {} 字节", d.payload.len()));
+        let ip = IpParams { ttl, dont_fragment: Some(false) };
+        match wire::ipv4_datagram(src, self.ip, id, ip, protocol, &d.payload) {
+            Ok(datagram) => self.on_parsed(ctx, wire::parse_ipv4(&datagram)),
+            Err(why) => self.log(ctx, LayerKind::Network,
+                format!("reassembled datagram dropped: {why}"), format!("丢弃重组后的数据报:{why}")),
         }
     }
 
@@ -381,18 +512,71 @@ impl Host {
             (wire::ICMP_ECHO_REPLY, 0) => self.log(ctx, LayerKind::Network,
                 format!("ICMP echo reply from {src} (seq {seq})"),
                 format!("收到来自 {src} 的 ICMP 回显应答(序号 {seq})")),
-            (wire::ICMP_UNREACHABLE, c) => self.log(ctx, LayerKind::Network,
-                format!("ICMP destination unreachable (code {c}) from {src}"),
-                format!("收到来自 {src} 的 ICMP 目的不可达(代码 {c})")),
+            (wire::ICMP_UNREACHABLE, c) => {
+                let about = wire::describe_quoted(&data).unwrap_or_default();
+                let mtu = u16::from_be_bytes([rest[2], rest[3]]);
+                let (en, zh) = match c {
+                    wire::ICMP_NET_UNREACHABLE => ("network unreachable (a router has no route)".to_string(), "网络不可达(路由器没有路由)".to_string()),
+                    wire::ICMP_HOST_UNREACHABLE => ("host unreachable".into(), "主机不可达".into()),
+                    wire::ICMP_PORT_UNREACHABLE => ("port unreachable".into(), "端口不可达".into()),
+                    wire::ICMP_FRAG_NEEDED => (
+                        format!("fragmentation needed and DF set, next-hop MTU {mtu}"),
+                        format!("需要分片但设置了 DF,下一跳 MTU {mtu}"),
+                    ),
+                    _ => ("another reason".into(), "其他原因".into()),
+                };
+                self.log(ctx, LayerKind::Network,
+                    format!("ICMP destination unreachable (code {c}) from {src}: {en}; it quotes {about}"),
+                    format!("收到来自 {src} 的 ICMP 目的不可达(代码 {c}):{zh};引用的是 {about}"));
+                self.icmp_error_to_socket(ctx, c, &data);
+            }
+            (wire::ICMP_TIME_EXCEEDED, c) => {
+                let about = wire::describe_quoted(&data).unwrap_or_default();
+                let (en, zh) = if c == 0 {
+                    ("TTL reached 0 in transit", "TTL 在途中减到 0")
+                } else {
+                    ("fragment reassembly time exceeded", "分片重组超时")
+                };
+                self.log(ctx, LayerKind::Network,
+                    format!("ICMP time exceeded (code {c}) from {src}: {en}; it quotes {about}"),
+                    format!("收到来自 {src} 的 ICMP 超时(代码 {c}):{zh};引用的是 {about}"));
+            }
             (k, c) => self.log(ctx, LayerKind::Network,
                 format!("ICMP type {k} code {c} from {src} ignored"),
                 format!("忽略来自 {src} 的 ICMP 类型 {k} 代码 {c}")),
         }
     }
 
+    /// An ICMP error quotes the start of the datagram it is about (RFC 792): if that was a UDP
+    /// datagram from a connected socket to its peer, the socket's next call reports the error
+    /// (Linux's icmp_err_convert; an unconnected socket is not told).
+    fn icmp_error_to_socket(&mut self, ctx: &mut Ctx<'_>, code: u8, quote: &[u8]) {
+        let ihl = usize::from(quote.first().map_or(0, |b| b & 0x0f)) * 4;
+        let (Some(17), Some(dst), Some(ports)) = (quote.get(9), quote.get(16..20), quote.get(ihl..ihl + 4)) else { return };
+        let sport = u16::from_be_bytes([ports[0], ports[1]]);
+        let to = SocketAddrV4::new(Ipv4Addr::new(dst[0], dst[1], dst[2], dst[3]), u16::from_be_bytes([ports[2], ports[3]]));
+        let errno = match code {
+            0 => "ENETUNREACH",
+            2 => "ENOPROTOOPT",
+            3 => "ECONNREFUSED",
+            4 => "EMSGSIZE",
+            _ => "EHOSTUNREACH",
+        };
+        let sock = self.sockets.values_mut().find(|s| matches!(s, Socket::Udp { port, peer: Some(p), .. } if *port == sport && *p == to));
+        if let Some(Socket::Udp { error, .. }) = sock {
+            *error = Some(errno);
+            self.log(ctx, LayerKind::Transport,
+                format!("it quotes our UDP datagram from port {sport} to {to}: that connected socket's next call fails with {errno}"),
+                format!("它引用了我们从 {sport} 端口发往 {to} 的 UDP 数据报:这个已连接套接字的下一次调用将以 {errno} 失败"));
+        }
+    }
+
     fn on_udp(&mut self, ctx: &mut Ctx<'_>, from: SocketAddrV4, dport: u16, payload: Vec<u8>, to_me: bool, datagram: &[u8]) {
         let src = *from.ip();
-        let sock = self.sockets.values_mut().find(|s| matches!(s, Socket::Udp { port, .. } if *port == dport));
+        // A connected socket takes datagrams from its peer only.
+        let sock = self.sockets.values_mut().find(|s| {
+            matches!(s, Socket::Udp { port, peer, .. } if *port == dport && peer.is_none_or(|p| p == from))
+        });
         if let Some(Socket::Udp { queue, .. }) = sock {
             queue.push_back((from, payload));
             return;
@@ -457,6 +641,16 @@ impl Host {
         let deadline = tcb.deadline();
         let state = tcb.state();
         for e in &out.events {
+            if let TcpEvent::State { from, to } = e {
+                self.tcp_states.push(StateChange {
+                    time: ctx.now,
+                    fd,
+                    local: SocketAddrV4::new(self.ip, tcb.local_port),
+                    remote: Some(SocketAddrV4::new(remote, tcb.remote_port)),
+                    from: *from,
+                    to: *to,
+                });
+            }
             let (en, zh) = match e {
                 TcpEvent::State { from, to } => (
                     format!("TCP {label}: {} → {}", from.name(), to.name()),
@@ -521,16 +715,40 @@ impl Host {
         }
     }
 
-    /// Timers: ARP retries, TCP retransmission and TIME-WAIT.
+    /// Whether a wake-up at `t` is still wanted; the network skips those that are not.
+    pub fn timer_set(&self, t: Nanos) -> bool {
+        self.wakes.contains(&t)
+    }
+
+    /// Whether anything still has to happen at exactly `t`.
+    fn timer_needed_at(&self, t: Nanos) -> bool {
+        self.resolving.values().any(|(_, at)| *at == t)
+            || self.reassembly_started.iter().any(|(_, since)| since + REASSEMBLY_TIMEOUT == t)
+            || self.apps.iter().any(|a| a.wake_at == Some(t))
+            || self.sockets.values().any(|s| matches!(s, Socket::Stream { tcb, .. } if tcb.deadline() == Some(t)))
+    }
+
+    /// Timers: ARP retries, reassembly timeouts, TCP retransmission and TIME-WAIT.
     pub fn on_timer(&mut self, ctx: &mut Ctx<'_>) {
         self.wakes.retain(|t| *t > ctx.now);
+        while let Some(&(key, since)) = self.reassembly_started.front() {
+            if since + REASSEMBLY_TIMEOUT > ctx.now {
+                break;
+            }
+            self.reassembly_started.pop_front();
+            if self.reassembly.discard(&key) {
+                self.log(ctx, LayerKind::Network,
+                    format!("reassembly of datagram ID 0x{:04x} from {} timed out after 30 s: its fragments are dropped", key.ident, key.src),
+                    format!("来自 {} 的数据报(标识 0x{:04x})30 秒内没有重组完成:丢弃已收到的分片", key.src, key.ident));
+            }
+        }
         let due: Vec<(Ipv4Addr, u32)> =
             self.resolving.iter().filter(|(_, (_, at))| *at <= ctx.now).map(|(ip, (n, _))| (*ip, *n)).collect();
         for (ip, tries) in due {
             if tries >= ARP_TRIES {
                 self.resolving.remove(&ip);
                 let before = self.pending.len();
-                self.pending.retain(|(p, _)| *p != ip);
+                self.pending.retain(|(p, _, _)| *p != ip);
                 let dropped = before - self.pending.len();
                 self.log(ctx, LayerKind::Link,
                     format!("ARP: no answer for {ip} after {tries} requests: {dropped} packet(s) dropped (host unreachable)"),
@@ -576,6 +794,7 @@ impl Host {
                         app.pc += 1;
                         app.waiting = false;
                         app.wake_at = None;
+                        app.timeout_at = None;
                     }
                     Step::Wait => break,
                     Step::Fail(e) => {
@@ -588,6 +807,76 @@ impl Host {
         // Applications started while these ran (none today) would be kept.
         apps.append(&mut self.apps);
         self.apps = apps;
+    }
+
+    /// One recv(1024) on a connection with something to read or at its end.
+    fn recv_chunk(&mut self, ctx: &mut Ctx<'_>, app: &mut App, fd: Fd) -> Vec<u8> {
+        let Some(Socket::Stream { tcb, .. }) = self.sockets.get_mut(&fd) else { return Vec::new() };
+        let got = tcb.recv(1024);
+        let update = tcb.window_update();
+        self.tcp_output(ctx, fd, update);
+        if got.is_empty() {
+            self.app_log(ctx, app, "recv(1024) = b'' (the peer closed)".into(), "recv(1024) 返回 b''(对方已关闭)".into());
+        } else {
+            self.app_log(ctx, app, format!("recv(1024) = {}", quote(&got)), format!("recv(1024) 收到 {}", quote(&got)));
+            app.received.extend_from_slice(&got);
+        }
+        app.messages.push(got.clone());
+        got
+    }
+
+    /// The loop `while True: data = recv(1024); if not data: break`, for as long as there is
+    /// something to read; done at the end of the stream.
+    fn recv_until_closed(&mut self, ctx: &mut Ctx<'_>, app: &mut App, fd: Fd) -> Step {
+        loop {
+            let Some(Socket::Stream { tcb, .. }) = self.sockets.get(&fd) else {
+                return Step::Fail("recv() on a socket that is not connected (ENOTCONN)".into());
+            };
+            if let (0, Some(e)) = (tcb.readable(), tcb.error()) {
+                return Step::Fail(format!("recv() failed: {}", e.name()));
+            }
+            if tcb.readable() == 0 && !tcb.at_eof() {
+                return self.wait(ctx, app, "recv(1024)");
+            }
+            if self.recv_chunk(ctx, app, fd).is_empty() {
+                return Step::Done;
+            }
+        }
+    }
+
+    /// recv() on a UDP socket: one datagram, or the error an ICMP message left.
+    fn recv_datagram(&mut self, ctx: &mut Ctx<'_>, app: &mut App, fd: Fd) -> Step {
+        if let Some(e) = self.take_udp_error(fd) {
+            return Step::Fail(format!("recv() failed: {e}"));
+        }
+        let Some(Socket::Udp { queue, .. }) = self.sockets.get_mut(&fd) else { return Step::Fail("recv() on no socket (EBADF)".into()) };
+        let Some((_, data)) = queue.pop_front() else { return self.wait(ctx, app, "recv(1024)") };
+        self.app_log(ctx, app, format!("recv(1024) = {}", quote(&data)), format!("recv(1024) 收到 {}", quote(&data)));
+        app.received.extend_from_slice(&data);
+        app.messages.push(data);
+        Step::Done
+    }
+
+    fn took_datagram(&self, ctx: &mut Ctx<'_>, app: &mut App, from: SocketAddrV4, data: Vec<u8>) {
+        self.app_log(ctx, app,
+            format!("recvfrom(1024) = ({}, ('{}', {}))", quote(&data), from.ip(), from.port()),
+            format!("recvfrom(1024) 收到 {},来自 ('{}', {})", quote(&data), from.ip(), from.port()));
+        app.received.extend_from_slice(&data);
+        app.messages.push(data);
+        app.last_from = Some(from);
+    }
+
+    /// The error an ICMP message left on a UDP socket, reported once (as SO_ERROR is).
+    fn take_udp_error(&mut self, fd: Fd) -> Option<&'static str> {
+        match self.sockets.get_mut(&fd) {
+            Some(Socket::Udp { error, .. }) => error.take(),
+            _ => None,
+        }
+    }
+
+    fn listener_state(&mut self, ctx: &Ctx<'_>, fd: Fd, port: u16, from: State, to: State) {
+        let local = SocketAddrV4::new(self.ip, port);
+        self.tcp_states.push(StateChange { time: ctx.now, fd, local, remote: None, from, to });
     }
 
     fn app_log(&self, ctx: &mut Ctx<'_>, app: &App, en: String, zh: String) {
@@ -632,9 +921,12 @@ impl Host {
             }
             Call::Bind { slot, port } => {
                 let Some(fd) = fd_of(app, slot) else { return Step::Fail("bind() on no socket (EBADF)".into()) };
+                // TCP and UDP ports are separate: a bind clashes only with the same protocol.
+                let udp = matches!(self.sockets.get(&fd), Some(Socket::Fresh { kind: Kind::Datagram, .. }));
                 let taken = self.sockets.values().any(|s| match s {
-                    Socket::Udp { port: p, .. } | Socket::Listener { port: p, .. } => p == port,
-                    Socket::Fresh { port: p, .. } => *p == Some(*port),
+                    Socket::Udp { port: p, .. } => udp && p == port,
+                    Socket::Listener { port: p, .. } => !udp && p == port,
+                    Socket::Fresh { port: p, kind } => (*kind == Kind::Datagram) == udp && *p == Some(*port),
                     Socket::Stream { .. } => false,
                 });
                 if taken {
@@ -642,7 +934,7 @@ impl Host {
                 }
                 match self.sockets.get_mut(&fd) {
                     Some(Socket::Fresh { kind: Kind::Datagram, .. }) => {
-                        self.sockets.insert(fd, Socket::Udp { port: *port, queue: VecDeque::new() });
+                        self.sockets.insert(fd, Socket::Udp { port: *port, queue: VecDeque::new(), peer: None, error: None });
                     }
                     Some(Socket::Fresh { port: p, .. }) => *p = Some(*port),
                     _ => return Step::Fail("bind() on a socket already bound (EINVAL)".into()),
@@ -660,6 +952,7 @@ impl Host {
                 };
                 let port = port.unwrap_or_else(|| self.ephemeral_port());
                 self.sockets.insert(fd, Socket::Listener { port, backlog: VecDeque::new() });
+                self.listener_state(ctx, fd, port, State::Closed, State::Listen);
                 self.app_log(ctx, app,
                     format!("listen(): TCP port {port} CLOSED → LISTEN"),
                     format!("listen():TCP 端口 {port} CLOSED → LISTEN"));
@@ -707,11 +1000,40 @@ impl Host {
                             Step::Done
                         }
                     },
-                    _ => Step::Fail("connect() needs a SOCK_STREAM socket here (EOPNOTSUPP)".into()),
+                    Some(Socket::Fresh { kind: Kind::Datagram, .. } | Socket::Udp { .. }) => {
+                        // No packet: UDP only notes the peer (and binds an ephemeral port).
+                        let port = match self.sockets.get(&fd) {
+                            Some(Socket::Udp { port, .. }) => *port,
+                            _ => self.ephemeral_port(),
+                        };
+                        let queue = match self.sockets.remove(&fd) {
+                            Some(Socket::Udp { queue, .. }) => queue,
+                            _ => VecDeque::new(),
+                        };
+                        self.sockets.insert(fd, Socket::Udp { port, queue, peer: Some(*to), error: None });
+                        self.app_log(ctx, app,
+                            format!("connect(('{}', {})) from port {port}: UDP only remembers the peer, nothing is sent", to.ip(), to.port()),
+                            format!("connect(('{}', {})),本地端口 {port}:UDP 只是记下对方地址,线路上什么也不发", to.ip(), to.port()));
+                        Step::Done
+                    }
+                    _ => Step::Fail("connect() on a socket already in use (EISCONN)".into()),
                 }
             }
             Call::Send { slot, data } => {
                 let Some(fd) = fd_of(app, slot) else { return Step::Fail("send() on no socket (EBADF)".into()) };
+                if let Some(Socket::Udp { port, peer, .. }) = self.sockets.get(&fd) {
+                    let (port, Some(to)) = (*port, *peer) else {
+                        return Step::Fail("send() on a UDP socket with no peer: connect() first (EDESTADDRREQ)".into());
+                    };
+                    if let Some(e) = self.take_udp_error(fd) {
+                        return Step::Fail(format!("send() failed: {e}"));
+                    }
+                    self.app_log(ctx, app,
+                        format!("send({}) = {}: one datagram to {to}", quote(data), data.len()),
+                        format!("send({}) 发出 {} 个字节:一个发往 {to} 的数据报", quote(data), data.len()));
+                    self.send_ip(ctx, *to.ip(), Body::Udp { src_port: port, dst_port: to.port(), payload: data.clone() });
+                    return Step::Done;
+                }
                 let now = ctx.now;
                 let out = match self.sockets.get_mut(&fd) {
                     Some(Socket::Stream { tcb, closed_by_app: false, .. }) => tcb.send(data, now),
@@ -728,9 +1050,15 @@ impl Host {
                     Err(e) => Step::Fail(format!("send() failed: {}", e.name())),
                 }
             }
-            Call::Recv { slot } | Call::RecvAll { slot } => {
+            Call::Recv { slot } | Call::RecvAll { slot } | Call::RecvUntilClosed { slot } => {
                 let all = matches!(call, Call::RecvAll { .. });
                 let Some(fd) = fd_of(app, slot) else { return Step::Fail("recv() on no socket (EBADF)".into()) };
+                if let Some(Socket::Udp { .. }) = self.sockets.get(&fd) {
+                    return self.recv_datagram(ctx, app, fd);
+                }
+                if let Call::RecvUntilClosed { .. } = call {
+                    return self.recv_until_closed(ctx, app, fd);
+                }
                 let Some(Socket::Stream { tcb, .. }) = self.sockets.get_mut(&fd) else {
                     return Step::Fail("recv() on a socket that is not connected (ENOTCONN)".into());
                 };
@@ -760,19 +1088,7 @@ impl Host {
                 if let (0, Some(e)) = (tcb.readable(), tcb.error()) {
                     return Step::Fail(format!("recv() failed: {}", e.name()));
                 }
-                let got = tcb.recv(1024);
-                let update = tcb.window_update();
-                self.tcp_output(ctx, fd, update);
-                if got.is_empty() {
-                    self.app_log(ctx, app, "recv(1024) = b'' (the peer closed)".into(), "recv(1024) 返回 b''(对方已关闭)".into());
-                    app.messages.push(got);
-                } else {
-                    self.app_log(ctx, app,
-                        format!("recv(1024) = {}", quote(&got)),
-                        format!("recv(1024) 收到 {}", quote(&got)));
-                    app.received.extend_from_slice(&got);
-                    app.messages.push(got);
-                }
+                self.recv_chunk(ctx, app, fd);
                 Step::Done
             }
             Call::Reply { slot, data } => match app.last_from {
@@ -786,15 +1102,43 @@ impl Host {
                     Some(Socket::Fresh { kind: Kind::Datagram, .. }) => {
                         // An unbound UDP socket gets an ephemeral port on its first sendto().
                         let p = self.ephemeral_port();
-                        self.sockets.insert(fd, Socket::Udp { port: p, queue: VecDeque::new() });
+                        self.sockets.insert(fd, Socket::Udp { port: p, queue: VecDeque::new(), peer: None, error: None });
                         p
                     }
                     _ => return Step::Fail("sendto() needs a SOCK_DGRAM socket (EOPNOTSUPP)".into()),
                 };
+                if let Some(e) = self.take_udp_error(fd) {
+                    return Step::Fail(format!("sendto() failed: {e}"));
+                }
                 self.app_log(ctx, app,
                     format!("sendto({}, ('{}', {})) = {}", quote(data), to.ip(), to.port(), data.len()),
                     format!("sendto({}, ('{}', {})) 发出 {} 个字节", quote(data), to.ip(), to.port(), data.len()));
-                self.send_ip(ctx, *to.ip(), Body::Udp { src_port: port, dst_port: to.port(), payload: data.clone() });
+                let ip = self.ip_params.get(&fd).copied().unwrap_or_default();
+                self.send_ip_with(ctx, *to.ip(), Body::Udp { src_port: port, dst_port: to.port(), payload: data.clone() }, ip);
+                Step::Done
+            }
+            Call::SetOption { slot, option } => {
+                let Some(fd) = fd_of(app, slot) else { return Step::Fail("setsockopt() on no socket (EBADF)".into()) };
+                let ip = self.ip_params.entry(fd).or_default();
+                let (en, zh) = match option {
+                    SockOpt::Ttl(0) => return Step::Fail("setsockopt(IP_TTL, 0): TTL must be 1 to 255 (EINVAL)".into()),
+                    SockOpt::Ttl(t) => {
+                        ip.ttl = *t;
+                        (format!("setsockopt(IPPROTO_IP, IP_TTL, {t}): its packets leave with TTL {t}"),
+                         format!("setsockopt(IPPROTO_IP, IP_TTL, {t}):之后发出的分组 TTL 为 {t}"))
+                    }
+                    SockOpt::DontFragment(true) => {
+                        ip.dont_fragment = Some(true);
+                        ("setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO): DF on, routers may not fragment".to_string(),
+                         "setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO):置 DF 位,路由器不得分片".to_string())
+                    }
+                    SockOpt::DontFragment(false) => {
+                        ip.dont_fragment = Some(false);
+                        ("setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT): DF off, routers fragment as needed".to_string(),
+                         "setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT):不置 DF 位,路由器可按需分片".to_string())
+                    }
+                };
+                self.app_log(ctx, app, en, zh);
                 Step::Done
             }
             Call::RecvFrom { slot } => {
@@ -803,16 +1147,41 @@ impl Host {
                     return Step::Fail("recvfrom() on a socket that is not a bound SOCK_DGRAM (EINVAL)".into());
                 };
                 let Some((from, data)) = queue.pop_front() else { return self.wait(ctx, app, "recvfrom(1024)") };
-                self.app_log(ctx, app,
-                    format!("recvfrom(1024) = ({}, ('{}', {}))", quote(&data), from.ip(), from.port()),
-                    format!("recvfrom(1024) 收到 {},来自 ('{}', {})", quote(&data), from.ip(), from.port()));
-                app.received.extend_from_slice(&data);
-                app.messages.push(data);
-                app.last_from = Some(from);
+                self.took_datagram(ctx, app, from, data);
                 Step::Done
+            }
+            Call::RecvFromUntilTimeout { slot, timeout } => {
+                let Some(fd) = fd_of(app, slot) else { return Step::Fail("recvfrom() on no socket (EBADF)".into()) };
+                let Some(Socket::Udp { queue, .. }) = self.sockets.get_mut(&fd) else {
+                    return Step::Fail("recvfrom() on a socket that is not a bound SOCK_DGRAM (EINVAL)".into());
+                };
+                let got: Vec<_> = queue.drain(..).collect();
+                if !got.is_empty() {
+                    app.timeout_at = None;
+                }
+                for (from, data) in got {
+                    self.took_datagram(ctx, app, from, data);
+                }
+                match app.timeout_at {
+                    Some(t) if t <= ctx.now => {
+                        let s = *timeout as f64 / SEC as f64;
+                        self.app_log(ctx, app,
+                            format!("recvfrom(1024) timed out (settimeout({s:.1})): no datagram for {s} s, the loop ends"),
+                            format!("recvfrom(1024) 超时(settimeout({s:.1})):{s} 秒没有数据报,循环结束"));
+                        Step::Done
+                    }
+                    Some(_) => Step::Wait,
+                    None => {
+                        let t = ctx.now + timeout;
+                        app.timeout_at = Some(t);
+                        self.wake(ctx, t);
+                        self.wait(ctx, app, "recvfrom(1024)")
+                    }
+                }
             }
             Call::Close { slot } => {
                 let Some(fd) = app.slots.remove(slot) else { return Step::Fail("close() on no socket (EBADF)".into()) };
+                self.ip_params.remove(&fd);
                 self.app_log(ctx, app, format!("close({fd})"), format!("close({fd}) 关闭套接字"));
                 let now = ctx.now;
                 match self.sockets.get_mut(&fd) {
@@ -824,6 +1193,7 @@ impl Host {
                     Some(Socket::Listener { port, backlog }) => {
                         let (port, waiting) = (*port, std::mem::take(backlog));
                         self.sockets.remove(&fd);
+                        self.listener_state(ctx, fd, port, State::Listen, State::Closed);
                         self.log(ctx, LayerKind::Transport,
                             format!("TCP port {port}: LISTEN → CLOSED"), format!("TCP 端口 {port}:LISTEN → CLOSED"));
                         // Connections nobody accepted are forgotten (Linux would also send them a RST: not yet).
@@ -837,6 +1207,22 @@ impl Host {
                 }
                 Step::Done
             }
+            Call::Abort { slot } => {
+                let Some(fd) = app.slots.remove(slot) else { return Step::Fail("close() on no socket (EBADF)".into()) };
+                self.app_log(ctx, app,
+                    format!("setsockopt(SO_LINGER, on, 0 s); close({fd}): abort, no FIN"),
+                    format!("setsockopt(SO_LINGER, 开, 0 秒); close({fd}):中止连接,不发 FIN"));
+                match self.sockets.get_mut(&fd) {
+                    Some(Socket::Stream { tcb, closed_by_app, .. }) => {
+                        *closed_by_app = true;
+                        let out = tcb.abort();
+                        self.tcp_output(ctx, fd, out);
+                    }
+                    _ => return Step::Fail("SO_LINGER abort on a socket that is not a TCP connection (EINVAL)".into()),
+                }
+                Step::Done
+            }
+            Call::SleepUntil(t) => self.call(ctx, app, &Call::Sleep(t.saturating_sub(ctx.now))),
             Call::Sleep(d) => match app.wake_at {
                 Some(t) if t <= ctx.now => Step::Done,
                 Some(_) => Step::Wait,

@@ -5,11 +5,15 @@
 //! timeline and a byte-identical pcapng, on any machine. Nothing here touches a real network.
 //!
 //! - [`engine`]: the clock and the event queue;
-//! - [`net`]: nodes, links (bandwidth, delay, seeded loss), a learning switch, the frame record;
-//! - [`host`]: ARP, IPv4, ICMP, UDP, TCP connections and the socket API applications call;
+//! - [`net`]: nodes, links (bandwidth, delay, seeded loss, duplication, reordering, corruption), a
+//!   learning switch, the frame record;
+//! - [`host`]: ARP, IPv4 (routing table, reassembly), ICMP, UDP, TCP connections and the socket
+//!   API applications call;
+//! - [`router`]: forwarding by longest-prefix match, TTL, ICMP errors, fragmentation;
 //! - [`tcp`]: TCP as a pure state machine (RFC 9293);
 //! - [`wire`]: frames built with `netlayers_stack::encapsulate` and parsed as a kernel would;
 //! - [`scenario`]: the built-in scenarios;
+//! - [`states`]: each host's TCP sockets and their states over time;
 //! - [`file`]: scenarios read from TOML files that teachers write.
 #![forbid(unsafe_code)]
 
@@ -18,11 +22,13 @@ pub mod file;
 pub mod host;
 pub mod net;
 pub mod rng;
+pub mod router;
 pub mod scenario;
+pub mod states;
 pub mod tcp;
 pub mod wire;
 
 pub use engine::Nanos;
-pub use host::{App, Call, Entry, Kind};
-pub use net::{Captured, LinkSpec, Network};
-pub use scenario::{find, Config, Scenario, SCENARIOS};
+pub use host::{App, Call, Entry, Kind, SockOpt};
+pub use net::{Captured, Damage, Faults, LinkSpec, Network};
+pub use scenario::{find, Config, Overrides, Scenario, SCENARIOS};

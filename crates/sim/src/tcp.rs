@@ -354,6 +354,19 @@ impl Tcb {
         out
     }
 
+    /// ABORT (RFC 9293 section 3.10.4), what close() does with SO_LINGER at zero seconds: in a
+    /// synchronized state a RST at SND.NXT tells the peer; unsent and unacknowledged data are
+    /// dropped, and the connection is CLOSED at once, with no TIME-WAIT.
+    pub fn abort(&mut self) -> Output {
+        let mut out = Output::default();
+        if matches!(self.state, State::SynReceived | State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait) {
+            let rst = self.segment(self.nxt, RST, Vec::new());
+            out.segments.push(rst);
+        }
+        self.set_state(State::Closed, &mut out);
+        out
+    }
+
     fn set_state(&mut self, to: State, out: &mut Output) {
         if self.state != to {
             out.events.push(TcpEvent::State { from: self.state, to });

@@ -23,8 +23,31 @@ pub const ARP_REPLY: u16 = 2;
 pub const ICMP_ECHO_REPLY: u8 = 0;
 pub const ICMP_UNREACHABLE: u8 = 3;
 pub const ICMP_ECHO_REQUEST: u8 = 8;
+pub const ICMP_TIME_EXCEEDED: u8 = 11;
+/// Destination unreachable codes (RFC 792, RFC 1191 for 4).
+pub const ICMP_NET_UNREACHABLE: u8 = 0;
+pub const ICMP_HOST_UNREACHABLE: u8 = 1;
 pub const ICMP_PORT_UNREACHABLE: u8 = 3;
+pub const ICMP_FRAG_NEEDED: u8 = 4;
 pub const TTL: u8 = 64;
+/// Ethernet's MTU: the largest IP packet a frame carries.
+pub const ETHERNET_MTU: usize = 1500;
+
+/// IP header fields a socket may set (`setsockopt` `IP_TTL`, `IP_MTU_DISCOVER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpParams {
+    pub ttl: u8,
+    /// Don't Fragment: `None` does what Linux does by default (path MTU discovery: DF on
+    /// every packet that fits the interface's MTU), `Some(false)` never sets it
+    /// (`IP_PMTUDISC_DONT`), `Some(true)` always (`IP_PMTUDISC_DO`).
+    pub dont_fragment: Option<bool>,
+}
+
+impl Default for IpParams {
+    fn default() -> IpParams {
+        IpParams { ttl: TTL, dont_fragment: None }
+    }
+}
 
 /// What an IPv4 packet carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +87,19 @@ pub enum Parsed {
         /// The IP header and payload as received, for quoting in ICMP errors.
         datagram: Vec<u8>,
     },
+    /// One fragment of a datagram, to be put back together before its payload means anything.
+    Fragment {
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        id: u16,
+        protocol: u8,
+        ttl: u8,
+        /// Where its payload goes in the datagram's payload, in bytes.
+        offset: usize,
+        /// More Fragments.
+        more: bool,
+        payload: Vec<u8>,
+    },
     /// Not for this simple host (another EtherType or IP protocol).
     Unsupported(String),
     /// Broken: the reason a kernel would drop it.
@@ -75,7 +111,7 @@ fn v4(ip: Ipv4Addr, port: u16) -> SocketAddr {
 }
 
 /// Ethernet II header and padding to the 60-byte minimum (the FCS is not in a capture).
-fn ethernet(dst: Mac, src: Mac, ethertype: u16, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn ethernet(dst: Mac, src: Mac, ethertype: u16, payload: &[u8]) -> Vec<u8> {
     let mut f = Vec::with_capacity(14 + payload.len());
     f.extend_from_slice(&dst);
     f.extend_from_slice(&src);
@@ -99,15 +135,27 @@ pub fn arp_frame(eth_dst: Mac, a: &Arp) -> Vec<u8> {
     ethernet(eth_dst, a.sha, ETHERTYPE_ARP, &p)
 }
 
-/// The frame carrying `p` from `src_mac` to `dst_mac`.
+/// The frame carrying `p` from `src_mac` to `dst_mac`, with the default TTL and DF.
 pub fn ipv4_frame(src_mac: Mac, dst_mac: Mac, p: &Packet) -> Result<Vec<u8>, String> {
+    let frames = ipv4_frames(src_mac, dst_mac, p, IpParams::default(), ETHERNET_MTU)?;
+    match <[Vec<u8>; 1]>::try_from(frames) {
+        Ok([f]) => Ok(f),
+        Err(v) => Err(format!("the packet needs {} fragments", v.len())),
+    }
+}
+
+/// The frames carrying `p`: one, or fragments when the datagram is larger than `mtu` (TCP and
+/// UDP; Don't Fragment then makes it an error, as `sendto` says EMSGSIZE).
+pub fn ipv4_frames(src_mac: Mac, dst_mac: Mac, p: &Packet, ip: IpParams, mtu: usize) -> Result<Vec<Vec<u8>>, String> {
     let base = |transport, sport, dport, tcp| EncapOptions {
         transport,
         src: v4(p.src, sport),
         dst: v4(p.dst, dport),
         src_mac: Some(src_mac),
         dst_mac: Some(dst_mac),
-        ttl: TTL,
+        ttl: ip.ttl,
+        mtu,
+        dont_fragment: ip.dont_fragment,
         ip_id: p.id,
         tcp,
         ..EncapOptions::default()
@@ -121,38 +169,139 @@ pub fn ipv4_frame(src_mac: Mac, dst_mac: Mac, p: &Packet) -> Result<Vec<u8>, Str
             encapsulate(payload, &base(Transport::Udp, *src_port, *dst_port, TcpParams::default()))
         }
         Body::Icmp { kind, code, rest, data } => {
-            let mut icmp = vec![*kind, *code, 0, 0];
-            icmp.extend_from_slice(rest);
-            icmp.extend_from_slice(data);
-            let c = checksum::internet(&icmp);
-            icmp[2..4].copy_from_slice(&c.to_be_bytes());
-            let ip = ipv4_header(p, 1, icmp.len())?;
-            let mut packet = ip.to_vec();
-            packet.extend_from_slice(&icmp);
-            return Ok(ethernet(dst_mac, src_mac, ETHERTYPE_IPV4, &packet));
+            let icmp = icmp_message(*kind, *code, *rest, data);
+            if 20 + icmp.len() > mtu {
+                return Err(format!("{} bytes of ICMP do not fit the MTU {mtu}", icmp.len()));
+            }
+            let packet = ipv4_datagram(p.src, p.dst, p.id, ip, 1, &icmp)?;
+            return Ok(vec![ethernet(dst_mac, src_mac, ETHERTYPE_IPV4, &packet)]);
         }
     };
-    let e = built.map_err(|e| e.to_string())?;
-    match <[Vec<u8>; 1]>::try_from(e.frames) {
-        Ok([f]) => Ok(f),
-        Err(v) => Err(format!("the packet needs {} fragments; this host does not fragment", v.len())),
-    }
+    Ok(built.map_err(|e| e.to_string())?.frames)
 }
 
-/// A 20-byte IPv4 header (RFC 791) with its checksum.
-fn ipv4_header(p: &Packet, protocol: u8, payload_len: usize) -> Result<[u8; 20], String> {
-    let total = u16::try_from(20 + payload_len).map_err(|_| format!("{payload_len} bytes do not fit one IPv4 packet"))?;
+/// An ICMP message (RFC 792): type, code, checksum, the second word, data.
+pub fn icmp_message(kind: u8, code: u8, rest: [u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut icmp = vec![kind, code, 0, 0];
+    icmp.extend_from_slice(&rest);
+    icmp.extend_from_slice(data);
+    let c = checksum::internet(&icmp);
+    icmp[2..4].copy_from_slice(&c.to_be_bytes());
+    icmp
+}
+
+/// An IPv4 packet, not a fragment: a 20-byte header (RFC 791) with its checksum, then
+/// `payload`. DF is set only when `ip` asks for it. Also how a receiver rebuilds a datagram
+/// after reassembly, so that its layers above IP parse as from one packet.
+pub fn ipv4_datagram(src: Ipv4Addr, dst: Ipv4Addr, id: u16, ip: IpParams, protocol: u8, payload: &[u8]) -> Result<Vec<u8>, String> {
+    let total = u16::try_from(20 + payload.len()).map_err(|_| format!("{} bytes do not fit one IPv4 packet", payload.len()))?;
     let mut h = [0u8; 20];
     h[0] = 0x45; // version 4, header length 5 words
     h[2..4].copy_from_slice(&total.to_be_bytes());
-    h[4..6].copy_from_slice(&p.id.to_be_bytes());
-    h[8] = TTL;
+    h[4..6].copy_from_slice(&id.to_be_bytes());
+    h[6] = u8::from(ip.dont_fragment == Some(true)) << 6;
+    h[8] = ip.ttl;
     h[9] = protocol;
-    h[12..16].copy_from_slice(&p.src.octets());
-    h[16..20].copy_from_slice(&p.dst.octets());
+    h[12..16].copy_from_slice(&src.octets());
+    h[16..20].copy_from_slice(&dst.octets());
     let c = checksum::internet(&h);
     h[10..12].copy_from_slice(&c.to_be_bytes());
-    Ok(h)
+    let mut d = h.to_vec();
+    d.extend_from_slice(payload);
+    Ok(d)
+}
+
+/// What the packet quoted in an ICMP error was: `UDP 10.0.1.1:49152 → 10.0.2.2:33434`.
+pub fn describe_quoted(q: &[u8]) -> Option<String> {
+    let hl = usize::from(q.first()? & 0x0f) * 4;
+    let (src, dst) = (ip_at(q, 12)?, ip_at(q, 16)?);
+    let ports = (be16(q, hl), be16(q, hl + 2));
+    Some(match (q.get(9)?, ports) {
+        (17, (Some(s), Some(d))) => format!("UDP {src}:{s} → {dst}:{d}"),
+        (6, (Some(s), Some(d))) => format!("TCP {src}:{s} → {dst}:{d}"),
+        (1, _) => format!("ICMP {src} → {dst}"),
+        (p, _) => format!("IP protocol {p} {src} → {dst}"),
+    })
+}
+
+/// Takes one from the TTL of an IPv4 packet whose header [`check_ipv4_header`] accepted, and
+/// writes the header checksum again (RFC 1812 section 5.3.1): what a router does to every
+/// packet it forwards. Returns the new TTL.
+pub fn decrement_ttl(d: &mut [u8]) -> Option<u8> {
+    let (hl, _) = check_ipv4_header(d).ok()?;
+    d[8] = d[8].checked_sub(1)?;
+    d[10..12].fill(0);
+    let c = checksum::internet(&d[..hl]);
+    d[10..12].copy_from_slice(&c.to_be_bytes());
+    Some(d[8])
+}
+
+/// One fragment a router made: where its data sits in the datagram and how much it carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fragment {
+    /// Byte offset of its data in the original datagram's payload.
+    pub offset: usize,
+    pub len: usize,
+    pub more: bool,
+    /// The IP packet: header and data.
+    pub packet: Vec<u8>,
+}
+
+/// Splits an IPv4 packet into packets of at most `mtu` bytes (RFC 791 section 3.2): the same
+/// Identification in each, data in multiples of 8 bytes (the offset field counts 8-byte units)
+/// but for the last, More Fragments on every one but the last, which keeps the packet's own flag
+/// (so that a fragment can be split again). Options with the copied bit go into every fragment,
+/// the others into the first only. `None` if the packet is not a valid IPv4 packet or the MTU
+/// leaves no room for 8 bytes of data.
+pub fn fragment(d: &[u8], mtu: usize) -> Option<Vec<Fragment>> {
+    let (hl, total) = check_ipv4_header(d).ok()?;
+    let flags_off = be16(d, 6)?;
+    let base = usize::from(flags_off & 0x1fff) * 8;
+    let last_more = flags_off & 0x2000 != 0;
+    let data = &d[hl..total];
+    let mut later_header = d[..20].to_vec();
+    let mut opts = &d[20..hl];
+    while let Some(&kind) = opts.first() {
+        let len = match kind {
+            0 => break,
+            1 => 1,
+            _ => usize::from(*opts.get(1)?).max(2),
+        };
+        let opt = opts.get(..len)?;
+        if kind & 0x80 != 0 {
+            later_header.extend_from_slice(opt);
+        }
+        opts = &opts[len..];
+    }
+    later_header.resize(later_header.len().div_ceil(4) * 4, 0);
+    later_header[0] = 0x40 | (later_header.len() / 4) as u8;
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < data.len() || out.is_empty() {
+        let header = if at == 0 { &d[..hl] } else { &later_header[..] };
+        let room = mtu.checked_sub(header.len())? / 8 * 8;
+        if room == 0 {
+            return None;
+        }
+        let len = room.min(data.len() - at);
+        let more = at + len < data.len() || last_more;
+        let offset = base + at;
+        if offset / 8 > 0x1fff {
+            return None; // past the largest offset the 13-bit field can say
+        }
+        let field = (flags_off & 0x4000) | (u16::from(more) << 13) | (offset / 8) as u16;
+        let mut p = header.to_vec();
+        p.extend_from_slice(&data[at..at + len]);
+        let total = u16::try_from(p.len()).ok()?;
+        p[2..4].copy_from_slice(&total.to_be_bytes());
+        p[6..8].copy_from_slice(&field.to_be_bytes());
+        p[10..12].fill(0);
+        let c = checksum::internet(&p[..header.len()]);
+        p[10..12].copy_from_slice(&c.to_be_bytes());
+        out.push(Fragment { offset, len, more, packet: p });
+        at += len;
+    }
+    Some(out)
 }
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {
@@ -203,28 +352,41 @@ fn parse_arp(p: &[u8]) -> Parsed {
     }
 }
 
-fn parse_ipv4(p: &[u8]) -> Parsed {
-    let bad = |why: &str| Parsed::Invalid(why.to_string());
-    let Some(&vihl) = p.first() else { return bad("empty IPv4 packet") };
+/// Checks an IPv4 header as every receiver (host or router) does first: version, header
+/// length, total length within what arrived, header checksum. Returns (header length, total
+/// length).
+pub fn check_ipv4_header(p: &[u8]) -> Result<(usize, usize), &'static str> {
+    let Some(&vihl) = p.first() else { return Err("empty IPv4 packet") };
     let hl = usize::from(vihl & 0x0f) * 4;
     if vihl >> 4 != 4 || hl < 20 || p.len() < hl {
-        return bad("bad IPv4 version or header length");
+        return Err("bad IPv4 version or header length");
     }
     let total = be16(p, 2).map_or(0, usize::from);
     if total < hl || total > p.len() {
-        return bad("IPv4 total length disagrees with the frame");
+        return Err("IPv4 total length disagrees with the frame");
     }
     if checksum::internet(&p[..hl]) != 0 {
-        return bad("bad IPv4 header checksum");
+        return Err("bad IPv4 header checksum");
     }
-    let flags_off = be16(p, 6).unwrap_or(0);
-    if flags_off & 0x3fff != 0 {
-        return Parsed::Unsupported("an IPv4 fragment (no reassembly in this host yet)".into());
-    }
+    Ok((hl, total))
+}
+
+/// Decodes an IPv4 packet (from its first header byte) as a host's stack does.
+pub fn parse_ipv4(p: &[u8]) -> Parsed {
+    let bad = |why: &str| Parsed::Invalid(why.to_string());
+    let (hl, total) = match check_ipv4_header(p) {
+        Ok(v) => v,
+        Err(why) => return bad(why),
+    };
     let (Some(src), Some(dst)) = (ip_at(p, 12), ip_at(p, 16)) else { return bad("cut IPv4 header") };
     let ttl = p[8];
     let proto = p[9];
     let id = be16(p, 4).unwrap_or(0);
+    let flags_off = be16(p, 6).unwrap_or(0);
+    if flags_off & 0x3fff != 0 {
+        let (offset, more) = (usize::from(flags_off & 0x1fff) * 8, flags_off & 0x2000 != 0);
+        return Parsed::Fragment { src, dst, id, protocol: proto, ttl, offset, more, payload: p[hl..total].to_vec() };
+    }
     let l4 = &p[hl..total];
     let pseudo = PseudoHeader { src: IpAddr::V4(src), dst: IpAddr::V4(dst), protocol: proto, upper_len: l4.len() };
     let body = match proto {
@@ -311,6 +473,82 @@ mod tests {
         assert_eq!(parse(&f), Parsed::Arp(a));
     }
 
+    /// A UDP datagram of `len` bytes, as an IP packet (the frame without its Ethernet header).
+    fn udp_packet(len: usize, df: bool) -> Vec<u8> {
+        let payload: Vec<u8> = (0..len).map(|i| (i * 13 % 251) as u8).collect();
+        let p = packet(Body::Udp { src_port: 5000, dst_port: 8081, payload });
+        let ip = IpParams { ttl: 9, dont_fragment: Some(df) };
+        let f = ipv4_frames(A, B, &p, ip, ETHERNET_MTU).unwrap().remove(0);
+        f[14..14 + 28 + len].to_vec()
+    }
+
+    #[test]
+    fn fragments_follow_rfc_791_and_put_back_together_give_the_datagram() {
+        let d = udp_packet(1000, false);
+        for mtu in [68, 100, 576, 1000, 1027] {
+            let frags = fragment(&d, mtu).unwrap();
+            let per = (mtu - 20) / 8 * 8;
+            assert_eq!(frags.len(), 1008usize.div_ceil(per), "mtu {mtu}");
+            let mut whole = Vec::new();
+            for (i, f) in frags.iter().enumerate() {
+                let p = &f.packet;
+                assert!(p.len() <= mtu && check_ipv4_header(p) == Ok((20, p.len())), "mtu {mtu} fragment {i}");
+                assert_eq!(p[4..6], d[4..6], "same identification");
+                let field = u16::from_be_bytes([p[6], p[7]]);
+                assert_eq!(usize::from(field & 0x1fff) * 8, whole.len(), "offset in 8-byte units");
+                assert_eq!(field & 0x2000 != 0, i + 1 < frags.len(), "MF on all but the last");
+                assert_eq!((f.offset, f.len, f.more), (whole.len(), p.len() - 20, i + 1 < frags.len()));
+                if f.more {
+                    assert_eq!(f.len % 8, 0);
+                }
+                whole.extend_from_slice(&p[20..]);
+            }
+            assert_eq!(whole, d[20..]);
+        }
+        // It fits: the one packet is the datagram itself. No room for 8 bytes of data: none.
+        assert_eq!(fragment(&d, 1028).unwrap()[0].packet, d);
+        assert_eq!(fragment(&d, 27), None);
+        assert_eq!(fragment(&d[..10], 576), None);
+    }
+
+    #[test]
+    fn a_fragment_splits_again_and_only_copied_options_repeat() {
+        // Header with 8 bytes of options: a record route (not copied) and a security-like option (copied).
+        let d = udp_packet(300, false);
+        let mut h = d[..20].to_vec();
+        h[0] = 0x47;
+        h.extend_from_slice(&[7, 3, 4]); // record route, 3 bytes (malformed but bounded)
+        h.extend_from_slice(&[0x82, 4, 0xaa, 0xbb]); // copied
+        h.push(0); // end of options
+        let mut p = h.clone();
+        p.extend_from_slice(&d[20..]);
+        let total = p.len() as u16;
+        p[2..4].copy_from_slice(&total.to_be_bytes());
+        p[10..12].fill(0);
+        let c = checksum::internet(&p[..28]);
+        p[10..12].copy_from_slice(&c.to_be_bytes());
+        let first = fragment(&p, 200).unwrap();
+        assert_eq!(first[0].packet[..1], [0x47]);
+        assert_eq!(first[1].packet[0], 0x46, "only the copied option, padded to a word");
+        assert_eq!(first[1].packet[20..24], [0x82, 4, 0xaa, 0xbb]);
+        // The first fragment split again: offsets stay absolute and its MF stays set.
+        let again = fragment(&first[1].packet, 100).unwrap();
+        let off = |q: &[u8]| usize::from(u16::from_be_bytes([q[6], q[7]]) & 0x1fff) * 8;
+        assert_eq!(off(&again[0].packet), first[1].offset);
+        assert!(again.iter().map(|f| f.more).eq((0..again.len()).map(|i| i + 1 < again.len() || first[1].more)));
+    }
+
+    #[test]
+    fn decrementing_the_ttl_keeps_the_header_checksum_right() {
+        let mut d = udp_packet(40, true);
+        for want in (0..9).rev() {
+            assert_eq!(decrement_ttl(&mut d), Some(want));
+            assert_eq!(check_ipv4_header(&d), Ok((20, d.len())));
+        }
+        assert_eq!(decrement_ttl(&mut d), None, "TTL 0 cannot go lower");
+        assert_eq!(u16::from_be_bytes([d[6], d[7]]) & 0x4000, 0x4000, "DF as asked");
+    }
+
     #[test]
     fn a_flipped_bit_is_caught_and_cut_frames_never_panic() {
         let p = packet(Body::Udp { src_port: 5000, dst_port: 8081, payload: b"hello".to_vec() });
@@ -327,6 +565,9 @@ mod tests {
             let i = r.range(0, g.len() as u64) as usize;
             g[i] = r.next_u64() as u8;
             let _ = parse(&g);
+            let _ = fragment(&g[14..], r.range(0, 200) as usize);
+            let _ = decrement_ttl(&mut g[14..]);
+            let _ = describe_quoted(&g[14..]);
         }
     }
 }

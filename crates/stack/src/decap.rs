@@ -198,6 +198,17 @@ fn decode_link_probing(data: &[u8], link: LinkType, layers: &mut Vec<Layer>, pro
     run(data, first, ctx, layers, probe);
 }
 
+/// The layers a hand-off leads to, decoded from `at` in `data` (the frame's bytes): what
+/// follows a header the caller read itself, such as a TCP payload (`Handoff::Ports`) or an IP
+/// payload (`Handoff::IpProto`). The packet list's fast path uses it for the application
+/// layer, ICMP and ARP, so their Info text comes from the one decoder that writes it.
+pub fn decode_handoff(data: &[u8], at: Range<usize>, next: Handoff, ctx: DecodeCtx) -> Vec<Layer> {
+    let mut layers = Vec::new();
+    let step = Step { layers: Vec::new(), next, payload: at };
+    run(data, step, ctx, &mut layers, &mut Probe::default());
+    layers
+}
+
 /// Follows hand-offs until a decoder says nothing follows.
 fn run(data: &[u8], mut step: Step, mut ctx: DecodeCtx, layers: &mut Vec<Layer>, probe: &mut Probe) {
     loop {
@@ -453,10 +464,24 @@ fn ip_addrs(l: &Layer) -> Option<(IpAddr, IpAddr)> {
     get(s).zip(get(d))
 }
 
+/// What a TCP segment's relative numbers and window are measured against (see
+/// [`Dissector::tcp_numbers`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpNumbers {
+    /// Subtracted from the raw sequence number.
+    pub seq_base: u32,
+    /// Subtracted from the raw acknowledgment number; `None` until the other direction is known.
+    pub ack_base: Option<u32>,
+    pub scale: netlayers_transport::WindowScale,
+}
+
+/// A TCP connection's two endpoints, the smaller first.
+type Connection = ((IpAddr, u16), (IpAddr, u16));
+
 /// Per-direction TCP state, keyed by (src, sport, dst, dport).
 #[derive(Debug, Default)]
 struct TcpBases {
-    dirs: HashMap<(IpAddr, u16, IpAddr, u16), TcpDirection>,
+    dirs: HashMap<(IpAddr, u16, IpAddr, u16), TcpDirection, foldhash::fast::RandomState>,
 }
 
 /// Decodes a whole capture frame by frame, keeping what the packet list needs across frames:
@@ -467,7 +492,7 @@ pub struct Dissector {
     first_ts: Option<Timestamp>,
     tcp: TcpBases,
     /// TCP connections (endpoints in sorted order) that carried an HTTP request or response.
-    http_seen: HashSet<((IpAddr, u16), (IpAddr, u16))>,
+    http_seen: HashSet<Connection, foldhash::fast::RandomState>,
     /// `Some` when IP reassembly is on.
     reassembly: Option<Reassembly>,
 }
@@ -560,13 +585,7 @@ impl Dissector {
                 }
                 "http" => {
                     if let (Some((s, d)), Some((sp, dp))) = (addrs, ports) {
-                        let key = if (s, sp) <= (d, dp) { ((s, sp), (d, dp)) } else { ((d, dp), (s, sp)) };
-                        if l.find("http.request").is_some() || l.find("http.response").is_some() {
-                            self.http_seen.insert(key);
-                        } else if l.info.as_deref() == Some("Continuation") && !self.http_seen.contains(&key) {
-                            let depth = l.depth;
-                            let end = layers[i..].iter().position(|x| x.depth != depth).map_or(layers.len(), |n| i + n);
-                            layers.drain(i..end);
+                        if self.http_rule(((s, sp), (d, dp)), layers, i) {
                             continue;
                         }
                     }
@@ -575,6 +594,79 @@ impl Dissector {
             }
             i += 1;
         }
+    }
+
+    /// Seconds since the capture's first frame (the Time column), for a caller that does not
+    /// call [`Dissector::dissect`] on this frame (the packet list's fast path).
+    pub fn rel_time(&mut self, ts: Timestamp) -> f64 {
+        ts.since(*self.first_ts.get_or_insert(ts))
+    }
+
+    /// Whether a TCP connection (either direction) carried an HTTP request or response so far.
+    pub fn http_seen(&self, a: (IpAddr, u16), b: (IpAddr, u16)) -> bool {
+        self.http_seen.contains(&if a <= b { (a, b) } else { (b, a) })
+    }
+
+    /// The relative-numbering bases and window scaling of the frame's own TCP segment, updating
+    /// what the connection learnt: what `dissect` does for every TCP frame, callable by a reader
+    /// of the raw header. `ack` is the raw acknowledgment field, `wscale` the window-scale
+    /// option's shift if the segment has one.
+    pub fn tcp_numbers(&mut self, src: (IpAddr, u16), dst: (IpAddr, u16), seq: u32, ack: Option<u32>, flags: u16, wscale: Option<u8>) -> TcpNumbers {
+        let syn = flags & 0x02 != 0;
+        let has_ack = flags & 0x10 != 0;
+        let fwd = (src.0, src.1, dst.0, dst.1);
+        let rev = (dst.0, dst.1, src.0, src.1);
+        let f = self.tcp.dirs.entry(fwd).or_default();
+        if syn {
+            // Every SYN (re)starts its direction: its own number is relative 0.
+            f.base = Some(seq);
+            f.syn_wscale = Some(wscale);
+        } else if f.base.is_none() {
+            f.base = Some(seq.wrapping_sub(1));
+        }
+        let seq_base = f.base.unwrap_or(seq);
+        let fwd_wscale = f.syn_wscale;
+        let r = self.tcp.dirs.entry(rev).or_default();
+        if let (true, None, Some(a)) = (has_ack, r.base, ack) {
+            // The ACK tells where the other side's numbers stand, even before we see one of
+            // its segments.
+            r.base = Some(a.wrapping_sub(1));
+        }
+        let scale = match (fwd_wscale, r.syn_wscale) {
+            (Some(Some(own)), Some(Some(_))) => netlayers_transport::WindowScale::Shift(own),
+            (Some(_), Some(_)) => netlayers_transport::WindowScale::NotUsed,
+            _ => netlayers_transport::WindowScale::Unknown,
+        };
+        TcpNumbers { seq_base, ack_base: r.base, scale }
+    }
+
+    /// [`Dissector::http_continuations`] for the layers above one TCP segment from `a` to `b`
+    /// (all of the frame's own), for a caller that decoded only those: a request or response
+    /// marks the connection, a `Continuation` before one is taken out.
+    pub fn http_above_tcp(&mut self, a: (IpAddr, u16), b: (IpAddr, u16), layers: &mut Vec<Layer>) {
+        let mut i = 0;
+        while i < layers.len() {
+            if layers[i].protocol == "http" && self.http_rule((a, b), layers, i) {
+                continue;
+            }
+            i += 1;
+        }
+    }
+
+    /// The rule for the `http` layer at `i`; `true` when it was taken out (with the layers of
+    /// its depth after it).
+    fn http_rule(&mut self, (a, b): ((IpAddr, u16), (IpAddr, u16)), layers: &mut Vec<Layer>, i: usize) -> bool {
+        let key = if a <= b { (a, b) } else { (b, a) };
+        let l = &layers[i];
+        if l.find("http.request").is_some() || l.find("http.response").is_some() {
+            self.http_seen.insert(key);
+        } else if l.info.as_deref() == Some("Continuation") && !self.http_seen.contains(&key) {
+            let depth = l.depth;
+            let end = layers[i..].iter().position(|x| x.depth != depth).map_or(layers.len(), |n| i + n);
+            layers.drain(i..end);
+            return true;
+        }
+        false
     }
 
     /// Adds relative sequence numbers to the frame's own TCP layer (not one quoted in ICMP).
@@ -598,37 +690,11 @@ impl Dissector {
                     else {
                         return;
                     };
-                    let (sp, dp, seq) = (sp as u16, dp as u16, seq as u32);
                     let ack = num("tcp.ack_raw").map(|a| a as u32);
-                    let syn = flags & 0x02 != 0;
-                    let has_ack = flags & 0x10 != 0;
                     let wscale = num("tcp.options.wscale.shift").map(|s| s as u8);
-                    let fwd = (src, sp, dst, dp);
-                    let rev = (dst, dp, src, sp);
-                    let f = self.tcp.dirs.entry(fwd).or_default();
-                    if syn {
-                        // Every SYN (re)starts its direction: its own number is relative 0.
-                        f.base = Some(seq);
-                        f.syn_wscale = Some(wscale);
-                    } else if f.base.is_none() {
-                        f.base = Some(seq.wrapping_sub(1));
-                    }
-                    let seq_base = f.base.unwrap_or(seq);
-                    let fwd_wscale = f.syn_wscale;
-                    let r = self.tcp.dirs.entry(rev).or_default();
-                    if let (true, None, Some(a)) = (has_ack, r.base, ack) {
-                        // The ACK tells where the other side's numbers stand, even before we
-                        // see one of its segments.
-                        r.base = Some(a.wrapping_sub(1));
-                    }
-                    let ack_base = r.base;
-                    let scale = match (fwd_wscale, r.syn_wscale) {
-                        (Some(Some(own)), Some(Some(_))) => netlayers_transport::WindowScale::Shift(own),
-                        (Some(_), Some(_)) => netlayers_transport::WindowScale::NotUsed,
-                        _ => netlayers_transport::WindowScale::Unknown,
-                    };
-                    netlayers_transport::tcp_relative(l, seq_base, ack_base);
-                    netlayers_transport::tcp_window_scale(l, scale);
+                    let n = self.tcp_numbers((src, sp as u16), (dst, dp as u16), seq as u32, ack, flags as u16, wscale);
+                    netlayers_transport::tcp_relative(l, n.seq_base, n.ack_base);
+                    netlayers_transport::tcp_window_scale(l, n.scale);
                     return;
                 }
                 _ => {}

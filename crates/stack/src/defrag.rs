@@ -136,6 +136,15 @@ impl Reassembler {
         self.waiting.get(key).is_some_and(|w| w.fragments.iter().any(|f| f.frame == frame))
     }
 
+    /// Forgets the fragments waiting for `key` (a receiver's reassembly timer ran out); true
+    /// if there were any.
+    pub fn discard(&mut self, key: &DatagramKey) -> bool {
+        let Some(w) = self.waiting.remove(key) else { return false };
+        self.by_age.remove(&w.seq);
+        self.held -= w.cost;
+        true
+    }
+
     /// Adds the fragment that `frame` carried: `data` goes at byte `offset` of the datagram's
     /// payload; `more` is its More Fragments flag. An empty fragment adds nothing (Wireshark
     /// only reassembles fragments that carry data).
@@ -278,6 +287,10 @@ mod tests {
         // A retransmission afterwards starts a new datagram, which waits.
         assert_eq!(r.add(key(1), 4, 40, true, &data[40..80]), Added::Pending);
         assert!(r.holds(&key(1), 4) && !r.holds(&key(1), 1));
+        // A timed-out datagram is forgotten, and what it held is given back.
+        assert!(r.discard(&key(1)) && !r.discard(&key(1)));
+        assert_eq!((r.bytes_held(), r.waiting()), (0, 0));
+        assert_eq!(r.add(key(1), 5, 80, false, &data[80..]), Added::Pending, "a fresh start, not completed by frame 4");
     }
 
     #[test]

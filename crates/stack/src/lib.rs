@@ -9,7 +9,7 @@ pub mod decap;
 pub mod defrag;
 pub mod encap;
 
-pub use decap::{decapsulate, Dissection, Dissector};
+pub use decap::{decapsulate, decode_handoff, Dissection, Dissector, TcpNumbers};
 pub use encap::{encapsulate, EncapError, EncapOptions, Encapsulation};
 /// The physical layer's pure functions (wire time, bit order), for the binary's `encap` view.
 pub use netlayers_physical as physical;

@@ -29,7 +29,7 @@ macro_rules! spec {
 mod tcp;
 mod udp;
 
-pub use tcp::{tcp, tcp_relative, tcp_window_scale, WindowScale};
+pub use tcp::{push_flag_names, tcp, tcp_relative, tcp_window_scale, WindowScale, MAX_WSCALE_SHIFT};
 pub use udp::udp;
 
 /// What checking a transport checksum found. The numbers are Wireshark's

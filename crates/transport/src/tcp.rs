@@ -89,7 +89,7 @@ mod kind {
 }
 
 /// The largest window shift RFC 7323 allows; larger values are treated as 14.
-const MAX_WSCALE_SHIFT: u8 = 14;
+pub const MAX_WSCALE_SHIFT: u8 = 14;
 
 spec!(SRCPORT, "tcp.srcport", "Source Port", "源端口",
     "Port of the sending process. A process on the network is named by (IP address, protocol, port): the IP address finds the host, TCP says which transport, and this port finds the socket inside the sender. Clients usually get a random high port from the system.",
@@ -291,11 +291,23 @@ const FLAG_NAMES: [(u16, &str); 10] = [
 
 /// `PSH, ACK`, or `<None>` when no bit is set.
 fn flag_names(flags: u16) -> String {
-    let names: Vec<&str> = FLAG_NAMES.iter().filter(|(m, _)| flags & m != 0).map(|(_, n)| *n).collect();
-    if names.is_empty() {
-        "<None>".to_string()
-    } else {
-        names.join(", ")
+    let mut s = String::new();
+    push_flag_names(flags, &mut s);
+    s
+}
+
+/// Appends the names of the set flags as Info shows them in brackets: `PSH, ACK`, or `<None>`.
+pub fn push_flag_names(flags: u16, out: &mut String) {
+    let mut first = true;
+    for (_, name) in FLAG_NAMES.iter().filter(|(m, _)| flags & m != 0) {
+        if !first {
+            out.push_str(", ");
+        }
+        out.push_str(name);
+        first = false;
+    }
+    if first {
+        out.push_str("<None>");
     }
 }
 

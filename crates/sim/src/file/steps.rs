@@ -6,6 +6,7 @@
 //! c.connect(('10.0.0.2', 8081))         u.sendto(b'hi', ('10.0.0.2', 8081))
 //! data, addr = u.recvfrom(1024)         u.sendto('back', addr)  s.close()
 //! sleep(0.5)                            ping('10.0.0.2')        conn.recv_all()
+//! u.setsockopt(IPPROTO_IP, IP_TTL, 1)   sleep_until(3)          conn.abort()
 //! ```
 //!
 //! Each step becomes one [`Call`]; each socket variable becomes a slot. The steps run straight
@@ -19,7 +20,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use netlayers_core::text::OwnedText;
 
 use crate::engine::Nanos;
-use crate::host::{Call, Kind};
+use crate::host::{Call, Kind, SockOpt};
 
 /// A problem in one step: where in the step's text (in characters) and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -243,8 +244,9 @@ enum State {
     Fresh { kind: Kind, bound: bool },
     Listening,
     Connected,
-    /// A UDP socket with a port (after bind() or its first sendto()).
-    Udp,
+    /// A UDP socket with a port (after bind(), connect() or its first sendto()), and whether
+    /// connect() gave it a peer.
+    Udp { peer: bool },
     Closed { step: usize },
 }
 
@@ -298,7 +300,8 @@ fn state_name(s: State) -> (&'static str, &'static str) {
         State::Fresh { kind: Kind::Datagram, .. } => ("a new SOCK_DGRAM socket", "新建的 SOCK_DGRAM 套接字"),
         State::Listening => ("a listening socket", "正在监听的套接字"),
         State::Connected => ("a connected SOCK_STREAM socket", "已连接的 SOCK_STREAM 套接字"),
-        State::Udp => ("a SOCK_DGRAM socket with a port", "已有端口的 SOCK_DGRAM 套接字"),
+        State::Udp { peer: false } => ("a SOCK_DGRAM socket with a port", "已有端口的 SOCK_DGRAM 套接字"),
+        State::Udp { peer: true } => ("a connected SOCK_DGRAM socket", "已连接的 SOCK_DGRAM 套接字"),
         State::Closed { .. } => ("closed", "已关闭"),
     }
 }
@@ -353,13 +356,21 @@ impl Compiler {
                     _ => err(st.args[0].1, "sleep() takes seconds, from 0 to 86400".into(), "sleep() 的参数是秒数,0 到 86400".into()),
                 }
             }
+            (None, "sleep_until") => {
+                nargs(1..=1, "sleep_until(SECONDS), e.g. sleep_until(3)")?;
+                match &st.args[0].0 {
+                    Arg::Num(_, s) if *s <= 86_400.0 => Ok(Call::SleepUntil((s * 1e9).round() as Nanos)),
+                    _ => err(st.args[0].1, "sleep_until() takes seconds since the start, from 0 to 86400".into(),
+                        "sleep_until() 的参数是从开始算起的秒数,0 到 86400".into()),
+                }
+            }
             (None, "ping") => {
                 nargs(1..=1, "ping('10.0.0.2')")?;
                 self.pings = self.pings.wrapping_add(1);
                 Ok(Call::Ping { to: ip_of(&st.args[0])?, seq: self.pings })
             }
-            (None, f) => err(fat, format!("unknown call {f}(): the calls are socket(), sleep(), ping() and the socket's methods"),
-                format!("不认识的调用 {f}():可用 socket()、sleep()、ping() 以及套接字的方法")),
+            (None, f) => err(fat, format!("unknown call {f}(): the calls are socket(), sleep(), sleep_until(), ping() and the socket's methods"),
+                format!("不认识的调用 {f}():可用 socket()、sleep()、sleep_until()、ping() 以及套接字的方法")),
             (Some(var), method) => self.method(&st, var, method),
         }
     }
@@ -416,7 +427,7 @@ impl Compiler {
                     _ => port_of(&args[0])?,
                 };
                 match state {
-                    State::Fresh { kind: Kind::Datagram, .. } => set(self, State::Udp),
+                    State::Fresh { kind: Kind::Datagram, .. } => set(self, State::Udp { peer: false }),
                     State::Fresh { kind, .. } => set(self, State::Fresh { kind, bound: true }),
                     _ => {}
                 }
@@ -447,19 +458,20 @@ impl Compiler {
             }
             "connect" => {
                 nargs(1, "connect(('10.0.0.2', 8081))")?;
-                want(matches!(state, State::Fresh { kind: Kind::Stream, .. }), "a new SOCK_STREAM socket", "新建的 SOCK_STREAM 套接字")?;
+                let udp = matches!(state, State::Fresh { kind: Kind::Datagram, .. } | State::Udp { .. });
+                want(udp || matches!(state, State::Fresh { kind: Kind::Stream, .. }), "a new socket (or a SOCK_DGRAM one)", "新建的套接字(或 SOCK_DGRAM 套接字)")?;
                 let to = address_of(&args[0])?;
-                set(self, State::Connected);
+                set(self, if udp { State::Udp { peer: true } } else { State::Connected });
                 Ok(Call::Connect { slot, to })
             }
             "send" | "sendall" => {
                 nargs(1, "send('text')")?;
-                want(state == State::Connected, "a connected socket (connect() or accept() first)", "已连接的套接字(先 connect() 或 accept())")?;
+                want(matches!(state, State::Connected | State::Udp { peer: true }), "a connected socket (connect() or accept() first)", "已连接的套接字(先 connect() 或 accept())")?;
                 Ok(Call::Send { slot, data: data_of(&args[0])? })
             }
             "recv" => {
                 nargs(1, "data = conn.recv(1024)")?;
-                want(state == State::Connected, "a connected socket (connect() or accept() first)", "已连接的套接字(先 connect() 或 accept())")?;
+                want(matches!(state, State::Connected | State::Udp { .. }), "a connected socket (connect() or accept() first)", "已连接的套接字(先 connect() 或 accept())")?;
                 recv_size(&args[0])?;
                 Ok(Call::Recv { slot })
             }
@@ -468,11 +480,53 @@ impl Compiler {
                 want(state == State::Connected, "a connected socket (connect() or accept() first)", "已连接的套接字(先 connect() 或 accept())")?;
                 Ok(Call::RecvAll { slot })
             }
+            "recv_until_closed" => {
+                nargs(0, "conn.recv_until_closed()")?;
+                want(state == State::Connected, "a connected SOCK_STREAM socket (connect() or accept() first)", "已连接的 SOCK_STREAM 套接字(先 connect() 或 accept())")?;
+                Ok(Call::RecvUntilClosed { slot })
+            }
+            "recvfrom_until_timeout" => {
+                nargs(1, "u.recvfrom_until_timeout(SECONDS), e.g. recvfrom_until_timeout(2)")?;
+                want(matches!(state, State::Udp { .. }), "a SOCK_DGRAM socket with a port (bind() or sendto() first)", "已有端口的 SOCK_DGRAM 套接字(先 bind() 或 sendto())")?;
+                match &args[0].0 {
+                    Arg::Num(_, s) if *s > 0.0 && *s <= 86_400.0 => Ok(Call::RecvFromUntilTimeout { slot, timeout: (s * 1e9).round() as Nanos }),
+                    _ => err(args[0].1, "the timeout is in seconds, more than 0 and at most 86400".into(), "超时以秒计,大于 0、不超过 86400".into()),
+                }
+            }
+            "setsockopt" => {
+                nargs(3, "setsockopt(IPPROTO_IP, IP_TTL, 5) or setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)")?;
+                want(matches!(state, State::Fresh { kind: Kind::Datagram, .. } | State::Udp { .. }), "a SOCK_DGRAM socket", "SOCK_DGRAM 套接字")?;
+                if args[0].0 != Arg::Name("IPPROTO_IP".into()) {
+                    return err(args[0].1, "the level simulated is IPPROTO_IP".into(), "模拟的选项层是 IPPROTO_IP".into());
+                }
+                let option = match (&args[1].0, &args[2].0) {
+                    (Arg::Name(o), Arg::Num(raw, v)) if o == "IP_TTL" && !raw.contains('.') && (1.0..=255.0).contains(v) => SockOpt::Ttl(*v as u8),
+                    (Arg::Name(o), _) if o == "IP_TTL" => {
+                        return err(args[2].1, "a TTL is a whole number from 1 to 255".into(), "TTL 是 1 到 255 之间的整数".into())
+                    }
+                    (Arg::Name(o), Arg::Name(v)) if o == "IP_MTU_DISCOVER" && v == "IP_PMTUDISC_DO" => SockOpt::DontFragment(true),
+                    (Arg::Name(o), Arg::Name(v)) if o == "IP_MTU_DISCOVER" && v == "IP_PMTUDISC_DONT" => SockOpt::DontFragment(false),
+                    (Arg::Name(o), _) if o == "IP_MTU_DISCOVER" => {
+                        return err(args[2].1, "IP_MTU_DISCOVER is IP_PMTUDISC_DO (set DF) or IP_PMTUDISC_DONT".into(),
+                            "IP_MTU_DISCOVER 的值是 IP_PMTUDISC_DO(置 DF)或 IP_PMTUDISC_DONT".into())
+                    }
+                    _ => return err(args[1].1, "the options simulated are IP_TTL and IP_MTU_DISCOVER".into(), "模拟的选项是 IP_TTL 和 IP_MTU_DISCOVER".into()),
+                };
+                Ok(Call::SetOption { slot, option })
+            }
+            "abort" => {
+                nargs(0, "conn.abort()")?;
+                want(state == State::Connected, "a TCP connection", "TCP 连接")?;
+                set(self, State::Closed { step: self.step });
+                Ok(Call::Abort { slot })
+            }
             "sendto" => {
                 nargs(2, "sendto('text', ('10.0.0.2', 8081))")?;
-                want(matches!(state, State::Fresh { kind: Kind::Datagram, .. } | State::Udp), "a SOCK_DGRAM socket", "SOCK_DGRAM 套接字")?;
+                want(matches!(state, State::Fresh { kind: Kind::Datagram, .. } | State::Udp { .. }), "a SOCK_DGRAM socket", "SOCK_DGRAM 套接字")?;
                 let data = data_of(&args[0])?;
-                set(self, State::Udp);
+                if let State::Fresh { .. } = state {
+                    set(self, State::Udp { peer: false });
+                }
                 match &args[1].0 {
                     Arg::Name(n) if self.peers.contains(n) => Ok(Call::Reply { slot, data }),
                     Arg::Name(n) => err(args[1].1, format!("`{n}` is not an address: get one with data, {n} = s.recvfrom(1024)"),
@@ -482,7 +536,7 @@ impl Compiler {
             }
             "recvfrom" => {
                 nargs(1, "data, addr = s.recvfrom(1024)")?;
-                want(state == State::Udp, "a SOCK_DGRAM socket with a port (bind() or sendto() first)", "已有端口的 SOCK_DGRAM 套接字(先 bind() 或 sendto())")?;
+                want(matches!(state, State::Udp { .. }), "a SOCK_DGRAM socket with a port (bind() or sendto() first)", "已有端口的 SOCK_DGRAM 套接字(先 bind() 或 sendto())")?;
                 recv_size(&args[0])?;
                 if let Some((peer, _)) = st.targets.get(1) {
                     self.peers.push(peer.clone());
@@ -494,8 +548,10 @@ impl Compiler {
                 set(self, State::Closed { step: self.step });
                 Ok(Call::Close { slot })
             }
-            _ => err(fat, format!("a socket has no method {method}(): bind, listen, accept, connect, send, sendall, recv, recv_all, sendto, recvfrom, close"),
-                format!("套接字没有 {method}() 方法:可用 bind、listen、accept、connect、send、sendall、recv、recv_all、sendto、recvfrom、close")),
+            _ => err(fat, format!("a socket has no method {method}(): bind, listen, accept, connect, send, sendall, recv, recv_all, \
+                recv_until_closed, sendto, recvfrom, recvfrom_until_timeout, setsockopt, close, abort"),
+                format!("套接字没有 {method}() 方法:可用 bind、listen、accept、connect、send、sendall、recv、recv_all、\
+                recv_until_closed、sendto、recvfrom、recvfrom_until_timeout、setsockopt、close、abort")),
         }
     }
 }
@@ -546,6 +602,39 @@ mod tests {
     }
 
     #[test]
+    fn every_call_of_the_simulator_has_a_step() {
+        let calls = compile(&[
+            "u = socket(SOCK_DGRAM)",
+            "u.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 3)",
+            "u.setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)",
+            "u.connect(('10.0.0.1', 53))",
+            "u.send('q')",
+            "u.recv(1024)",
+            "u.recvfrom_until_timeout(2)",
+            "sleep_until(10)",
+            "s = socket(SOCK_STREAM)",
+            "s.connect(('10.0.0.1', 80))",
+            "s.recv_until_closed()",
+            "s.abort()",
+        ])
+        .unwrap();
+        assert_eq!(calls, vec![
+            Call::Socket { slot: 0, kind: Kind::Datagram },
+            Call::SetOption { slot: 0, option: SockOpt::Ttl(3) },
+            Call::SetOption { slot: 0, option: SockOpt::DontFragment(true) },
+            Call::Connect { slot: 0, to: "10.0.0.1:53".parse().unwrap() },
+            Call::Send { slot: 0, data: b"q".to_vec() },
+            Call::Recv { slot: 0 },
+            Call::RecvFromUntilTimeout { slot: 0, timeout: 2_000_000_000 },
+            Call::SleepUntil(10_000_000_000),
+            Call::Socket { slot: 1, kind: Kind::Stream },
+            Call::Connect { slot: 1, to: "10.0.0.1:80".parse().unwrap() },
+            Call::RecvUntilClosed { slot: 1 },
+            Call::Abort { slot: 1 },
+        ]);
+    }
+
+    #[test]
     fn calls_the_kernel_would_refuse_are_refused_with_their_position() {
         let cases: &[(&[&str], usize, usize, &str)] = &[
             (&["s = socket(SOCK_STREAM)", "s.send('hi')"], 1, 2, "send() needs a connected socket"),
@@ -563,6 +652,10 @@ mod tests {
             (&["u = socket(SOCK_DGRAM)", "u.sendto('x', there)"], 1, 14, "`there` is not an address"),
             (&["s = socket(SOCK_STREAM)", "s.connect(('10.0.0.1', 80))", "s.recv(4096)"], 2, 7, "recv(1024)"),
             (&["s = socket(SOCK_STREAM)", "s.send('open"], 1, 7, "not closed"),
+            (&["u = socket(SOCK_DGRAM)", "u.send('x')"], 1, 2, "send() needs a connected socket"),
+            (&["u = socket(SOCK_DGRAM)", "u.setsockopt(IPPROTO_IP, IP_TTL, 0)"], 1, 33, "a TTL is a whole number from 1 to 255"),
+            (&["s = socket(SOCK_STREAM)", "s.setsockopt(IPPROTO_IP, IP_TTL, 5)"], 1, 2, "setsockopt() needs a SOCK_DGRAM socket"),
+            (&["u = socket(SOCK_DGRAM)", "u.abort()"], 1, 2, "abort() needs a TCP connection"),
         ];
         for (steps, step, at, msg) in cases {
             let (i, e) = compile(steps).unwrap_err();

@@ -1,0 +1,455 @@
+//! The packet list's fast path: the common frames shown straight from their bytes.
+//!
+//! Everywhere else netlayers decodes a frame into its layers and fields (the one model of
+//! ARCHITECTURE.md) and renders from them. For the packet list that is most of the work and
+//! little of it shows: a row needs two addresses, a protocol name, a length and an Info text.
+//! So `read` first offers each frame to [`FastList::row`], which reads the few header fields a
+//! row needs and writes the row itself — for Ethernet II frames carrying IPv4 (no options, not
+//! a fragment) or IPv6 (no extension headers) with a whole TCP segment (the usual options) or
+//! UDP datagram, whose payload no application decoder claims (an HTTP `Continuation` is
+//! handled). Anything else, or anything unusual about these (cut by the snaplen, lengths that
+//! disagree, an option it does not know), is declined and goes through the layers as before.
+//!
+//! The state that crosses frames is the same for both paths: the row asks the [`Dissector`]
+//! for relative sequence numbers and window scaling, and the [`CrossFrame`] analysis for the
+//! stream index and the TCP expert's verdict, through the same functions the layered path
+//! uses. A frame is declined before any of that state is touched, so whichever path shows a
+//! frame, the frames after it see the same history.
+//!
+//! The promise is byte-identical output: tests/fast_path.rs reads every capture of the
+//! repository, and mutated copies of them, both ways and compares.
+#![forbid(unsafe_code)]
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::ops::Range;
+
+use netlayers_analyze::{expert::Segment, CrossFrame};
+use netlayers_app::Claim;
+use netlayers_core::{DecodeCtx, Frame, Handoff, Layer, LayerKind, LinkType, PseudoHeader, Transport, Value};
+use netlayers_render::{Columns, FrameView};
+use netlayers_stack::{decode_handoff, Dissector, TcpNumbers};
+use netlayers_transport::WindowScale;
+
+/// Writes packet-list rows for the frames it knows; see the crate documentation.
+#[derive(Debug, Default)]
+pub struct FastList {
+    /// The Info text being built, reused from frame to frame.
+    info: String,
+}
+
+/// The parts of a TCP header a row needs.
+struct Tcp<'a> {
+    sport: u16,
+    dport: u16,
+    seq: u32,
+    ack: u32,
+    flags: u16,
+    window: u16,
+    urgent: u16,
+    /// The option bytes (between byte 20 and the data offset), already checked by [`options_ok`].
+    options: &'a [u8],
+    /// The window-scale option's shift, if present.
+    wscale: Option<u8>,
+    payload: &'a [u8],
+}
+
+/// The parts of a UDP header a row needs.
+struct Udp<'a> {
+    sport: u16,
+    dport: u16,
+    payload: &'a [u8],
+}
+
+enum Top<'a> {
+    Tcp(Tcp<'a>),
+    Udp(Udp<'a>),
+}
+
+const F_SYN: u16 = 0x002;
+const F_ACK: u16 = 0x010;
+const F_URG: u16 = 0x020;
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// What an Ethernet II frame carries, as far as the fast path looks.
+enum Net {
+    /// IPv4 (no options, not a fragment) or IPv6 (the first next header is `proto`): the
+    /// payload's absolute range in the frame.
+    Ip { src: IpAddr, dst: IpAddr, proto: u8, payload: Range<usize> },
+    Arp { src: [u8; 6], dst: [u8; 6] },
+}
+
+/// The network layer of a frame the fast path may show, or `None`.
+fn parse(frame: &Frame) -> Option<Net> {
+    if frame.link != LinkType::Ethernet || frame.data.len() as u64 != u64::from(frame.orig_len) {
+        return None;
+    }
+    let d = &frame.data[..];
+    match be16(d, 12)? {
+        0x0800 => {
+            let ip = d.get(14..)?;
+            // Version 4, no options; a total length that covers the header and fits the frame.
+            if ip.first()? != &0x45 {
+                return None;
+            }
+            let total = usize::from(be16(ip, 2)?);
+            if total < 20 || total > ip.len() {
+                return None;
+            }
+            // Not a fragment: MF clear and offset zero (DF may be set).
+            if be16(ip, 6)? & 0x3fff != 0 {
+                return None;
+            }
+            let src = Ipv4Addr::from(be32(ip, 12)?);
+            let dst = Ipv4Addr::from(be32(ip, 16)?);
+            Some(Net::Ip { src: IpAddr::V4(src), dst: IpAddr::V4(dst), proto: ip[9], payload: 34..14 + total })
+        }
+        0x86dd => {
+            let ip = d.get(14..)?;
+            if ip.first()? >> 4 != 6 || ip.len() < 40 {
+                return None;
+            }
+            let payload = usize::from(be16(ip, 4)?);
+            if payload == 0 || 40 + payload > ip.len() {
+                return None;
+            }
+            let src = Ipv6Addr::from(<[u8; 16]>::try_from(&ip[8..24]).ok()?);
+            let dst = Ipv6Addr::from(<[u8; 16]>::try_from(&ip[24..40]).ok()?);
+            Some(Net::Ip { src: IpAddr::V6(src), dst: IpAddr::V6(dst), proto: ip[6], payload: 54..54 + payload })
+        }
+        0x0806 => Some(Net::Arp { src: d.get(6..12)?.try_into().ok()?, dst: d.get(0..6)?.try_into().ok()? }),
+        _ => None,
+    }
+}
+
+fn transport(proto: u8, seg: &[u8]) -> Option<Top<'_>> {
+    match proto {
+        6 => {
+            let hdr = usize::from(*seg.get(12)? >> 4) * 4;
+            if hdr < 20 || hdr > seg.len() {
+                return None;
+            }
+            let options = &seg[20..hdr];
+            let wscale = options_ok(options)?;
+            Some(Top::Tcp(Tcp {
+                sport: be16(seg, 0)?,
+                dport: be16(seg, 2)?,
+                seq: be32(seg, 4)?,
+                ack: be32(seg, 8)?,
+                flags: be16(seg, 12)? & 0x0fff,
+                window: be16(seg, 14)?,
+                urgent: be16(seg, 18)?,
+                options,
+                wscale,
+                payload: &seg[hdr..],
+            }))
+        }
+        17 => {
+            // The length must be the IP payload's exactly; anything else is worth the layers' words.
+            if seg.len() < 8 || usize::from(be16(seg, 4)?) != seg.len() {
+                return None;
+            }
+            Some(Top::Udp(Udp { sport: be16(seg, 0)?, dport: be16(seg, 2)?, payload: &seg[8..] }))
+        }
+        _ => None,
+    }
+}
+
+/// Whether every option is one the fast path words as the TCP decoder does (NOP, MSS, window
+/// scale up to 14, SACK permitted, SACK, timestamps, an EOL followed by zero padding), each
+/// once at most and of the right length. `Some(shift)` of the window-scale option.
+fn options_ok(o: &[u8]) -> Option<Option<u8>> {
+    let mut wscale = None;
+    let mut seen = 0u32;
+    let mut i = 0;
+    while i < o.len() {
+        match o[i] {
+            0 => return o[i..].iter().all(|&b| b == 0).then_some(wscale),
+            1 => {
+                i += 1;
+                continue;
+            }
+            k => {
+                let len = usize::from(*o.get(i + 1)?);
+                if len < 2 || i + len > o.len() || seen & (1 << k.min(31)) != 0 {
+                    return None;
+                }
+                seen |= 1 << k.min(31);
+                let ok = match k {
+                    2 => len == 4,
+                    3 => {
+                        wscale = Some(o[i + 2]);
+                        len == 3 && o[i + 2] <= netlayers_transport::MAX_WSCALE_SHIFT
+                    }
+                    4 => len == 2,
+                    5 => len > 2 && (len - 2) % 8 == 0,
+                    8 => len == 10,
+                    _ => false,
+                };
+                if !ok {
+                    return None;
+                }
+                i += len;
+            }
+        }
+    }
+    Some(wscale)
+}
+
+/// Appends the Info words of the options (` MSS=1460 SACK_PERM TSval=… WS=128`), in wire
+/// order. SACK edges are relative to `ack_base` when there is one.
+fn option_words(o: &[u8], ack_base: Option<u32>, info: &mut String) {
+    let mut i = 0;
+    while i < o.len() {
+        let k = o[i];
+        if k <= 1 {
+            i += 1;
+            continue;
+        }
+        let len = usize::from(o[i + 1]);
+        let body = &o[i + 2..i + len];
+        let n = |at: usize| be32(body, at).unwrap_or(0);
+        match k {
+            2 => {
+                let _ = write!(info, " MSS={}", be16(body, 0).unwrap_or(0));
+            }
+            3 => {
+                let _ = write!(info, " WS={}", 1u32 << body[0]);
+            }
+            4 => info.push_str(" SACK_PERM"),
+            5 => {
+                for b in 0..body.len() / 8 {
+                    let (le, re) = (n(b * 8), n(b * 8 + 4));
+                    let (le, re) = match ack_base {
+                        Some(base) => (le.wrapping_sub(base), re.wrapping_sub(base)),
+                        None => (le, re),
+                    };
+                    let _ = write!(info, " SLE={le} SRE={re}");
+                }
+            }
+            8 => {
+                let _ = write!(info, " TSval={} TSecr={}", n(0), n(4));
+            }
+            _ => {}
+        }
+        i += len;
+    }
+}
+
+/// ICMP types shown the fast way: echo request and reply (v4), and for ICMPv6 also the
+/// neighbour discovery messages. Errors quote a packet, whose TCP or UDP header the stream
+/// numbering reads: they go through the layers.
+fn icmp_fast(proto: u8, ty: u64) -> bool {
+    match proto {
+        1 => matches!(ty, 0 | 8),
+        _ => matches!(ty, 128 | 129 | 133..=136),
+    }
+}
+
+/// Whether decoded layers can be shown from themselves alone: all the frame's own, none cut
+/// short (that adds words to Info), and none whose column text depends on layers below
+/// (SSH's Info wraps TCP's).
+fn self_contained(layers: &[Layer]) -> bool {
+    layers.iter().all(|l| l.depth == 0 && l.protocol != "ssh" && !l.notes.iter().any(|n| n.id == "truncated"))
+}
+
+impl FastList {
+    pub fn new() -> FastList {
+        FastList::default()
+    }
+
+    /// Appends `frame`'s packet-list row (without colour) to `buf` and returns `true`, having
+    /// updated the cross-frame state as [`Dissector::dissect`] and [`CrossFrame::annotate`]
+    /// would; or returns `false` having changed nothing, and the caller shows the frame
+    /// through the layers.
+    pub fn row(&mut self, buf: &mut Vec<u8>, frame: &Frame, dissector: &mut Dissector, cross: &mut CrossFrame) -> bool {
+        let ctx = DecodeCtx::default();
+        let data = &frame.data[..];
+        match parse(frame) {
+            None => false,
+            Some(Net::Arp { src, dst }) => {
+                let layers = decode_handoff(data, 14..data.len(), Handoff::EtherType(0x0806), ctx);
+                if !(self_contained(&layers) && layers.first().is_some_and(|l| l.protocol == "arp" && l.info.is_some())) {
+                    return false;
+                }
+                cross.other_frame();
+                let rel_time = dissector.rel_time(frame.ts);
+                self.layered(buf, frame, rel_time, (Value::Mac(src), Value::Mac(dst)), &layers);
+                true
+            }
+            Some(Net::Ip { src, dst, proto: proto @ (1 | 58), payload }) => {
+                let pseudo = PseudoHeader { src, dst, protocol: proto, upper_len: payload.len() };
+                let next = Handoff::IpProto { proto, pseudo, fragment_offset: 0 };
+                let mut layers = decode_handoff(data, payload, next, ctx);
+                let type_key = if proto == 1 { "icmp.type" } else { "icmpv6.type" };
+                let known = layers.first().is_some_and(|l| {
+                    l.info.is_some() && l.find(type_key).and_then(|f| f.value.as_u64()).is_some_and(|t| icmp_fast(proto, t))
+                });
+                if !(known && self_contained(&layers)) {
+                    return false;
+                }
+                cross.other_frame();
+                cross.echoes.icmp(src, dst, &mut layers[0], frame.number, frame.ts);
+                let rel_time = dissector.rel_time(frame.ts);
+                self.layered(buf, frame, rel_time, (address(src), address(dst)), &layers);
+                true
+            }
+            Some(Net::Ip { src, dst, proto, payload }) => {
+                let Some(top) = transport(proto, &data[payload.clone()]) else { return false };
+                let (sport, dport, body, transport) = match &top {
+                    Top::Tcp(t) => (t.sport, t.dport, t.payload, Transport::Tcp),
+                    Top::Udp(u) => (u.sport, u.dport, u.payload, Transport::Udp),
+                };
+                // Decide everything that can decline before any state changes.
+                let claim = netlayers_app::claim(transport, sport, dport, body);
+                let mut app = Vec::new();
+                if claim == Claim::Decoder {
+                    let at = payload.end - body.len()..payload.end;
+                    app = decode_handoff(data, at, Handoff::Ports { transport, src: sport, dst: dport }, ctx);
+                    if !self_contained(&app) {
+                        return false;
+                    }
+                }
+                let rel_time = dissector.rel_time(frame.ts);
+                self.info.clear();
+                let addrs = (address(src), address(dst));
+                let (protocol, prefix) = match top {
+                    Top::Udp(u) => {
+                        cross.udp_datagram((src, u.sport), (dst, u.dport));
+                        let _ = write!(self.info, "{} \u{2192} {} Len={}", u.sport, u.dport, u.payload.len());
+                        ("UDP", None)
+                    }
+                    Top::Tcp(t) => self.tcp(&t, (src, dst), claim, &mut app, frame, dissector, cross),
+                };
+                if claim != Claim::Decoder || app.is_empty() {
+                    let cols = Columns {
+                        number: frame.number,
+                        rel_time,
+                        source: Some(&addrs.0),
+                        destination: Some(&addrs.1),
+                        protocol,
+                        orig_len: frame.orig_len,
+                        info: &self.info,
+                    };
+                    netlayers_render::plain_row(buf, &cols);
+                    return true;
+                }
+                // The transport layer as the row needs it: its Info, and the expert's prefix.
+                let (kind, name) = if transport == Transport::Tcp { ("tcp", "TCP") } else { ("udp", "UDP") };
+                let mut own = Layer::new(LayerKind::Transport, kind, name, payload);
+                own.info = Some(std::mem::take(&mut self.info));
+                own.info_prefix = prefix;
+                app.insert(0, own);
+                self.layered(buf, frame, rel_time, addrs, &app);
+                if let Some(own) = app.first_mut() {
+                    self.info = own.info.take().unwrap_or_default();
+                }
+                true
+            }
+        }
+    }
+
+    /// The row of a frame whose upper layers were decoded: Protocol and Info chosen from them
+    /// by the same rules the layered path uses.
+    fn layered(&self, buf: &mut Vec<u8>, frame: &Frame, rel_time: f64, (src, dst): (Value, Value), layers: &[Layer]) {
+        let view = FrameView { number: frame.number, rel_time, orig_len: frame.orig_len, cap_len: frame.data.len(), layers };
+        let (protocol, info) = (view.protocol(), view.info());
+        let cols = Columns {
+            number: frame.number,
+            rel_time,
+            source: Some(&src),
+            destination: Some(&dst),
+            protocol: &protocol,
+            orig_len: frame.orig_len,
+            info: &info,
+        };
+        netlayers_render::plain_row(buf, &cols);
+    }
+
+    /// Updates the TCP state and writes TCP's Info into `self.info`. With a plain payload or a
+    /// continuation (`claim`), the Info is the row's and the Protocol column is returned; with
+    /// decoded `app` layers, the HTTP rule is applied to them (or they are dropped, for a
+    /// retransmission) and the expert's Info prefix is returned for the caller's layers.
+    #[allow(clippy::too_many_arguments)]
+    fn tcp(
+        &mut self,
+        t: &Tcp<'_>,
+        (src, dst): (IpAddr, IpAddr),
+        claim: Claim,
+        app: &mut Vec<Layer>,
+        frame: &Frame,
+        dissector: &mut Dissector,
+        cross: &mut CrossFrame,
+    ) -> (&'static str, Option<String>) {
+        let n = dissector.tcp_numbers((src, t.sport), (dst, t.dport), t.seq, Some(t.ack), t.flags, t.wscale);
+        if claim == Claim::Decoder {
+            dissector.http_above_tcp((src, t.sport), (dst, t.dport), app);
+        }
+        let mut seg = Segment {
+            src: (src, t.sport),
+            dst: (dst, t.dport),
+            stream: 0,
+            seq: t.seq,
+            ack: t.ack,
+            len: t.payload.len() as u32,
+            flags: t.flags,
+            win: u64::from(t.window),
+            wscale: t.wscale,
+        };
+        let verdict = cross.tcp_segment(&mut seg, frame.number, frame.ts);
+        if verdict.not_dissected() {
+            app.clear();
+        }
+        let prefix = verdict.info_prefix();
+        if claim == Claim::Decoder && !app.is_empty() {
+            self.tcp_info(t, &n);
+            return ("TCP", prefix);
+        }
+        if let Some(p) = &prefix {
+            self.info.push_str(p);
+        }
+        if claim == Claim::HttpContinuation && !verdict.not_dissected() && dissector.http_seen((src, t.sport), (dst, t.dport)) {
+            self.info.push_str("Continuation");
+            return ("HTTP", None);
+        }
+        self.tcp_info(t, &n);
+        ("TCP", None)
+    }
+
+    /// TCP's own Info words, as the TCP decoder writes them after relative numbering.
+    fn tcp_info(&mut self, t: &Tcp<'_>, n: &TcpNumbers) {
+        let info = &mut self.info;
+        let _ = write!(info, "{} \u{2192} {} [", t.sport, t.dport);
+        netlayers_transport::push_flag_names(t.flags, info);
+        let _ = write!(info, "] Seq={}", t.seq.wrapping_sub(n.seq_base));
+        // As the TCP decoder: without a known base, an ACK counts from its own number.
+        let ack_base = n.ack_base.or(if t.flags & F_ACK != 0 { Some(t.ack.wrapping_sub(1)) } else { None });
+        if t.flags & F_ACK != 0 {
+            let _ = write!(info, " Ack={}", t.ack.wrapping_sub(ack_base.unwrap_or(0)));
+        }
+        let shift = match n.scale {
+            WindowScale::Shift(s) if t.flags & F_SYN == 0 => s.min(netlayers_transport::MAX_WSCALE_SHIFT),
+            _ => 0,
+        };
+        let _ = write!(info, " Win={}", u64::from(t.window) << shift);
+        if t.flags & F_URG != 0 {
+            let _ = write!(info, " Urg={}", t.urgent);
+        }
+        let _ = write!(info, " Len={}", t.payload.len());
+        option_words(t.options, ack_base, info);
+    }
+}
+
+fn address(a: IpAddr) -> Value {
+    match a {
+        IpAddr::V4(a) => Value::Ipv4(a),
+        IpAddr::V6(a) => Value::Ipv6(a),
+    }
+}

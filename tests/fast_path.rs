@@ -1,0 +1,168 @@
+//! The packet list's fast path (crates/fastpath) writes the rows of common frames straight from
+//! their bytes. Its promise: the same bytes as building every frame's layers
+//! (`read --no-fast-path`), on every capture of the repository and on mutated copies of them
+//! (header bytes changed at random, so the checks that send a frame back to the layers are
+//! exercised: options, lengths, flags, ports, fragments).
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+
+use netlayers_analyze::CrossFrame;
+use netlayers_capture::FrameSource;
+use netlayers_core::{Frame, LinkType};
+use netlayers_fastpath::FastList;
+use netlayers_stack::Dissector;
+
+fn captures() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if p.file_name().is_some_and(|n| n != "expected") {
+                    walk(&p, out);
+                }
+            } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root().join("captures"), &mut out);
+    out.sort();
+    assert!(out.len() >= 40, "the repository's captures: found {}", out.len());
+    out
+}
+
+fn both_ways(path: &str) -> (std::process::Output, std::process::Output) {
+    (run(&["read", path]), run(&["read", "--no-fast-path", path]))
+}
+
+fn frames(path: &Path) -> Vec<Frame> {
+    let mut src = FrameSource::open(path).expect("open capture");
+    let mut out = Vec::new();
+    loop {
+        let mut f = Frame { number: 0, ts: Default::default(), orig_len: 0, data: Vec::new(), link: LinkType::Ethernet, interface: 0 };
+        match src.next_into(&mut f) {
+            Ok(true) => out.push(f),
+            _ => return out,
+        }
+    }
+}
+
+#[test]
+fn every_capture_reads_the_same_with_and_without_the_fast_path() {
+    for cap in captures() {
+        let p = cap.display().to_string();
+        let (fast, slow) = both_ways(&p);
+        assert_eq!(fast.status.code(), slow.status.code(), "{p}: exit code");
+        assert_eq!(String::from_utf8_lossy(&fast.stderr), String::from_utf8_lossy(&slow.stderr), "{p}: stderr");
+        let (f, s) = (String::from_utf8_lossy(&fast.stdout), String::from_utf8_lossy(&slow.stdout));
+        if f != s {
+            let diff = f.lines().zip(s.lines()).find(|(a, b)| a != b);
+            panic!("{p}: the fast path differs, first at\n fast: {:?}\n tree: {:?}", diff.map(|d| d.0), diff.map(|d| d.1));
+        }
+    }
+}
+
+/// The fast path must actually take the common frames, or the tests here prove nothing; and it
+/// must leave alone what it cannot show alone.
+#[test]
+fn the_fast_path_takes_the_common_frames_and_declines_the_rest() {
+    let kind = |f: &Frame| {
+        let layers = netlayers_stack::decapsulate(f);
+        layers.iter().rev().find(|l| l.protocol != "data").map_or(String::new(), |l| l.protocol.to_string())
+    };
+    let mut taken = std::collections::BTreeMap::<String, u32>::new();
+    let mut declined = std::collections::BTreeMap::<String, u32>::new();
+    for cap in ["http.pcap", "dns.pcap", "arp.pcap", "ping.pcap", "ipv6-nd-ping.pcap", "crafted/tcp-options.pcap",
+        "ping-fragmented.pcap", "udp-closed-port.pcap", "crafted/vlan.pcap", "sll.pcap", "crafted/truncated.pcap"]
+    {
+        let (mut d, mut cross, mut fast) = (Dissector::new(), CrossFrame::new(), FastList::new());
+        for f in frames(Path::new(&capture(cap))) {
+            let mut buf = Vec::new();
+            if fast.row(&mut buf, &f, &mut d, &mut cross) {
+                assert!(buf.ends_with(b"\n") && buf.len() > 40, "{cap} #{}: one whole row", f.number);
+                *taken.entry(kind(&f)).or_default() += 1;
+            } else {
+                assert!(buf.is_empty(), "a declined frame writes nothing");
+                let _ = d.dissect(&f);
+                *declined.entry(kind(&f)).or_default() += 1;
+            }
+        }
+    }
+    for k in ["tcp", "http", "dns", "arp", "icmp", "icmpv6"] {
+        assert!(taken.get(k).is_some_and(|&n| n > 0), "{k} goes the fast way: taken {taken:?}");
+    }
+    // Fragments ("ip": nothing above), ICMP errors (they quote a packet); and the TCP, UDP …
+    // of VLAN-tagged frames, Linux cooked captures and frames cut by the snaplen.
+    for k in ["ip", "icmp", "tcp", "udp"] {
+        assert!(declined.get(k).is_some_and(|&n| n > 0), "{k} goes through the layers: declined {declined:?}");
+    }
+}
+
+/// A small seeded generator (xorshift64*), so a failure names a reproducible case.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[test]
+fn mutated_frames_read_the_same_with_and_without_the_fast_path() {
+    let dir = tmpdir("fast-path-mutants");
+    let mut rng = Rng(0x6e65_746c_6179_6572);
+    let mut files = 0;
+    for cap in captures() {
+        let originals: Vec<Frame> = frames(&cap).into_iter().filter(|f| f.link == LinkType::Ethernet).collect();
+        if originals.is_empty() {
+            continue;
+        }
+        // Each frame, then up to twelve copies with a header bit flipped, a header byte
+        // changed, or the frame cut short, so the mutants meet the connection state the
+        // originals built.
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        for f in &originals {
+            out.push(f.data.clone());
+            if f.data.is_empty() {
+                continue;
+            }
+            for _ in 0..rng.below(13) {
+                let mut m = f.data.clone();
+                // Mostly in the EtherType, IP and TCP/UDP headers.
+                let at = match m.len() {
+                    n if n > 12 && rng.below(5) > 0 => 12 + rng.below(n.min(80) - 12),
+                    n => rng.below(n.min(96)),
+                };
+                match rng.below(10) {
+                    0 | 1 => m.truncate(at),
+                    2..=4 => m[at] = rng.next() as u8,
+                    _ => m[at] ^= 1 << rng.below(8),
+                }
+                out.push(m);
+            }
+        }
+        let refs: Vec<&[u8]> = out.iter().map(|v| v.as_slice()).collect();
+        let name = cap.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let p = write(&dir, &format!("{name}.mutants.pcap"), &pcap(1, &refs));
+        let (fast, slow) = both_ways(&p);
+        assert_eq!(fast.status.code(), slow.status.code(), "{p}: exit code");
+        let (f, s) = (String::from_utf8_lossy(&fast.stdout), String::from_utf8_lossy(&slow.stdout));
+        if f != s {
+            let diff = f.lines().zip(s.lines()).find(|(a, b)| a != b);
+            panic!("{p}: the fast path differs, first at\n fast: {:?}\n tree: {:?}", diff.map(|d| d.0), diff.map(|d| d.1));
+        }
+        files += 1;
+    }
+    assert!(files >= 30, "mutated captures compared: {files}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
