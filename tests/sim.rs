@@ -11,7 +11,7 @@ const SCENARIOS: [&str; 9] =
     ["arp", "handshake", "chat", "udp-chat", "tcp-vs-udp", "port-unreachable", "teardown", "fragment", "route"];
 
 /// The example scenario files, run by the same tests (paths from the package root, the tests' cwd).
-const FILES: [&str; 2] = ["docs/scenarios/chat.toml", "docs/scenarios/lab-switch.toml"];
+const FILES: [&str; 3] = ["docs/scenarios/chat.toml", "docs/scenarios/lab-switch.toml", "docs/scenarios/lab-router.toml"];
 
 /// Every fault at once, for the runs that must stay deterministic and readable by tshark.
 const ALL_FAULTS: [&str; 8] = ["--loss", "0.1", "--dup", "0.2", "--reorder", "0.2", "--corrupt", "0.1"];

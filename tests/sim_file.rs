@@ -22,14 +22,16 @@ fn sim(dir: &std::path::Path, tag: &str, args: &[&str]) -> (String, Vec<u8>) {
     (String::from_utf8(o.stdout).unwrap().replace(&p, "FILE.pcapng"), std::fs::read(&p).unwrap())
 }
 
-/// docs/scenarios/chat.toml, udp-chat.toml and arp.toml are the built-in scenarios written as files.
+/// docs/scenarios/chat.toml, udp-chat.toml, arp.toml and route.toml are built-in scenarios written as files.
 #[test]
 fn the_example_files_play_exactly_the_built_in_scenarios() {
     let d = tmpdir("simfile-builtin");
     // (global options, sim options)
-    let cases: &[(&[&str], &[&str])] =
-        &[(&[], &[]), (&[], &["--loss", "0.2", "--seed", "8"]), (&["--lang", "zh"], &[]), (&[], &["--delay", "3", "--seed", "4"])];
-    for ((global, opts), name) in cases.iter().flat_map(|c| ["chat", "udp-chat", "arp"].map(|n| (c, n))) {
+    let cases: &[(&[&str], &[&str])] = &[
+        (&[], &[]), (&[], &["--loss", "0.2", "--seed", "8"]), (&["--lang", "zh"], &[]), (&[], &["--delay", "3", "--seed", "4"]),
+        (&[], &["--dup", "0.2", "--reorder", "0.2", "--corrupt", "0.1", "--seed", "5"]),
+    ];
+    for ((global, opts), name) in cases.iter().flat_map(|c| ["chat", "udp-chat", "arp", "route"].map(|n| (c, n))) {
         let file = example(&format!("{name}.toml"));
         let run_one = |scenario: &str, tag: &str| {
             let p = d.join(format!("{tag}.pcapng")).display().to_string();

@@ -33,6 +33,9 @@ fn err<T>(at: usize, en: String, zh: String) -> Result<T, StepError> {
     Err(StepError { at, text: OwnedText::new(en, zh) })
 }
 
+/// The most bytes one step may send.
+const MAX_DATA: usize = 1 << 20;
+
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
     Name(String),
@@ -51,7 +54,7 @@ fn tokens(s: &str) -> Result<Vec<(Tok, usize)>, StepError> {
         let start = i;
         if c.is_whitespace() {
             i += 1;
-        } else if "(),.=".contains(c) {
+        } else if "(),.=*".contains(c) {
             out.push((Tok::Punct(c), start));
             i += 1;
         } else if c.is_ascii_digit() {
@@ -213,7 +216,20 @@ impl Parser {
             }
             Some(Tok::Bytes(b)) => {
                 self.pos += 1;
-                Ok((Arg::Bytes(b), at))
+                // 'ab' * 3, as Python repeats a string: for long messages.
+                if !self.is('*') {
+                    return Ok((Arg::Bytes(b), at));
+                }
+                self.pos += 1;
+                let times = self.at();
+                match self.peek().cloned() {
+                    Some(Tok::Num(raw, n)) if !raw.contains('.') && b.len() as f64 * n <= MAX_DATA as f64 => {
+                        self.pos += 1;
+                        Ok((Arg::Bytes(b.repeat(n as usize)), at))
+                    }
+                    _ => err(times, format!("repeat a string a whole number of times, up to {MAX_DATA} bytes in all: 'ab' * 100"),
+                        format!("字符串只能重复整数次,总共不超过 {MAX_DATA} 字节:'ab' * 100")),
+                }
             }
             Some(Tok::Name(_)) => {
                 let (mut n, _) = self.name()?;
@@ -574,6 +590,7 @@ mod tests {
             "conn, addr = s.accept()",
             "data = conn.recv(1024)",
             r"conn.send(b'hi\n\x00')",
+            "conn.send('ab' * 3)",
             "time.sleep(0.25)",
             "conn.close()",
             "s.close()",
@@ -586,6 +603,7 @@ mod tests {
             Call::Accept { listener: 0, into: 1 },
             Call::Recv { slot: 1 },
             Call::Send { slot: 1, data: b"hi\n\0".to_vec() },
+            Call::Send { slot: 1, data: b"ababab".to_vec() },
             Call::Sleep(250_000_000),
             Call::Close { slot: 1 },
             Call::Close { slot: 0 },
@@ -648,6 +666,7 @@ mod tests {
             (&["s = socket(SOCK_RAW)"], 0, 11, "SOCK_STREAM (TCP) or SOCK_DGRAM"),
             (&["sleep(1s)"], 0, 7, "expected `)`"),
             (&["s = socket(SOCK_STREAM) + 1"], 0, 24, "unexpected `+`"),
+            (&["u = socket(SOCK_DGRAM)", "u.sendto('x' * 2000000, ('10.0.0.1', 9))"], 1, 15, "up to 1048576 bytes"),
             (&["fork()"], 0, 0, "unknown call fork()"),
             (&["u = socket(SOCK_DGRAM)", "u.sendto('x', there)"], 1, 14, "`there` is not an address"),
             (&["s = socket(SOCK_STREAM)", "s.connect(('10.0.0.1', 80))", "s.recv(4096)"], 2, 7, "recv(1024)"),
