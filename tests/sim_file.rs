@@ -89,6 +89,31 @@ fn a_teachers_file_with_a_switch_runs_and_tshark_reads_its_capture() {
     assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), frames);
 }
 
+#[test]
+fn a_teachers_router_file_fragments_routes_and_takes_the_faults_of_its_uplink() {
+    let d = tmpdir("simfile-router");
+    let file = example("lab-router.toml");
+    let (out, _) = sim(&d, "r", &[&file]);
+    // The uplink's mtu = 576 reaches the router's interface; its faults come from the file.
+    for want in [
+        "1228 bytes are more than the MTU 576 of if 1: split into 3 fragments",
+        "reassembled from 3 fragments: 1208 bytes of payload",
+        "route default via 10.1.0.1",
+        "TTL 1 → 0: packet 10.1.0.10 → 203.0.113.80 dropped",
+        "tcp: recv(1024) = \"part 1 of the upload. part 2 of the uplo…\"",
+        "(seeded duplication, p = 0.1)",
+        "(seeded reordering, p = 0.2)",
+    ] {
+        assert!(out.contains(want), "{want}\n{out}");
+    }
+    // --dup 0 --reorder 0 replace the file's faults on every link.
+    let (clean, _) = sim(&d, "c", &[&file, "--dup", "0", "--reorder", "0"]);
+    assert!(!clean.contains("seeded duplication") && !clean.contains("seeded reordering"), "{clean}");
+    let o = run(&["sim", &file, "--mtu", "300"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--mtu is the fragment scenario's"));
+}
+
 /// Two hosts, lines 1 to 6; each case's text starts at line 7.
 const HOSTS: &str = "[[host]]\nname = \"a\"\nip = \"10.0.0.1/24\"\n[[host]]\nname = \"b\"\nip = \"10.0.0.2/24\"\n";
 
