@@ -198,15 +198,19 @@ fn every_mistake_is_one_line_with_the_file_line_and_column() {
 #[test]
 fn a_damaged_file_never_panics() {
     use netlayers_sim::file::ScenarioFile;
-    let src = std::fs::read_to_string(example("lab-switch.toml")).unwrap();
-    let cuts: Vec<usize> = src.char_indices().map(|(i, _)| i).collect();
-    for &cut in &cuts {
-        let _ = ScenarioFile::parse("t.toml", "t", &src[..cut]);
-    }
-    for (i, line) in src.lines().enumerate() {
-        let without: Vec<&str> = src.lines().enumerate().filter(|(j, _)| *j != i).map(|(_, l)| l).collect();
-        let _ = ScenarioFile::parse("t.toml", "t", &without.join("\n"));
-        let doubled = src.replacen(line, &format!("{line}\n{line}"), 1);
-        let _ = ScenarioFile::parse("t.toml", "t", &doubled);
+    for name in ["lab-switch.toml", "lab-router.toml"] {
+        let src = std::fs::read_to_string(example(name)).unwrap();
+        for (cut, _) in src.char_indices() {
+            let _ = ScenarioFile::parse("t.toml", "t", &src[..cut]);
+        }
+        for (i, line) in src.lines().enumerate() {
+            let without: Vec<&str> = src.lines().enumerate().filter(|(j, _)| *j != i).map(|(_, l)| l).collect();
+            let _ = ScenarioFile::parse("t.toml", "t", &without.join("\n"));
+            // A doubled line is a duplicate key, node or step; whatever parses must also run.
+            let doubled = src.replacen(line, &format!("{line}\n{line}"), 1);
+            if let Ok(sc) = ScenarioFile::parse("t.toml", "t", &doubled) {
+                sc.build(&Default::default()).run(sc.time_limit);
+            }
+        }
     }
 }
