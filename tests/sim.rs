@@ -10,6 +10,9 @@ use common::{run, tmpdir};
 const SCENARIOS: [&str; 9] =
     ["arp", "handshake", "chat", "udp-chat", "tcp-vs-udp", "port-unreachable", "teardown", "fragment", "route"];
 
+/// The example scenario files, run by the same tests (paths from the package root, the tests' cwd).
+const FILES: [&str; 3] = ["docs/scenarios/chat.toml", "docs/scenarios/lab-switch.toml", "docs/scenarios/lab-router.toml"];
+
 /// Every fault at once, for the runs that must stay deterministic and readable by tshark.
 const ALL_FAULTS: [&str; 8] = ["--loss", "0.1", "--dup", "0.2", "--reorder", "0.2", "--corrupt", "0.1"];
 
@@ -28,7 +31,7 @@ fn tshark() -> Option<()> {
 
 /// Runs a scenario with `-w`, returns its standard output and the capture's bytes.
 fn sim(dir: &std::path::Path, args: &[&str]) -> (String, Vec<u8>, String) {
-    let path = dir.join(format!("{}.pcapng", args.join("_").replace(['-', '.'], "")));
+    let path = dir.join(format!("{}.pcapng", args.join("_").replace(['-', '.', '/'], "")));
     let p = path.display().to_string();
     let mut all = vec!["--color", "never", "sim"];
     all.extend_from_slice(args);
@@ -47,7 +50,7 @@ fn reported_frames(out: &str) -> usize {
 #[test]
 fn the_same_seed_writes_the_same_bytes() {
     let d = tmpdir("sim-seed");
-    for s in SCENARIOS {
+    for s in SCENARIOS.into_iter().chain(FILES) {
         let (out1, a, _) = sim(&d, &[s, "--seed", "5", "--loss", "0.2"]);
         let (out2, b, _) = sim(&d, &[s, "--loss", "0.2", "--seed", "5"]);
         assert_eq!(a, b, "{s}");
@@ -83,7 +86,7 @@ fn tshark_reads_every_scenario_without_malformed_packets_or_bad_checksums() {
     }
     let d = tmpdir("sim-tshark");
     let mut damaged_seen = 0;
-    for s in SCENARIOS {
+    for s in SCENARIOS.into_iter().chain(FILES) {
         let faults: [&[&str]; 3] = [&[], &["--loss", "0.2", "--seed", "3"], &ALL_FAULTS];
         for extra in faults {
             let mut args = vec![s];
@@ -197,7 +200,7 @@ fn teardown_prints_each_connections_states() {
 #[test]
 fn netlayers_read_shows_as_many_frames_as_the_timeline_reports() {
     let d = tmpdir("sim-read");
-    for s in SCENARIOS {
+    for s in SCENARIOS.into_iter().chain(FILES) {
         let (out, _, p) = sim(&d, &[s, "--loss", "0.1", "--seed", "9"]);
         let o = run(&["read", &p, "--format", "json"]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

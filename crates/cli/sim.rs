@@ -13,8 +13,9 @@ use anyhow::{Context, Result};
 use clap::Args;
 use netlayers_core::Lang;
 use netlayers_render::{flow_diagram, flow_endpoints, kind_style};
-use netlayers_sim::scenario::{self, Config, RUN_LIMIT, SCENARIOS};
-use netlayers_sim::{Faults, Network};
+use netlayers_sim::file::{self, ScenarioFile};
+use netlayers_sim::scenario::{self, Config, Overrides, RUN_LIMIT, SCENARIOS};
+use netlayers_sim::Network;
 
 use crate::args::FrameList;
 use crate::hops::{Detail, Hops};
@@ -33,16 +34,18 @@ netlayers sim route                      TTL, traceroute and ICMP errors across 
 netlayers sim chat -w chat.pcapng        then: netlayers read chat.pcapng, or open it in Wireshark\n  \
 netlayers sim chat --layers              each frame's layers, top-down at the sender, bottom-up at the receiver\n  \
 netlayers sim chat --frames 6            every field of frame 6 at both ends (as `read -V` shows it)\n  \
-netlayers sim handshake --step           one event per Enter; q quits\n\n\
-Scenarios: arp, handshake, chat, udp-chat, tcp-vs-udp, port-unreachable, teardown, fragment, route. Everything runs inside the process: no root, no real \
-network. The same seed gives the same output and byte-identical pcapng on every machine.")]
+netlayers sim handshake --step           one event per Enter; q quits\n  \
+netlayers sim lab.toml                   a scenario file you wrote (docs/sim.md, docs/scenarios/)\n\n\
+Scenarios: arp, handshake, chat, udp-chat, tcp-vs-udp, port-unreachable, teardown, fragment, route, or a \
+file (an argument ending in .toml or holding a /), whose values the options given replace. Everything \
+runs inside the process: no root, no real network. The same seed gives the same output and byte-identical pcapng on every machine.")]
 pub struct SimArgs {
-    /// Scenario to run
-    #[arg(value_name = "SCENARIO", value_parser = clap::builder::PossibleValuesParser::new(SCENARIOS.iter().map(|s| s.name)))]
+    /// Built-in scenario (see below) or a scenario file (FILE.toml)
+    #[arg(value_name = "SCENARIO")]
     pub scenario: String,
-    /// Seed of the random source (losses, initial sequence numbers, ephemeral ports)
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub seed: u64,
+    /// Seed of the random source (losses, initial sequence numbers, ephemeral ports) [default: 1, or the file's]
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
     /// Probability that a frame is lost on a link, 0 to 1 [default: the scenario's, else 0]
     #[arg(long, value_name = "P", value_parser = parse_probability)]
     pub loss: Option<f64>,
@@ -57,12 +60,12 @@ pub struct SimArgs {
     /// [default: the scenario's, else 0]
     #[arg(long, value_name = "P", value_parser = parse_probability)]
     pub corrupt: Option<f64>,
-    /// One-way propagation delay of every link, in milliseconds
-    #[arg(long, value_name = "MS", default_value_t = 1.0, value_parser = parse_delay)]
-    pub delay: f64,
-    /// MTU of the small link in the `fragment` scenario, 68 to 9000 bytes
-    #[arg(long, value_name = "N", default_value_t = scenario::SMALL_MTU, value_parser = parse_mtu)]
-    pub mtu: usize,
+    /// One-way propagation delay of every link, in milliseconds [default: 1, or each link's in a file]
+    #[arg(long, value_name = "MS", value_parser = parse_delay)]
+    pub delay: Option<f64>,
+    /// MTU of the small link in the `fragment` scenario, 68 to 9000 bytes [default: 576]
+    #[arg(long, value_name = "N", value_parser = parse_mtu)]
+    pub mtu: Option<usize>,
     /// Write every frame that crossed a link to this pcapng file (one interface per link)
     #[arg(short = 'w', value_name = "FILE.pcapng")]
     pub write: Option<PathBuf>,
@@ -111,24 +114,37 @@ fn pad(s: &str, w: usize) -> String {
 }
 
 pub fn run(a: &SimArgs, ui: &Ui) -> Result<Outcome> {
-    let Some(sc) = scenario::find(&a.scenario) else {
-        anyhow::bail!("unknown scenario `{}`", a.scenario);
-    };
-    let d = sc.faults;
-    let config = Config {
+    // Options given on the command line replace the scenario's (or the file's) values.
+    let given = Overrides {
         seed: a.seed,
-        faults: Faults {
-            loss: a.loss.unwrap_or(d.loss),
-            duplicate: a.dup.unwrap_or(d.duplicate),
-            reorder: a.reorder.unwrap_or(d.reorder),
-            corrupt: a.corrupt.unwrap_or(d.corrupt),
-        },
-        delay: (a.delay * 1e6).round() as u64,
-        mtu: a.mtu,
-        ..Config::default()
+        loss: a.loss,
+        duplicate: a.dup,
+        reorder: a.reorder,
+        corrupt: a.corrupt,
+        delay: a.delay.map(|ms| (ms * 1e6).round() as u64),
     };
-    let mut net = sc.build(&config);
-    net.run(RUN_LIMIT);
+    let (name, about, mut net, seed, limit, builtin) = if file::is_file_argument(&a.scenario) {
+        if a.mtu.is_some() {
+            anyhow::bail!("--mtu is the fragment scenario's; in a scenario file give `mtu` to a router interface or a link");
+        }
+        let sc = ScenarioFile::load(Path::new(&a.scenario)).map_err(|e| anyhow::anyhow!(e.render(ui.lang)))?;
+        (sc.name.clone(), sc.about.get(ui.lang).to_string(), sc.build(&given), given.seed.unwrap_or(sc.seed), sc.time_limit, None)
+    } else {
+        let Some(sc) = scenario::find(&a.scenario) else {
+            let names: Vec<&str> = SCENARIOS.iter().map(|s| s.name).collect();
+            anyhow::bail!("unknown scenario `{}`: the built-in ones are {}; a file must end in .toml", a.scenario, names.join(", "));
+        };
+        let d = Config::default();
+        let config = Config {
+            seed: given.seed.unwrap_or(d.seed),
+            faults: given.faults(sc.faults),
+            delay: given.delay.unwrap_or(d.delay),
+            mtu: a.mtu.unwrap_or(d.mtu),
+            ..d
+        };
+        (sc.name.to_string(), sc.about.get(ui.lang).to_string(), sc.build(&config), config.seed, RUN_LIMIT, Some(sc))
+    };
+    net.run(limit);
 
     let mut story = Story::default();
     if a.layers || a.frames.is_some() {
@@ -147,12 +163,12 @@ pub fn run(a: &SimArgs, ui: &Ui) -> Result<Outcome> {
     }
 
     let mut out = std::io::stdout().lock();
-    out.write_all(heading(sc.name, sc.about.get(ui.lang), ui).as_bytes())?;
+    out.write_all(heading(&name, &about, ui).as_bytes())?;
     if !timeline(&mut out, &net, &story, ui, &mut Stepper::new(a.step, ui.lang))? {
         return Ok(Outcome::Success);
     }
     let mut o = String::new();
-    summary(&mut o, &net, a.seed, ui.lang);
+    summary(&mut o, &net, seed, ui.lang);
     if let Some(path) = &a.write {
         write_capture(&net, path)?;
         o.push_str(&if ui.lang == Lang::Zh {
@@ -163,7 +179,7 @@ pub fn run(a: &SimArgs, ui: &Ui) -> Result<Outcome> {
     }
     diagram(&mut o, &net, ui);
     states(&mut o, &net, ui);
-    if let Some(summary) = sc.summary(&net, ui.lang) {
+    if let Some(summary) = builtin.and_then(|sc| sc.summary(&net, ui.lang)) {
         o.push('\n');
         o.push_str(&summary);
     }

@@ -13,10 +13,12 @@
 //! - [`tcp`]: TCP as a pure state machine (RFC 9293);
 //! - [`wire`]: frames built with `netlayers_stack::encapsulate` and parsed as a kernel would;
 //! - [`scenario`]: the built-in scenarios;
-//! - [`states`]: each host's TCP sockets and their states over time.
+//! - [`states`]: each host's TCP sockets and their states over time;
+//! - [`file`]: scenarios read from TOML files that teachers write.
 #![forbid(unsafe_code)]
 
 pub mod engine;
+pub mod file;
 pub mod host;
 pub mod net;
 pub mod rng;
@@ -29,4 +31,4 @@ pub mod wire;
 pub use engine::Nanos;
 pub use host::{App, Call, Entry, Kind, SockOpt};
 pub use net::{Captured, Damage, Faults, LinkSpec, Network};
-pub use scenario::{find, Config, Scenario, SCENARIOS};
+pub use scenario::{find, Config, Overrides, Scenario, SCENARIOS};

@@ -40,6 +40,31 @@ impl Config {
     }
 }
 
+/// What the command line gave, each `None` when not given: then the scenario's (or the scenario
+/// file's) own value stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Overrides {
+    pub seed: Option<u64>,
+    pub loss: Option<f64>,
+    pub duplicate: Option<f64>,
+    pub reorder: Option<f64>,
+    pub corrupt: Option<f64>,
+    /// One-way propagation delay of every link.
+    pub delay: Option<Nanos>,
+}
+
+impl Overrides {
+    /// `base` with each fault the command line gave replaced.
+    pub fn faults(&self, base: Faults) -> Faults {
+        Faults {
+            loss: self.loss.unwrap_or(base.loss),
+            duplicate: self.duplicate.unwrap_or(base.duplicate),
+            reorder: self.reorder.unwrap_or(base.reorder),
+            corrupt: self.corrupt.unwrap_or(base.corrupt),
+        }
+    }
+}
+
 pub struct Scenario {
     pub name: &'static str,
     pub about: Text,
