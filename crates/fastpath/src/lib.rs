@@ -297,7 +297,19 @@ impl FastList {
     /// would; or returns `false` having changed nothing, and the caller shows the frame
     /// through the layers.
     pub fn row(&mut self, buf: &mut Vec<u8>, frame: &Frame, dissector: &mut Dissector, cross: &mut CrossFrame) -> bool {
-        let Some(mut seen) = see(frame, dissector, cross) else { return false };
+        prepare(frame).is_some_and(|p| self.row_prepared(buf, frame, p, dissector, cross))
+    }
+
+    /// [`FastList::row`] for a frame [`prepare`]d ahead.
+    pub fn row_prepared(
+        &mut self,
+        buf: &mut Vec<u8>,
+        frame: &Frame,
+        prepared: Prepared,
+        dissector: &mut Dissector,
+        cross: &mut CrossFrame,
+    ) -> bool {
+        let Some(mut seen) = see(frame, prepared, dissector, cross) else { return false };
         let rel_time = dissector.rel_time(frame.ts);
         let addrs = match seen.ip {
             Some((s, d)) => (address(s), address(d)),
@@ -370,7 +382,19 @@ impl FastList {
     /// the layered path does (and counted bad checksums in the expert's summary); or returns
     /// `false` having changed nothing.
     pub fn stats(&mut self, frame: &Frame, dissector: &mut Dissector, cross: &mut CrossFrame, stats: &mut Stats) -> bool {
-        let Some(seen) = see(frame, dissector, cross) else { return false };
+        prepare(frame).is_some_and(|p| self.stats_prepared(frame, p, dissector, cross, stats))
+    }
+
+    /// [`FastList::stats`] for a frame [`prepare`]d ahead.
+    pub fn stats_prepared(
+        &mut self,
+        frame: &Frame,
+        prepared: Prepared,
+        dissector: &mut Dissector,
+        cross: &mut CrossFrame,
+        stats: &mut Stats,
+    ) -> bool {
+        let Some(seen) = see(frame, prepared, dissector, cross) else { return false };
         let _ = dissector.rel_time(frame.ts);
         // The protocol path as the layers would have it: eth, IP, transport, then whatever
         // was decoded above (ARP and ICMP are among those).
@@ -450,61 +474,91 @@ impl FastList {
     }
 }
 
-/// Reads `frame` if the fast path knows its kind, and updates the cross-frame state with it as
-/// the layered path would; `None`, with nothing changed, otherwise.
-fn see<'a>(frame: &'a Frame, dissector: &mut Dissector, cross: &mut CrossFrame) -> Option<Seen<'a>> {
+/// The part of the fast path that needs no state from earlier frames, done ahead (on another
+/// thread when the caller reads with both cores): the frame is one the fast path shows, and the
+/// layers its own decoders make of ARP, ICMP or the transport's payload (the costly part).
+#[derive(Debug)]
+pub struct Prepared {
+    layers: Vec<Layer>,
+    /// What the application decoders would do with a TCP or UDP payload.
+    claim: Option<Claim>,
+}
+
+/// Whether the fast path takes `frame`: `Some` with what [`FastList::row_prepared`] and
+/// [`FastList::stats_prepared`] need, or `None` and the frame goes through the layers.
+pub fn prepare(frame: &Frame) -> Option<Prepared> {
     let ctx = DecodeCtx::default();
     let data = &frame.data[..];
-    let net = parse(frame)?;
-    let macs = (data.get(0..6)?.try_into().ok()?, data.get(6..12)?.try_into().ok()?);
-    let mut seen = Seen { macs, ip: None, top: None, tcp: None, stream: 0, layers: Vec::new(), continuation: None, data: false };
-    match net {
+    let mut p = Prepared { layers: Vec::new(), claim: None };
+    match parse(frame)? {
         Net::Arp => {
-            let layers = decode_handoff(data, 14..data.len(), Handoff::EtherType(0x0806), ctx);
-            if !(self_contained(&layers) && layers.first().is_some_and(|l| l.protocol == "arp" && l.info.is_some())) {
+            p.layers = decode_handoff(data, 14..data.len(), Handoff::EtherType(0x0806), ctx);
+            if !(self_contained(&p.layers) && p.layers.first().is_some_and(|l| l.protocol == "arp" && l.info.is_some())) {
                 return None;
             }
-            cross.other_frame();
-            seen.layers = layers;
         }
         Net::Ip { src, dst, proto: proto @ (1 | 58), payload } => {
             let pseudo = PseudoHeader { src, dst, protocol: proto, upper_len: payload.len() };
             let next = Handoff::IpProto { proto, pseudo, fragment_offset: 0 };
-            let mut layers = decode_handoff(data, payload, next, ctx);
+            p.layers = decode_handoff(data, payload, next, ctx);
             let type_key = if proto == 1 { "icmp.type" } else { "icmpv6.type" };
-            let known = layers.first().is_some_and(|l| {
+            let known = p.layers.first().is_some_and(|l| {
                 l.info.is_some() && l.find(type_key).and_then(|f| f.value.as_u64()).is_some_and(|t| icmp_fast(proto, t))
             });
-            if !(known && self_contained(&layers)) {
+            if !(known && self_contained(&p.layers)) {
                 return None;
             }
-            cross.other_frame();
-            cross.echoes.icmp(src, dst, &mut layers[0], frame.number, frame.ts);
-            seen.ip = Some((src, dst));
-            seen.layers = layers;
         }
-        Net::Ip { src, dst, proto, payload } => {
+        Net::Ip { proto, payload, .. } => {
             let top = transport(proto, &data[payload.clone()])?;
             let (sport, dport, body, transport) = match &top {
                 Top::Tcp(t) => (t.sport, t.dport, t.payload, Transport::Tcp),
                 Top::Udp(u) => (u.sport, u.dport, u.payload, Transport::Udp),
             };
-            // Decide everything that can decline before any state changes.
             let claim = netlayers_app::claim(transport, sport, dport, body);
             if claim == Claim::Decoder {
                 let at = payload.end - body.len()..payload.end;
-                seen.layers = decode_handoff(data, at, Handoff::Ports { transport, src: sport, dst: dport }, ctx);
-                if !self_contained(&seen.layers) {
+                p.layers = decode_handoff(data, at, Handoff::Ports { transport, src: sport, dst: dport }, ctx);
+                if !self_contained(&p.layers) {
                     return None;
                 }
             }
+            p.claim = Some(claim);
+        }
+    }
+    Some(p)
+}
+
+/// Updates the cross-frame state with a prepared frame as the layered path would.
+fn see<'a>(frame: &'a Frame, prepared: Prepared, dissector: &mut Dissector, cross: &mut CrossFrame) -> Option<Seen<'a>> {
+    let data = &frame.data[..];
+    // Read again (cheap, and nothing changes before it): the headers the state needs.
+    let net = parse(frame)?;
+    let macs = (data.get(0..6)?.try_into().ok()?, data.get(6..12)?.try_into().ok()?);
+    let top = match &net {
+        Net::Ip { proto, payload, .. } if prepared.claim.is_some() => Some(transport(*proto, &data[payload.clone()])?),
+        _ => None,
+    };
+    let mut seen =
+        Seen { macs, ip: None, top: None, tcp: None, stream: 0, layers: prepared.layers, continuation: None, data: false };
+    match net {
+        Net::Arp => cross.other_frame(),
+        Net::Ip { src, dst, .. } if top.is_none() => {
+            cross.other_frame();
+            if let Some(icmp) = seen.layers.first_mut() {
+                cross.echoes.icmp(src, dst, icmp, frame.number, frame.ts);
+            }
+            seen.ip = Some((src, dst));
+        }
+        Net::Ip { src, dst, .. } => {
+            let claim = prepared.claim.unwrap_or(Claim::Data);
             seen.ip = Some((src, dst));
             match &top {
-                Top::Udp(u) => {
+                Some(Top::Udp(u)) => {
                     seen.stream = cross.udp_datagram((src, u.sport), (dst, u.dport));
                     seen.data = claim == Claim::Data && !u.payload.is_empty();
                 }
-                Top::Tcp(t) => {
+                Some(Top::Tcp(t)) => {
                     let n = dissector.tcp_numbers((src, t.sport), (dst, t.dport), t.seq, Some(t.ack), t.flags, t.wscale);
                     if claim == Claim::Decoder {
                         dissector.http_above_tcp((src, t.sport), (dst, t.dport), &mut seen.layers);
@@ -536,8 +590,9 @@ fn see<'a>(frame: &'a Frame, dissector: &mut Dissector, cross: &mut CrossFrame) 
                     seen.data = claim == Claim::Data && dissected && !t.payload.is_empty();
                     seen.tcp = Some((n, verdict.info_prefix()));
                 }
+                None => {}
             }
-            seen.top = Some(top);
+            seen.top = top;
         }
     }
     Some(seen)
