@@ -705,6 +705,56 @@ mod tests {
         assert_eq!(parse(&f), Parsed::Arp(a));
     }
 
+    const V6A: Ipv6Addr = Ipv6Addr::new(0xfd00, 1, 0, 0, 0, 0, 0, 1);
+    const V6B: Ipv6Addr = Ipv6Addr::new(0xfd00, 1, 0, 0, 0, 0, 0, 2);
+
+    #[test]
+    fn addresses_for_neighbor_discovery() {
+        // The MAC 00:0c:29:0c:47:d5 gives fe80::20c:29ff:fe0c:47d5 (the U/L bit flipped, ff:fe inserted).
+        assert_eq!(link_local([0x00, 0x0c, 0x29, 0x0c, 0x47, 0xd5]), "fe80::20c:29ff:fe0c:47d5".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(link_local(A), "fe80::aff:fe00:1".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(solicited_node("2001:db8::1:2345:6789".parse().unwrap()), "ff02::1:ff45:6789".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(multicast_mac(solicited_node(V6B)), [0x33, 0x33, 0xff, 0, 0, 2]);
+    }
+
+    #[test]
+    fn ipv6_kinds_round_trip_and_checksums_are_checked() {
+        let seg = Segment { src_port: 1, dst_port: 2, seq: 3, ack: 4, flags: 0x18, window: 5, payload: b"hi".to_vec() };
+        let ns = Ndp { target: V6B, lladdr: Some(A) }.data(NDP_SOURCE_LL);
+        for body in [
+            Body::Tcp(seg),
+            Body::Udp { src_port: 5000, dst_port: 8081, payload: b"hello".to_vec() },
+            Body::Icmp { kind: ICMPV6_ECHO_REQUEST, code: 0, rest: [0, 1, 0, 1], data: b"ping".to_vec() },
+            Body::Icmp { kind: ICMPV6_NEIGHBOR_SOLICITATION, code: 0, rest: [0; 4], data: ns.clone() },
+        ] {
+            let p = Packet6 { src: V6A, dst: V6B, hop_limit: 64, body };
+            let f = ipv6_frames(A, B, &p, ETHERNET_MTU).unwrap().remove(0);
+            assert_eq!((macs(&f), be16(&f, 12)), (Some((B, A)), Some(ETHERTYPE_IPV6)));
+            match parse(&f) {
+                Parsed::Ipv6 { packet, .. } => assert_eq!(packet, p),
+                other => panic!("{other:?}"),
+            }
+            // The pseudo-header counts: the same bytes to another destination do not check.
+            let mut g = f.clone();
+            g[14 + 39] ^= 1;
+            assert!(matches!(parse(&g), Parsed::Invalid(why) if why.contains("checksum")), "{p:?}");
+            for n in 0..f.len() {
+                let _ = parse(&f[..n]);
+            }
+        }
+        assert_eq!(Ndp::parse(&ns, NDP_SOURCE_LL), Some(Ndp { target: V6B, lladdr: Some(A) }));
+        assert_eq!(Ndp::parse(&ns, NDP_TARGET_LL), Some(Ndp { target: V6B, lladdr: None }));
+        let mut zero_len = ns.clone();
+        zero_len[17] = 0;
+        assert_eq!(Ndp::parse(&zero_len, NDP_SOURCE_LL), None, "an option of length 0 is dropped");
+        // UDP over IPv6 must carry a checksum: a zero one, valid over IPv4, is refused.
+        let p = Packet6 { src: V6A, dst: V6B, hop_limit: 64, body: Body::Udp { src_port: 1, dst_port: 2, payload: vec![] } };
+        let mut f = ipv6_frames(A, B, &p, ETHERNET_MTU).unwrap().remove(0);
+        f[14 + 46..14 + 48].fill(0);
+        assert_eq!(parse(&f), Parsed::Invalid("UDP over IPv6 without a checksum".into()));
+        assert_eq!(quoted_udp(&f[14..]), Some((1, "[fd00:1::2]:2".parse().unwrap())));
+    }
+
     /// A UDP datagram of `len` bytes, as an IP packet (the frame without its Ethernet header).
     fn udp_packet(len: usize, df: bool) -> Vec<u8> {
         let payload: Vec<u8> = (0..len).map(|i| (i * 13 % 251) as u8).collect();
