@@ -7,8 +7,8 @@ use std::process::Command;
 
 use common::{run, tmpdir};
 
-const SCENARIOS: [&str; 9] =
-    ["arp", "handshake", "chat", "udp-chat", "tcp-vs-udp", "port-unreachable", "teardown", "fragment", "route"];
+const SCENARIOS: [&str; 10] =
+    ["arp", "handshake", "chat", "udp-chat", "tcp-vs-udp", "port-unreachable", "teardown", "fragment", "route", "ipv6"];
 
 /// The example scenario files, run by the same tests (paths from the package root, the tests' cwd).
 const FILES: [&str; 3] = ["docs/scenarios/chat.toml", "docs/scenarios/lab-switch.toml", "docs/scenarios/lab-router.toml"];
@@ -321,6 +321,98 @@ fn tshark_reassembles_the_routers_fragments() {
     }
 }
 
+/// tshark's fields of the frames a display filter selects, one line per frame.
+fn tshark_fields(p: &str, filter: &str, fields: &[&str]) -> Vec<String> {
+    let mut args = vec!["-r", p, "-Y", filter, "-T", "fields"];
+    for f in fields {
+        args.extend_from_slice(&["-e", f]);
+    }
+    let o = Command::new("tshark").args(&args).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap().lines().map(str::to_string).collect()
+}
+
+#[test]
+fn ipv6_resolves_by_neighbor_discovery_once_and_chats_exactly() {
+    let (out, _, p) = sim(&tmpdir("sim-ipv6"), &["ipv6"]);
+    // One solicitation, before the first echo; the second ping finds the neighbor cache.
+    let ns: Vec<&str> = out.lines().filter(|l| l.contains("NDP neighbor solicitation")).collect();
+    assert_eq!(ns.len(), 1, "{out}");
+    assert!(ns[0].contains("who has fd00:1::2? tell fd00:1::1 (multicast to ff02::1:ff00:2, MAC 33:33:ff:00:00:02)"), "{out}");
+    for line in [
+        "pc2    Network     NDP neighbor advertisement: fd00:1::2 is at 02:00:0a:00:00:02 (solicited, unicast to fd00:1::1)",
+        "pc1    Network     neighbor cache: fd00:1::2 is at 02:00:0a:00:00:02",
+        "pc1    Network     ICMPv6 echo reply from fd00:1::2 (seq 1)",
+        "pc1    Network     ICMPv6 echo reply from fd00:1::2 (seq 2)",
+        "server: recv(1024) = \"hello\"",
+        "server: recv(1024) = \"a student of sockets\"",
+        "server: recv(1024) = \"886\"",
+        "client: recv(1024) = \"hi, who is it?\"",
+        "client: recv(1024) = \"welcome!\"",
+        // (IP, protocol, port): UDP 8081 over IPv4 has a socket, over IPv6 it has none.
+        "udp4: recvfrom(1024) = (\"over IPv4\", ('10.0.0.1', ",
+        "ICMPv6 destination unreachable (code 4) from fd00:1::2: port unreachable; it quotes UDP [fd00:1::1]:",
+    ] {
+        assert!(out.contains(line), "{line}\n{out}");
+    }
+    assert!(!out.contains("recvfrom(1024) = (\"over IPv6\""), "the IPv6 datagram reaches no socket: {out}");
+    // Under loss TCP over IPv6 still delivers every line, in order and once.
+    for seed in ["2", "4"] {
+        let (lossy, _, _) = sim(&tmpdir("sim-ipv6-loss"), &["ipv6", "--loss", "0.2", "--seed", seed]);
+        let got: Vec<&str> = lossy.lines().filter_map(|l| l.split("server: recv(1024) = ").nth(1)).collect();
+        assert_eq!(got, ["\"hello\"", "\"a student of sockets\"", "\"886\""], "seed {seed}\n{lossy}");
+    }
+    if tshark().is_none() {
+        return;
+    }
+    // Neighbor Discovery only in the first second (each frame is captured on both links).
+    let ns = tshark_fields(&p, "icmpv6.type == 135", &["frame.time_relative", "ipv6.dst", "eth.dst", "ipv6.hlim", "icmpv6.opt.linkaddr"]);
+    assert_eq!(ns.len(), 2, "{ns:?}");
+    for f in &ns {
+        let f: Vec<&str> = f.split('\t').collect();
+        assert!(f[0].parse::<f64>().unwrap() < 1.0, "{f:?}");
+        assert_eq!(f[1..], ["ff02::1:ff00:2", "33:33:ff:00:00:02", "255", "02:00:0a:00:00:01"]);
+    }
+    let na = tshark_fields(&p, "icmpv6.type == 136", &["icmpv6.nd.na.flag.s", "icmpv6.nd.na.target_address", "icmpv6.opt.linkaddr", "ipv6.hlim"]);
+    assert_eq!(na.len(), 2, "{na:?}");
+    assert!(na.iter().all(|f| f.split('\t').skip(1).eq(["fd00:1::2", "02:00:0a:00:00:02", "255"])), "{na:?}");
+    assert!(na.iter().all(|f| matches!(f.split('\t').next(), Some("1" | "True"))), "solicited flag: {na:?}");
+    // Every ICMPv6 checksum is right (tshark always checks them), echo leaves with hop limit 64,
+    // and UDP over IPv6 carries a checksum, which tshark finds right.
+    let icmp = tshark_fields(&p, "icmpv6", &["icmpv6.checksum.status"]);
+    assert_eq!(icmp.len(), 14, "NS, NA, echo and unreachable, each on both links: {icmp:?}");
+    assert!(icmp.iter().all(|s| s == "1"), "{icmp:?}");
+    let echo = tshark_fields(&p, "icmpv6.type == 128 || icmpv6.type == 129", &["ipv6.hlim"]);
+    assert!(echo.len() == 8 && echo.iter().all(|h| h == "64"), "{echo:?}");
+    let udp6 = tshark_fields(&p, "ipv6 && udp && !icmpv6", &["udp.checksum", "udp.checksum.status"]);
+    let udp6b = Command::new("tshark").args(["-r", &p, "-o", "udp.check_checksum:TRUE", "-Y", "ipv6 && udp && !icmpv6", "-T", "fields", "-e", "udp.checksum.status"]).output().unwrap();
+    assert_eq!(udp6.len(), 2, "{udp6:?}");
+    assert!(udp6.iter().all(|f| !f.starts_with("0x0000")), "{udp6:?}");
+    assert!(String::from_utf8_lossy(&udp6b.stdout).lines().all(|s| s == "1"), "{udp6b:?}");
+}
+
+/// `netlayers read` names Neighbor Discovery and echo frames as tshark's Info column does.
+#[test]
+fn netlayers_read_names_ndp_and_echo_frames_as_tshark_does() {
+    let (_, _, p) = sim(&tmpdir("sim-ipv6-read"), &["ipv6"]);
+    if tshark().is_none() {
+        return;
+    }
+    let theirs = tshark_fields(&p, "icmpv6.type >= 128 && icmpv6.type <= 136", &["frame.number", "_ws.col.info"]);
+    assert_eq!(theirs.len(), 12, "2 solicitations, 2 advertisements, 8 echo messages: {theirs:?}");
+    let o = run(&["--color", "never", "read", &p]);
+    assert!(o.status.success());
+    let ours = String::from_utf8(o.stdout).unwrap();
+    for t in &theirs {
+        let (no, info) = t.split_once('\t').unwrap();
+        // Which request a duplicated reply answers is left out: both captures of a frame are in
+        // the file, and the two tools pair the copies differently.
+        let info = info.split(" (request in").next().unwrap();
+        let line = ours.lines().find(|l| l.split_whitespace().next() == Some(no)).unwrap_or_else(|| panic!("frame {no}\n{ours}"));
+        assert!(line.contains(info), "frame {no}: tshark says {info:?}, we say {line:?}");
+    }
+}
+
 /// Golden outputs: what users read, and a capture, stored so that a change shows up as a diff to
 /// review and so that "the same on every machine" is checked across machines, not only within one
 /// run. After reviewing a change: `UPDATE_GOLDEN=1 cargo test --test sim`.
@@ -331,6 +423,7 @@ fn outputs_and_captures_match_their_goldens() {
         ("sim-chat.en.txt", &["chat"]),
         ("sim-chat-loss.en.txt", &["chat", "--loss", "0.2", "--seed", "8"]),
         ("sim-arp.zh.txt", &["--lang", "zh", "arp"]),
+        ("sim-ipv6.en.txt", &["ipv6"]),
     ];
     let dir = common::root().join("tests").join("golden");
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();

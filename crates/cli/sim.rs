@@ -31,12 +31,13 @@ netlayers sim chat --dup 0.2 --corrupt 0.1   duplicated and damaged frames\n  \
 netlayers sim arp --lang zh              ARP and a learning switch, in Chinese\n  \
 netlayers sim fragment --mtu 300         a router splits a datagram, the receiver puts it together\n  \
 netlayers sim route                      TTL, traceroute and ICMP errors across two routers\n  \
+netlayers sim ipv6                       Neighbor Discovery, ping6 and the chat over IPv6\n  \
 netlayers sim chat -w chat.pcapng        then: netlayers read chat.pcapng, or open it in Wireshark\n  \
 netlayers sim chat --layers              each frame's layers, top-down at the sender, bottom-up at the receiver\n  \
 netlayers sim chat --frames 6            every field of frame 6 at both ends (as `read -V` shows it)\n  \
 netlayers sim handshake --step           one event per Enter; q quits\n  \
 netlayers sim lab.toml                   a scenario file you wrote (docs/sim.md, docs/scenarios/)\n\n\
-Scenarios: arp, handshake, chat, udp-chat, tcp-vs-udp, port-unreachable, teardown, fragment, route, or a \
+Scenarios: arp, handshake, chat, udp-chat, tcp-vs-udp, port-unreachable, teardown, fragment, route, ipv6, or a \
 file (an argument ending in .toml or holding a /), whose values the options given replace. Everything \
 runs inside the process: no root, no real network. The same seed gives the same output and byte-identical pcapng on every machine.")]
 pub struct SimArgs {

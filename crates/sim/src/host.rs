@@ -1,13 +1,15 @@
 //! A host: one Ethernet interface, ARP with a cache, IPv4 with a routing table (its subnet, a
 //! default gateway, static routes) and reassembly of fragments, ICMP (echo, and the errors
-//! routers and hosts send), UDP sockets and TCP connections ([`crate::tcp::Tcb`]), and the
-//! applications that call its socket API as scripted steps.
+//! routers and hosts send), optionally IPv6 on its link (a link-local address from the MAC, an
+//! address with a prefix, Neighbor Discovery with a neighbor cache, ICMPv6), UDP sockets and TCP
+//! connections ([`crate::tcp::Tcb`]) over either, and the applications that call its socket API
+//! as scripted steps.
 //!
 //! A host never touches the event queue: every handler takes a [`Ctx`] (the time, the timeline)
 //! and leaves [`Action`]s in it (frames to put on the wire, times to be woken at).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
 use netlayers_core::text::OwnedText;
 use netlayers_core::LayerKind;
@@ -17,7 +19,7 @@ use netlayers_stack::defrag::{Added, DatagramKey, Limits, Reassembler};
 use crate::engine::{Nanos, SEC};
 use crate::rng::Rng;
 use crate::tcp::{Output, Segment, State, Tcb, TcpError, TcpEvent};
-use crate::wire::{self, Arp, Body, IpParams, Mac, Packet, Parsed, BROADCAST};
+use crate::wire::{self, Arp, Body, IpParams, Mac, Ndp, Packet, Packet6, Parsed, BROADCAST};
 
 /// One line of the timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,9 +38,9 @@ pub struct StateChange {
     pub time: Nanos,
     /// The socket's descriptor: each connection and listener has its own (never reused).
     pub fd: Fd,
-    pub local: SocketAddrV4,
+    pub local: SocketAddr,
     /// The peer; `None` for a listening socket.
-    pub remote: Option<SocketAddrV4>,
+    pub remote: Option<SocketAddr>,
     pub from: State,
     pub to: State,
 }
@@ -71,13 +73,16 @@ pub fn fmt_mac(m: &Mac) -> String {
     netlayers_core::model::fmt_mac(m)
 }
 
-/// How long a learned address stays in the ARP cache.
+/// How long a learned address stays in the ARP cache (and in the IPv6 neighbor cache).
 pub const ARP_TTL: Nanos = 60 * SEC;
-/// ARP requests sent for one address before its queued packets are dropped.
+/// ARP requests (or Neighbor Solicitations) sent for one address before its queued packets are
+/// dropped.
 pub const ARP_TRIES: u32 = 3;
 pub const ARP_RETRY: Nanos = SEC;
-/// Packets kept per address while ARP resolves it.
+/// Packets kept per address while ARP or Neighbor Discovery resolves it.
 pub const ARP_QUEUE: usize = 16;
+/// What an echo request carries: 32 letters, as Windows' ping sends.
+const ECHO_DATA: &[u8; 32] = b"abcdefghijklmnopqrstuvwabcdefghi";
 /// First ephemeral port, as IANA and Linux's default range start.
 pub const EPHEMERAL: u16 = 49152;
 /// How long fragments wait for the rest of their datagram: Linux's `ipfrag_time`.
@@ -85,24 +90,34 @@ pub const REASSEMBLY_TIMEOUT: Nanos = 30 * SEC;
 /// What a host's reassembly may hold: datagrams waiting, and bytes (fragments and bookkeeping).
 pub const REASSEMBLY_LIMITS: Limits = Limits { max_bytes: 1 << 20, max_datagrams: 64 };
 
-/// IP address → MAC, each entry valid until a time.
-#[derive(Debug, Clone, Default)]
-pub struct ArpCache {
-    entries: BTreeMap<Ipv4Addr, (Mac, Nanos)>,
+/// IP address → MAC, each entry valid until a time: the ARP cache for IPv4 and, under the same
+/// rules, the neighbor cache for IPv6 (which RFC 4861 fills by Neighbor Discovery).
+#[derive(Debug, Clone)]
+pub struct LinkCache<A> {
+    entries: BTreeMap<A, (Mac, Nanos)>,
 }
 
-impl ArpCache {
-    pub fn lookup(&self, ip: Ipv4Addr, now: Nanos) -> Option<Mac> {
+pub type ArpCache = LinkCache<Ipv4Addr>;
+pub type NeighborCache = LinkCache<Ipv6Addr>;
+
+impl<A> Default for LinkCache<A> {
+    fn default() -> LinkCache<A> {
+        LinkCache { entries: BTreeMap::new() }
+    }
+}
+
+impl<A: Ord + Copy> LinkCache<A> {
+    pub fn lookup(&self, ip: A, now: Nanos) -> Option<Mac> {
         self.entries.get(&ip).filter(|(_, until)| *until > now).map(|(m, _)| *m)
     }
     /// Learns or refreshes an entry; true when it is new or changed.
-    pub fn insert(&mut self, ip: Ipv4Addr, mac: Mac, now: Nanos) -> bool {
+    pub fn insert(&mut self, ip: A, mac: Mac, now: Nanos) -> bool {
         let fresh = self.lookup(ip, now) != Some(mac);
         self.entries.insert(ip, (mac, now + ARP_TTL));
         fresh
     }
     /// Whether there is an entry (even an expired one) to update, as RFC 826's merge step asks.
-    pub fn has(&self, ip: Ipv4Addr) -> bool {
+    pub fn has(&self, ip: A) -> bool {
         self.entries.contains_key(&ip)
     }
 }
@@ -123,19 +138,58 @@ impl Kind {
     }
 }
 
+/// A socket's address family: `socket.AF_INET` or `socket.AF_INET6`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Inet,
+    Inet6,
+}
+
+impl Family {
+    fn of(ip: IpAddr) -> Family {
+        if ip.is_ipv6() {
+            Family::Inet6
+        } else {
+            Family::Inet
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Family::Inet => "AF_INET",
+            Family::Inet6 => "AF_INET6",
+        }
+    }
+}
+
+/// An address as Python's socket module writes it: `('10.0.0.1', 8081)`, and for AF_INET6 with
+/// the flow label and scope id, `('fd00:1::1', 8081, 0, 0)`.
+fn py_addr(a: &SocketAddr) -> String {
+    match a {
+        SocketAddr::V4(a) => format!("('{}', {})", a.ip(), a.port()),
+        SocketAddr::V6(a) => format!("('{}', {}, 0, 0)", a.ip(), a.port()),
+    }
+}
+
 /// A socket descriptor, numbered from 3 as a process's first socket is.
 pub type Fd = u32;
 
+/// A packet waiting for its next hop's MAC.
+#[derive(Debug)]
+enum Queued {
+    V4(Packet, IpParams),
+    V6(Packet6),
+}
+
 #[derive(Debug)]
 enum Socket {
-    Fresh { kind: Kind, port: Option<u16> },
+    Fresh { kind: Kind, family: Family, port: Option<u16> },
     /// `peer`: set by connect(), which makes the socket take datagrams from that address only,
     /// lets send() and recv() be used, and reports an ICMP error about a datagram it sent as
     /// `error` on the next call (as Linux does for connected UDP sockets).
-    Udp { port: u16, queue: VecDeque<(SocketAddrV4, Vec<u8>)>, peer: Option<SocketAddrV4>, error: Option<&'static str> },
-    Listener { port: u16, backlog: VecDeque<Fd> },
+    Udp { port: u16, family: Family, queue: VecDeque<(SocketAddr, Vec<u8>)>, peer: Option<SocketAddr>, error: Option<&'static str> },
+    Listener { port: u16, family: Family, backlog: VecDeque<Fd> },
     /// `listener`: the socket whose SYN made it (passive open); `accepted`: accept() returned it.
-    Stream { tcb: Box<Tcb>, remote: Ipv4Addr, listener: Option<Fd>, closed_by_app: bool, accepted: bool },
+    Stream { tcb: Box<Tcb>, remote: IpAddr, listener: Option<Fd>, closed_by_app: bool, accepted: bool },
 }
 
 /// One step of an application: a socket call (blocking ones wait), or a pause.
@@ -143,12 +197,17 @@ enum Socket {
 pub enum Call {
     /// `socket(AF_INET, kind)` into a slot (the application's variables).
     Socket { slot: usize, kind: Kind },
+    /// `socket(AF_INET6, kind)`: the same calls then take IPv6 addresses ([`Call::Connect6`],
+    /// [`Call::SendTo6`]); bind() binds the host's IPv6 address.
+    Socket6 { slot: usize, kind: Kind },
     Bind { slot: usize, port: u16 },
     Listen { slot: usize },
     /// Waits for a connection on `listener`; the new socket goes to `into`.
     Accept { listener: usize, into: usize },
     /// TCP: waits until the handshake completes (or fails). UDP: only remembers the peer.
     Connect { slot: usize, to: SocketAddrV4 },
+    /// connect() on an AF_INET6 socket.
+    Connect6 { slot: usize, to: SocketAddrV6 },
     Send { slot: usize, data: Vec<u8> },
     /// `recv(1024)`: waits for at least one byte, or the end of the stream (TCP), or for one
     /// datagram from the connected peer (UDP).
@@ -158,6 +217,8 @@ pub enum Call {
     /// `while True: data = recv(1024); if not data: break`: each recv() is recorded.
     RecvUntilClosed { slot: usize },
     SendTo { slot: usize, data: Vec<u8>, to: SocketAddrV4 },
+    /// sendto() on an AF_INET6 socket.
+    SendTo6 { slot: usize, data: Vec<u8>, to: SocketAddrV6 },
     /// Waits for one datagram.
     RecvFrom { slot: usize },
     /// `settimeout(t)`, then recvfrom(1024) in a loop until one waits longer than `timeout`.
@@ -174,6 +235,8 @@ pub enum Call {
     SetOption { slot: usize, option: SockOpt },
     /// One ICMP echo request, as `ping -c 1` sends (does not wait for the reply).
     Ping { to: Ipv4Addr, seq: u16 },
+    /// One ICMPv6 echo request, as `ping -6 -c 1` (ping6) sends.
+    Ping6 { to: Ipv6Addr, seq: u16 },
 }
 
 /// Socket options of the IP layer.
@@ -204,7 +267,7 @@ pub struct App {
     /// The error that stopped it, if one did.
     pub error: Option<String>,
     /// Who sent the last datagram recvfrom() returned.
-    last_from: Option<SocketAddrV4>,
+    last_from: Option<SocketAddr>,
 }
 
 impl App {
@@ -234,7 +297,7 @@ impl App {
         }
         Some(match self.calls.get(self.pc)? {
             Call::Accept { .. } => "accept()",
-            Call::Connect { .. } => "connect()",
+            Call::Connect { .. } | Call::Connect6 { .. } => "connect()",
             Call::Recv { .. } | Call::RecvAll { .. } | Call::RecvUntilClosed { .. } => "recv(1024)",
             Call::RecvFrom { .. } | Call::RecvFromUntilTimeout { .. } => "recvfrom(1024)",
             Call::Sleep(_) | Call::SleepUntil(_) => "sleep()",
@@ -254,15 +317,20 @@ pub struct Host {
     pub mac: Mac,
     pub ip: Ipv4Addr,
     pub prefix: u8,
+    /// The IPv6 address and prefix length the scenario gave ([`Host::set_ipv6`]), if any.
+    pub ip6: Option<(Ipv6Addr, u8)>,
+    /// fe80:: and the interface identifier made from the MAC ([`wire::link_local`]).
+    pub link_local: Ipv6Addr,
     /// The largest IP packet the interface sends; larger datagrams leave as fragments.
     pub mtu: usize,
     /// Starts with the connected subnet; scenarios add a default gateway or static routes.
     pub routes: RoutingTable,
     pub arp: ArpCache,
-    /// Packets waiting for ARP (by next hop), and the ARP requests sent (count, next retry) per
-    /// address.
-    pending: Vec<(Ipv4Addr, Packet, IpParams)>,
-    resolving: BTreeMap<Ipv4Addr, (u32, Nanos)>,
+    pub neighbors: NeighborCache,
+    /// Packets waiting for ARP or Neighbor Discovery (by next hop), and the requests sent
+    /// (count, next retry) per address.
+    pending: Vec<(IpAddr, Queued)>,
+    resolving: BTreeMap<IpAddr, (u32, Nanos)>,
     ip_id: u16,
     rng: Rng,
     next_fd: Fd,
@@ -299,9 +367,12 @@ impl Host {
             mac,
             ip,
             prefix: prefix.min(32),
+            ip6: None,
+            link_local: wire::link_local(mac),
             mtu: wire::ETHERNET_MTU,
             routes,
             arp: ArpCache::default(),
+            neighbors: NeighborCache::default(),
             pending: Vec::new(),
             resolving: BTreeMap::new(),
             ip_id: 1,
@@ -327,6 +398,11 @@ impl Host {
         if self.wakes.insert(at) {
             ctx.actions.push(Action::Wake(at));
         }
+    }
+
+    /// Gives the interface an IPv6 address on a prefix (`fd00:1::1/64`), besides its link-local one.
+    pub fn set_ipv6(&mut self, addr: Ipv6Addr, prefix: u8) {
+        self.ip6 = Some((addr, prefix.min(128)));
     }
 
     fn broadcast_addr(&self) -> Ipv4Addr {
@@ -356,7 +432,7 @@ impl Host {
             return;
         };
         let hop = route.next_hop(dst);
-        if hop != dst && !self.resolving.contains_key(&hop) && self.arp.lookup(hop, ctx.now).is_none() {
+        if hop != dst && !self.resolving.contains_key(&IpAddr::V4(hop)) && self.arp.lookup(hop, ctx.now).is_none() {
             self.log(ctx, LayerKind::Network,
                 format!("{dst} is not on this subnet: route {route}, so the frame goes to the gateway's MAC"),
                 format!("{dst} 不在本子网:按路由 {route},帧发给网关的 MAC"));
@@ -365,13 +441,159 @@ impl Host {
             self.emit_ip(ctx, mac, &packet, ip);
             return;
         }
-        if self.pending.iter().filter(|(h, _, _)| *h == hop).count() < ARP_QUEUE {
-            self.pending.push((hop, packet, ip));
+        self.wait_for_mac(ctx, IpAddr::V4(hop), Queued::V4(packet, ip));
+    }
+
+    /// Keeps a packet until ARP or Neighbor Discovery finds its next hop's MAC (at most
+    /// [`ARP_QUEUE`] per address), asking if nobody asks yet.
+    fn wait_for_mac(&mut self, ctx: &mut Ctx<'_>, hop: IpAddr, q: Queued) {
+        if self.pending.iter().filter(|(h, _)| *h == hop).count() < ARP_QUEUE {
+            self.pending.push((hop, q));
         }
         if let std::collections::btree_map::Entry::Vacant(e) = self.resolving.entry(hop) {
             e.insert((1, ctx.now + ARP_RETRY));
-            self.send_arp_request(ctx, hop);
+            self.solicit(ctx, hop);
             self.wake(ctx, ctx.now + ARP_RETRY);
+        }
+    }
+
+    fn solicit(&mut self, ctx: &mut Ctx<'_>, hop: IpAddr) {
+        match hop {
+            IpAddr::V4(ip) => self.send_arp_request(ctx, ip),
+            IpAddr::V6(ip) => self.send_neighbor_solicitation(ctx, ip),
+        }
+    }
+
+    /// Sends what waited for `hop`'s MAC, now that it is known.
+    fn release(&mut self, ctx: &mut Ctx<'_>, hop: IpAddr, mac: Mac) {
+        if self.resolving.remove(&hop).is_some() || self.pending.iter().any(|(h, _)| *h == hop) {
+            let (ready, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending).into_iter().partition(|(h, _)| *h == hop);
+            self.pending = rest;
+            for (_, q) in ready {
+                match q {
+                    Queued::V4(p, ip) => self.emit_ip(ctx, mac, &p, ip),
+                    Queued::V6(p) => self.emit_ip6(ctx, mac, &p),
+                }
+            }
+        }
+    }
+
+    /// Sends to an IPv4 or IPv6 address, as a socket of either family does.
+    fn send_to_addr(&mut self, ctx: &mut Ctx<'_>, dst: IpAddr, body: Body, ip: IpParams) {
+        match dst {
+            IpAddr::V4(dst) => self.send_ip_with(ctx, dst, body, ip),
+            IpAddr::V6(dst) => self.send_ip6(ctx, dst, body),
+        }
+    }
+
+    // ----- network layer: IPv6 out, Neighbor Discovery -----
+
+    /// Whether `a` is one of this interface's IPv6 addresses.
+    fn is_mine6(&self, a: Ipv6Addr) -> bool {
+        a == self.link_local || self.ip6.is_some_and(|(ip, _)| ip == a)
+    }
+
+    /// The source for a packet to `dst` (RFC 6724, simply): the link-local address for a
+    /// link-local destination or when there is no other, the configured address otherwise.
+    fn source6(&self, dst: Ipv6Addr) -> Ipv6Addr {
+        match self.ip6 {
+            Some((ip, _)) if !dst.is_unicast_link_local() => ip,
+            _ => self.link_local,
+        }
+    }
+
+    /// The address a socket of this family is bound to, as bind() and the logs name it.
+    fn local_ip(&self, family: Family) -> IpAddr {
+        match family {
+            Family::Inet => IpAddr::V4(self.ip),
+            Family::Inet6 => IpAddr::V6(self.ip6.map_or(self.link_local, |(ip, _)| ip)),
+        }
+    }
+
+    /// Sends an IPv6 packet with hop limit 64 to a neighbor on the link (a link-local address or
+    /// one in the interface's prefix), whose MAC Neighbor Discovery finds. IPv6 routers are not
+    /// simulated: other destinations have no route.
+    fn send_ip6(&mut self, ctx: &mut Ctx<'_>, dst: Ipv6Addr, body: Body) {
+        let on_link = dst.is_unicast_link_local()
+            || self.ip6.is_some_and(|(ip, prefix)| {
+                let mask = u128::MAX.checked_shl(u32::from(128 - prefix)).unwrap_or(0);
+                u128::from(ip) & mask == u128::from(dst) & mask
+            });
+        if !on_link {
+            self.log(ctx, LayerKind::Network,
+                format!("no route to {dst} (not on this link, no IPv6 router): packet dropped (ENETUNREACH)"),
+                format!("没有到 {dst} 的路由(不在本链路上,也没有 IPv6 路由器):丢弃分组(ENETUNREACH)"));
+            return;
+        }
+        let packet = Packet6 { src: self.source6(dst), dst, hop_limit: wire::TTL, body };
+        match self.neighbors.lookup(dst, ctx.now) {
+            Some(mac) => self.emit_ip6(ctx, mac, &packet),
+            None => self.wait_for_mac(ctx, IpAddr::V6(dst), Queued::V6(packet)),
+        }
+    }
+
+    fn emit_ip6(&mut self, ctx: &mut Ctx<'_>, dst_mac: Mac, p: &Packet6) {
+        match wire::ipv6_frames(self.mac, dst_mac, p, self.mtu) {
+            Ok(frames) => ctx.actions.extend(frames.into_iter().map(|frame| Action::Send { port: 0, frame })),
+            Err(e) => self.log(ctx, LayerKind::Network, format!("cannot send to {}: {e}", p.dst), format!("无法发往 {}:{e}", p.dst)),
+        }
+    }
+
+    /// Neighbor Solicitation (RFC 4861 section 7.2.2): ICMPv6 type 135 to the target's
+    /// solicited-node multicast group, carrying our MAC, hop limit 255.
+    fn send_neighbor_solicitation(&mut self, ctx: &mut Ctx<'_>, target: Ipv6Addr) {
+        let src = self.source6(target);
+        let group = wire::solicited_node(target);
+        let mac = wire::multicast_mac(group);
+        self.log(ctx, LayerKind::Network,
+            format!("NDP neighbor solicitation: who has {target}? tell {src} (multicast to {group}, MAC {})", fmt_mac(&mac)),
+            format!("NDP 邻居请求:谁是 {target}?请告诉 {src}(组播到 {group},MAC {})", fmt_mac(&mac)));
+        let data = Ndp { target, lladdr: Some(self.mac) }.data(wire::NDP_SOURCE_LL);
+        let body = Body::Icmp { kind: wire::ICMPV6_NEIGHBOR_SOLICITATION, code: 0, rest: [0; 4], data };
+        let p = Packet6 { src, dst: group, hop_limit: wire::NDP_HOP_LIMIT, body };
+        self.emit_ip6(ctx, mac, &p);
+    }
+
+    /// A Neighbor Solicitation or Advertisement arrived (RFC 4861 sections 7.2.3 to 7.2.5).
+    fn on_ndp(&mut self, ctx: &mut Ctx<'_>, src: Ipv6Addr, hop_limit: u8, kind: u8, data: &[u8]) {
+        if hop_limit != wire::NDP_HOP_LIMIT {
+            self.log(ctx, LayerKind::Network,
+                format!("NDP message from {src} with hop limit {hop_limit}, not 255: dropped (it may have crossed a router)"),
+                format!("来自 {src} 的 NDP 报文跳数限制为 {hop_limit} 而不是 255:丢弃(它可能经过了路由器)"));
+            return;
+        }
+        if kind == wire::ICMPV6_NEIGHBOR_SOLICITATION {
+            let Some(ns) = Ndp::parse(data, wire::NDP_SOURCE_LL) else { return };
+            if !self.is_mine6(ns.target) {
+                return;
+            }
+            // The asker's MAC rides in the solicitation: learn it, as ARP learns from a request.
+            let Some(asker) = ns.lladdr.filter(|_| !src.is_unspecified()) else { return };
+            self.learn_neighbor(ctx, src, asker);
+            let flags = wire::NA_SOLICITED | wire::NA_OVERRIDE;
+            let data = Ndp { target: ns.target, lladdr: Some(self.mac) }.data(wire::NDP_TARGET_LL);
+            let body = Body::Icmp { kind: wire::ICMPV6_NEIGHBOR_ADVERTISEMENT, code: 0, rest: [flags, 0, 0, 0], data };
+            self.log(ctx, LayerKind::Network,
+                format!("NDP neighbor advertisement: {} is at {} (solicited, unicast to {src})", ns.target, fmt_mac(&self.mac)),
+                format!("NDP 邻居通告:{} 的 MAC 是 {}(对请求的应答,单播给 {src})", ns.target, fmt_mac(&self.mac)));
+            let p = Packet6 { src: ns.target, dst: src, hop_limit: wire::NDP_HOP_LIMIT, body };
+            self.emit_ip6(ctx, asker, &p);
+            self.release(ctx, IpAddr::V6(src), asker);
+        } else {
+            let Some(Ndp { target, lladdr: Some(mac) }) = Ndp::parse(data, wire::NDP_TARGET_LL) else { return };
+            // Only an address we asked about or already know is recorded (RFC 4861 section 7.2.5).
+            if self.resolving.contains_key(&IpAddr::V6(target)) || self.neighbors.has(target) {
+                self.learn_neighbor(ctx, target, mac);
+                self.release(ctx, IpAddr::V6(target), mac);
+            }
+        }
+    }
+
+    fn learn_neighbor(&mut self, ctx: &mut Ctx<'_>, ip: Ipv6Addr, mac: Mac) {
+        if self.neighbors.insert(ip, mac, ctx.now) {
+            self.log(ctx, LayerKind::Network,
+                format!("neighbor cache: {ip} is at {}", fmt_mac(&mac)),
+                format!("邻居缓存:{ip} 的 MAC 是 {}", fmt_mac(&mac)));
         }
     }
 
@@ -416,13 +638,7 @@ impl Host {
             ctx.actions.push(Action::Send { port: 0, frame: wire::arp_frame(a.sha, &r) });
         }
         // Whatever waited for this address can go now.
-        if self.resolving.remove(&a.spa).is_some() || self.pending.iter().any(|(ip, _, _)| *ip == a.spa) {
-            let (ready, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending).into_iter().partition(|(ip, _, _)| *ip == a.spa);
-            self.pending = rest;
-            for (_, p, ip) in ready {
-                self.emit_ip(ctx, a.sha, &p, ip);
-            }
-        }
+        self.release(ctx, IpAddr::V4(a.spa), a.sha);
     }
 
     // ----- receiving -----
@@ -430,10 +646,23 @@ impl Host {
     /// A frame arrived on the interface.
     pub fn on_frame(&mut self, ctx: &mut Ctx<'_>, frame: &[u8]) {
         let Some((dst, _)) = wire::macs(frame) else { return };
-        if dst != self.mac && dst != BROADCAST {
+        if dst != self.mac && dst != BROADCAST && !self.listens_to(dst) {
             return; // the network card filters frames for other addresses
         }
         self.on_parsed(ctx, wire::parse(frame));
+    }
+
+    /// The IPv6 multicast groups the interface joined: all-nodes (ff02::1) and the
+    /// solicited-node group of each of its addresses.
+    fn groups(&self) -> Vec<Ipv6Addr> {
+        let mut g = vec![Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1), wire::solicited_node(self.link_local)];
+        g.extend(self.ip6.map(|(ip, _)| wire::solicited_node(ip)));
+        g
+    }
+
+    /// Whether the card takes frames to this multicast MAC (one of its groups').
+    fn listens_to(&self, mac: Mac) -> bool {
+        self.groups().into_iter().any(|g| wire::multicast_mac(g) == mac)
     }
 
     fn on_parsed(&mut self, ctx: &mut Ctx<'_>, parsed: Parsed) {
@@ -445,11 +674,29 @@ impl Host {
                 }
                 let to_me = packet.dst == self.ip;
                 match packet.body {
-                    Body::Tcp(seg) if to_me => self.on_tcp(ctx, packet.src, seg),
+                    Body::Tcp(seg) if to_me => self.on_tcp(ctx, IpAddr::V4(packet.src), seg),
                     Body::Udp { src_port, dst_port, payload } => {
-                        self.on_udp(ctx, SocketAddrV4::new(packet.src, src_port), dst_port, payload, to_me, &datagram)
+                        self.on_udp(ctx, SocketAddr::new(IpAddr::V4(packet.src), src_port), dst_port, payload, to_me, &datagram)
                     }
                     Body::Icmp { kind, code, rest, data } if to_me => self.on_icmp(ctx, packet.src, kind, code, rest, data),
+                    _ => {}
+                }
+            }
+            Parsed::Ipv6 { packet, datagram } => {
+                let to_me = self.is_mine6(packet.dst);
+                if !to_me && !self.groups().contains(&packet.dst) {
+                    return;
+                }
+                let src = IpAddr::V6(packet.src);
+                match packet.body {
+                    Body::Tcp(seg) if to_me => self.on_tcp(ctx, src, seg),
+                    Body::Udp { src_port, dst_port, payload } => {
+                        self.on_udp(ctx, SocketAddr::new(src, src_port), dst_port, payload, to_me, &datagram)
+                    }
+                    Body::Icmp { kind: k @ (wire::ICMPV6_NEIGHBOR_SOLICITATION | wire::ICMPV6_NEIGHBOR_ADVERTISEMENT), data, .. } => {
+                        self.on_ndp(ctx, packet.src, packet.hop_limit, k, &data)
+                    }
+                    Body::Icmp { kind, code, rest, data } if to_me => self.on_icmp6(ctx, packet.src, kind, code, rest, data),
                     _ => {}
                 }
             }
@@ -528,7 +775,14 @@ impl Host {
                 self.log(ctx, LayerKind::Network,
                     format!("ICMP destination unreachable (code {c}) from {src}: {en}; it quotes {about}"),
                     format!("收到来自 {src} 的 ICMP 目的不可达(代码 {c}):{zh};引用的是 {about}"));
-                self.icmp_error_to_socket(ctx, c, &data);
+                let errno = match c {
+                    0 => "ENETUNREACH",
+                    2 => "ENOPROTOOPT",
+                    3 => "ECONNREFUSED",
+                    4 => "EMSGSIZE",
+                    _ => "EHOSTUNREACH",
+                };
+                self.icmp_error_to_socket(ctx, errno, &data);
             }
             (wire::ICMP_TIME_EXCEEDED, c) => {
                 let about = wire::describe_quoted(&data).unwrap_or_default();
@@ -547,21 +801,55 @@ impl Host {
         }
     }
 
-    /// An ICMP error quotes the start of the datagram it is about (RFC 792): if that was a UDP
-    /// datagram from a connected socket to its peer, the socket's next call reports the error
-    /// (Linux's icmp_err_convert; an unconnected socket is not told).
-    fn icmp_error_to_socket(&mut self, ctx: &mut Ctx<'_>, code: u8, quote: &[u8]) {
-        let ihl = usize::from(quote.first().map_or(0, |b| b & 0x0f)) * 4;
-        let (Some(17), Some(dst), Some(ports)) = (quote.get(9), quote.get(16..20), quote.get(ihl..ihl + 4)) else { return };
-        let sport = u16::from_be_bytes([ports[0], ports[1]]);
-        let to = SocketAddrV4::new(Ipv4Addr::new(dst[0], dst[1], dst[2], dst[3]), u16::from_be_bytes([ports[2], ports[3]]));
-        let errno = match code {
-            0 => "ENETUNREACH",
-            2 => "ENOPROTOOPT",
-            3 => "ECONNREFUSED",
-            4 => "EMSGSIZE",
-            _ => "EHOSTUNREACH",
-        };
+    /// ICMPv6 messages other than Neighbor Discovery (RFC 4443): echo, and the errors.
+    fn on_icmp6(&mut self, ctx: &mut Ctx<'_>, src: Ipv6Addr, kind: u8, code: u8, rest: [u8; 4], data: Vec<u8>) {
+        let seq = u16::from_be_bytes([rest[2], rest[3]]);
+        match kind {
+            wire::ICMPV6_ECHO_REQUEST => {
+                self.log(ctx, LayerKind::Network,
+                    format!("ICMPv6 echo request from {src} (seq {seq}): replying"),
+                    format!("收到来自 {src} 的 ICMPv6 回显请求(序号 {seq}):回复"));
+                self.send_ip6(ctx, src, Body::Icmp { kind: wire::ICMPV6_ECHO_REPLY, code: 0, rest, data });
+            }
+            wire::ICMPV6_ECHO_REPLY => self.log(ctx, LayerKind::Network,
+                format!("ICMPv6 echo reply from {src} (seq {seq})"),
+                format!("收到来自 {src} 的 ICMPv6 回显应答(序号 {seq})")),
+            wire::ICMPV6_UNREACHABLE => {
+                let about = wire::describe_quoted(&data).unwrap_or_default();
+                let (en, zh, errno) = match code {
+                    0 => ("no route to destination", "没有到目的地的路由", "ENETUNREACH"),
+                    1 => ("communication administratively prohibited", "管理上禁止通信", "EACCES"),
+                    3 => ("address unreachable", "地址不可达", "EHOSTUNREACH"),
+                    wire::ICMPV6_PORT_UNREACHABLE => ("port unreachable", "端口不可达", "ECONNREFUSED"),
+                    _ => ("another reason", "其他原因", "EHOSTUNREACH"),
+                };
+                self.log(ctx, LayerKind::Network,
+                    format!("ICMPv6 destination unreachable (code {code}) from {src}: {en}; it quotes {about}"),
+                    format!("收到来自 {src} 的 ICMPv6 目的不可达(代码 {code}):{zh};引用的是 {about}"));
+                self.icmp_error_to_socket(ctx, errno, &data);
+            }
+            wire::ICMPV6_TIME_EXCEEDED => {
+                let about = wire::describe_quoted(&data).unwrap_or_default();
+                let (en, zh) = if code == 0 {
+                    ("hop limit reached 0 in transit", "跳数限制在途中减到 0")
+                } else {
+                    ("fragment reassembly time exceeded", "分片重组超时")
+                };
+                self.log(ctx, LayerKind::Network,
+                    format!("ICMPv6 time exceeded (code {code}) from {src}: {en}; it quotes {about}"),
+                    format!("收到来自 {src} 的 ICMPv6 超时(代码 {code}):{zh};引用的是 {about}"));
+            }
+            k => self.log(ctx, LayerKind::Network,
+                format!("ICMPv6 type {k} code {code} from {src} ignored"),
+                format!("忽略来自 {src} 的 ICMPv6 类型 {k} 代码 {code}")),
+        }
+    }
+
+    /// An ICMP or ICMPv6 error quotes the start of the datagram it is about (RFC 792, RFC 4443):
+    /// if that was a UDP datagram from a connected socket to its peer, the socket's next call
+    /// reports the error as `errno` (Linux's icmp_err_convert; an unconnected socket is not told).
+    fn icmp_error_to_socket(&mut self, ctx: &mut Ctx<'_>, errno: &'static str, quote: &[u8]) {
+        let Some((sport, to)) = wire::quoted_udp(quote) else { return };
         let sock = self.sockets.values_mut().find(|s| matches!(s, Socket::Udp { port, peer: Some(p), .. } if *port == sport && *p == to));
         if let Some(Socket::Udp { error, .. }) = sock {
             *error = Some(errno);
@@ -571,11 +859,12 @@ impl Host {
         }
     }
 
-    fn on_udp(&mut self, ctx: &mut Ctx<'_>, from: SocketAddrV4, dport: u16, payload: Vec<u8>, to_me: bool, datagram: &[u8]) {
-        let src = *from.ip();
-        // A connected socket takes datagrams from its peer only.
+    fn on_udp(&mut self, ctx: &mut Ctx<'_>, from: SocketAddr, dport: u16, payload: Vec<u8>, to_me: bool, datagram: &[u8]) {
+        // A socket is named by (IP, protocol, port): an AF_INET socket never sees IPv6
+        // datagrams to its port number. A connected socket takes datagrams from its peer only.
+        let family = Family::of(from.ip());
         let sock = self.sockets.values_mut().find(|s| {
-            matches!(s, Socket::Udp { port, peer, .. } if *port == dport && peer.is_none_or(|p| p == from))
+            matches!(s, Socket::Udp { port, family: f, peer, .. } if *port == dport && *f == family && peer.is_none_or(|p| p == from))
         });
         if let Some(Socket::Udp { queue, .. }) = sock {
             queue.push_back((from, payload));
@@ -584,15 +873,28 @@ impl Host {
         if !to_me {
             return; // no ICMP errors about broadcasts (RFC 1122 section 3.2.2)
         }
-        self.log(ctx, LayerKind::Transport,
-            format!("UDP datagram to port {dport}, where no socket is bound: ICMP port unreachable"),
-            format!("UDP 数据报发往 {dport} 端口,但没有套接字绑定:回 ICMP 端口不可达"));
-        // Quote the datagram, at most 576 bytes in all (RFC 1812 section 4.3.2.3).
-        let data = datagram.get(..548).unwrap_or(datagram).to_vec();
-        self.send_ip(ctx, src, Body::Icmp { kind: wire::ICMP_UNREACHABLE, code: wire::ICMP_PORT_UNREACHABLE, rest: [0; 4], data });
+        match from.ip() {
+            IpAddr::V4(src) => {
+                self.log(ctx, LayerKind::Transport,
+                    format!("UDP datagram to port {dport}, where no socket is bound: ICMP port unreachable"),
+                    format!("UDP 数据报发往 {dport} 端口,但没有套接字绑定:回 ICMP 端口不可达"));
+                // Quote the datagram, at most 576 bytes in all (RFC 1812 section 4.3.2.3).
+                let data = datagram.get(..548).unwrap_or(datagram).to_vec();
+                self.send_ip(ctx, src, Body::Icmp { kind: wire::ICMP_UNREACHABLE, code: wire::ICMP_PORT_UNREACHABLE, rest: [0; 4], data });
+            }
+            IpAddr::V6(src) => {
+                self.log(ctx, LayerKind::Transport,
+                    format!("UDP datagram over IPv6 to port {dport}, where no AF_INET6 socket is bound: ICMPv6 port unreachable"),
+                    format!("经 IPv6 发往 {dport} 端口的 UDP 数据报,没有 AF_INET6 套接字绑定该端口:回 ICMPv6 端口不可达"));
+                // Quote as much as fits in the minimum IPv6 MTU (RFC 4443 section 3.1).
+                let data = datagram.get(..wire::IPV6_MIN_MTU - 48).unwrap_or(datagram).to_vec();
+                let body = Body::Icmp { kind: wire::ICMPV6_UNREACHABLE, code: wire::ICMPV6_PORT_UNREACHABLE, rest: [0; 4], data };
+                self.send_ip6(ctx, src, body);
+            }
+        }
     }
 
-    fn on_tcp(&mut self, ctx: &mut Ctx<'_>, src: Ipv4Addr, seg: Segment) {
+    fn on_tcp(&mut self, ctx: &mut Ctx<'_>, src: IpAddr, seg: Segment) {
         let conn = self.sockets.iter().find_map(|(fd, s)| match s {
             Socket::Stream { tcb, remote, .. }
                 if *remote == src
@@ -612,7 +914,7 @@ impl Host {
             return;
         }
         let listener = self.sockets.iter().find_map(|(fd, s)| match s {
-            Socket::Listener { port, .. } if *port == seg.dst_port => Some(*fd),
+            Socket::Listener { port, family, .. } if *port == seg.dst_port && *family == Family::of(src) => Some(*fd),
             _ => None,
         });
         use crate::tcp::{ACK, RST, SYN};
@@ -629,7 +931,7 @@ impl Host {
             self.log(ctx, LayerKind::Transport,
                 format!("TCP segment to port {} that no connection or listener wants: RST", seg.dst_port),
                 format!("TCP 报文段发往 {} 端口,没有连接或监听者:回 RST", seg.dst_port));
-            self.send_ip(ctx, src, Body::Tcp(r));
+            self.send_to_addr(ctx, src, Body::Tcp(r), IpParams::default());
         }
     }
 
@@ -637,7 +939,9 @@ impl Host {
     fn tcp_output(&mut self, ctx: &mut Ctx<'_>, fd: Fd, out: Output) {
         let Some(Socket::Stream { tcb, remote, listener, closed_by_app, accepted }) = self.sockets.get(&fd) else { return };
         let (remote, listener, closed_by_app, accepted) = (*remote, *listener, *closed_by_app, *accepted);
-        let label = format!("{}:{} ↔ {}:{}", self.ip, tcb.local_port, remote, tcb.remote_port);
+        let local = SocketAddr::new(self.local_ip(Family::of(remote)), tcb.local_port);
+        let peer = SocketAddr::new(remote, tcb.remote_port);
+        let label = format!("{local} ↔ {peer}");
         let deadline = tcb.deadline();
         let state = tcb.state();
         for e in &out.events {
@@ -645,8 +949,8 @@ impl Host {
                 self.tcp_states.push(StateChange {
                     time: ctx.now,
                     fd,
-                    local: SocketAddrV4::new(self.ip, tcb.local_port),
-                    remote: Some(SocketAddrV4::new(remote, tcb.remote_port)),
+                    local,
+                    remote: Some(peer),
                     from: *from,
                     to: *to,
                 });
@@ -692,7 +996,7 @@ impl Host {
             self.log(ctx, LayerKind::Transport, en, zh);
         }
         for seg in out.segments {
-            self.send_ip(ctx, remote, Body::Tcp(seg));
+            self.send_to_addr(ctx, remote, Body::Tcp(seg), IpParams::default());
         }
         if let Some(t) = deadline {
             self.wake(ctx, t);
@@ -742,20 +1046,25 @@ impl Host {
                     format!("来自 {} 的数据报(标识 0x{:04x})30 秒内没有重组完成:丢弃已收到的分片", key.src, key.ident));
             }
         }
-        let due: Vec<(Ipv4Addr, u32)> =
+        let due: Vec<(IpAddr, u32)> =
             self.resolving.iter().filter(|(_, (_, at))| *at <= ctx.now).map(|(ip, (n, _))| (*ip, *n)).collect();
         for (ip, tries) in due {
             if tries >= ARP_TRIES {
                 self.resolving.remove(&ip);
                 let before = self.pending.len();
-                self.pending.retain(|(p, _, _)| *p != ip);
+                self.pending.retain(|(p, _)| *p != ip);
                 let dropped = before - self.pending.len();
-                self.log(ctx, LayerKind::Link,
-                    format!("ARP: no answer for {ip} after {tries} requests: {dropped} packet(s) dropped (host unreachable)"),
-                    format!("ARP:{tries} 次询问 {ip} 都没有应答:丢弃 {dropped} 个分组(主机不可达)"));
+                match ip {
+                    IpAddr::V4(_) => self.log(ctx, LayerKind::Link,
+                        format!("ARP: no answer for {ip} after {tries} requests: {dropped} packet(s) dropped (host unreachable)"),
+                        format!("ARP:{tries} 次询问 {ip} 都没有应答:丢弃 {dropped} 个分组(主机不可达)")),
+                    IpAddr::V6(_) => self.log(ctx, LayerKind::Network,
+                        format!("NDP: no advertisement for {ip} after {tries} solicitations: {dropped} packet(s) dropped (address unreachable)"),
+                        format!("NDP:{tries} 次邻居请求 {ip} 都没有通告:丢弃 {dropped} 个分组(地址不可达)")),
+                }
             } else {
                 self.resolving.insert(ip, (tries + 1, ctx.now + ARP_RETRY));
-                self.send_arp_request(ctx, ip);
+                self.solicit(ctx, ip);
                 self.wake(ctx, ctx.now + ARP_RETRY);
             }
         }
@@ -857,10 +1166,10 @@ impl Host {
         Step::Done
     }
 
-    fn took_datagram(&self, ctx: &mut Ctx<'_>, app: &mut App, from: SocketAddrV4, data: Vec<u8>) {
+    fn took_datagram(&self, ctx: &mut Ctx<'_>, app: &mut App, from: SocketAddr, data: Vec<u8>) {
         self.app_log(ctx, app,
-            format!("recvfrom(1024) = ({}, ('{}', {}))", quote(&data), from.ip(), from.port()),
-            format!("recvfrom(1024) 收到 {},来自 ('{}', {})", quote(&data), from.ip(), from.port()));
+            format!("recvfrom(1024) = ({}, {})", quote(&data), py_addr(&from)),
+            format!("recvfrom(1024) 收到 {},来自 {}", quote(&data), py_addr(&from)));
         app.received.extend_from_slice(&data);
         app.messages.push(data);
         app.last_from = Some(from);
@@ -874,8 +1183,8 @@ impl Host {
         }
     }
 
-    fn listener_state(&mut self, ctx: &Ctx<'_>, fd: Fd, port: u16, from: State, to: State) {
-        let local = SocketAddrV4::new(self.ip, port);
+    fn listener_state(&mut self, ctx: &Ctx<'_>, fd: Fd, family: Family, port: u16, from: State, to: State) {
+        let local = SocketAddr::new(self.local_ip(family), port);
         self.tcp_states.push(StateChange { time: ctx.now, fd, local, remote: None, from, to });
     }
 
@@ -906,27 +1215,125 @@ impl Host {
         Step::Wait
     }
 
+    /// connect(): TCP starts the handshake and waits for it; UDP only notes the peer.
+    fn connect(&mut self, ctx: &mut Ctx<'_>, app: &mut App, slot: usize, to: SocketAddr) -> Step {
+        let Some(fd) = app.slots.get(&slot).copied() else { return Step::Fail("connect() on no socket (EBADF)".into()) };
+        if let Some(e) = self.wrong_family(fd, to.ip()) {
+            return Step::Fail(format!("connect() {e}"));
+        }
+        match self.sockets.get(&fd) {
+            Some(Socket::Fresh { kind: Kind::Stream, port, .. }) => {
+                let local = port.unwrap_or_else(|| self.ephemeral_port());
+                let iss = self.rng.next_u64() as u32;
+                let (tcb, out) = Tcb::connect(local, to.port(), iss, ctx.now);
+                self.sockets.insert(fd, Socket::Stream { tcb: Box::new(tcb), remote: to.ip(), listener: None, closed_by_app: false, accepted: true });
+                self.app_log(ctx, app,
+                    format!("connect({}) from port {local}", py_addr(&to)),
+                    format!("connect({}),本地端口 {local}", py_addr(&to)));
+                self.tcp_output(ctx, fd, out);
+                self.wait(ctx, app, "connect()")
+            }
+            Some(Socket::Stream { tcb, .. }) => match (tcb.state(), tcb.error()) {
+                (_, Some(e)) => Step::Fail(format!("connect() failed: {}", e.name())),
+                (crate::tcp::State::SynSent | crate::tcp::State::SynReceived, _) => Step::Wait,
+                _ => {
+                    self.app_log(ctx, app, "connect() returns: connected".into(), "connect() 返回:已连接".into());
+                    Step::Done
+                }
+            },
+            Some(Socket::Fresh { kind: Kind::Datagram, .. } | Socket::Udp { .. }) => {
+                // No packet: UDP only notes the peer (and binds an ephemeral port).
+                let port = match self.sockets.get(&fd) {
+                    Some(Socket::Udp { port, .. }) => *port,
+                    _ => self.ephemeral_port(),
+                };
+                let queue = match self.sockets.remove(&fd) {
+                    Some(Socket::Udp { queue, .. }) => queue,
+                    _ => VecDeque::new(),
+                };
+                let family = Family::of(to.ip());
+                self.sockets.insert(fd, Socket::Udp { port, family, queue, peer: Some(to), error: None });
+                self.app_log(ctx, app,
+                    format!("connect({}) from port {port}: UDP only remembers the peer, nothing is sent", py_addr(&to)),
+                    format!("connect({}),本地端口 {port}:UDP 只是记下对方地址,线路上什么也不发", py_addr(&to)));
+                Step::Done
+            }
+            _ => Step::Fail("connect() on a socket already in use (EISCONN)".into()),
+        }
+    }
+
+    /// sendto(): one datagram, from the socket's port (an ephemeral one if it has none yet).
+    fn send_to(&mut self, ctx: &mut Ctx<'_>, app: &mut App, slot: usize, data: &[u8], to: SocketAddr) -> Step {
+        let Some(fd) = app.slots.get(&slot).copied() else { return Step::Fail("sendto() on no socket (EBADF)".into()) };
+        if let Some(e) = self.wrong_family(fd, to.ip()) {
+            return Step::Fail(format!("sendto() {e}"));
+        }
+        let port = match self.sockets.get(&fd) {
+            Some(Socket::Udp { port, .. }) => *port,
+            Some(Socket::Fresh { kind: Kind::Datagram, family, .. }) => {
+                // An unbound UDP socket gets an ephemeral port on its first sendto().
+                let family = *family;
+                let p = self.ephemeral_port();
+                self.sockets.insert(fd, Socket::Udp { port: p, family, queue: VecDeque::new(), peer: None, error: None });
+                p
+            }
+            _ => return Step::Fail("sendto() needs a SOCK_DGRAM socket (EOPNOTSUPP)".into()),
+        };
+        if let Some(e) = self.take_udp_error(fd) {
+            return Step::Fail(format!("sendto() failed: {e}"));
+        }
+        self.app_log(ctx, app,
+            format!("sendto({}, {}) = {}", quote(data), py_addr(&to), data.len()),
+            format!("sendto({}, {}) 发出 {} 个字节", quote(data), py_addr(&to), data.len()));
+        let ip = self.ip_params.get(&fd).copied().unwrap_or_default();
+        self.send_to_addr(ctx, to.ip(), Body::Udp { src_port: port, dst_port: to.port(), payload: data.to_vec() }, ip);
+        Step::Done
+    }
+
+    /// The second word of an echo request: this host's ping identifier and the sequence number.
+    fn echo_id_seq(&self, seq: u16) -> [u8; 4] {
+        let [a, b] = self.ping_id.to_be_bytes();
+        let [c, d] = seq.to_be_bytes();
+        [a, b, c, d]
+    }
+
+    /// Why a socket cannot take an address of the other family (`socket(AF_INET)` and an IPv6
+    /// address): Linux says EAFNOSUPPORT.
+    fn wrong_family(&self, fd: Fd, ip: IpAddr) -> Option<String> {
+        let family = match self.sockets.get(&fd)? {
+            Socket::Fresh { family, .. } | Socket::Udp { family, .. } | Socket::Listener { family, .. } => *family,
+            Socket::Stream { remote, .. } => Family::of(*remote),
+        };
+        (family != Family::of(ip)).then(|| format!("to {ip} on an {} socket (EAFNOSUPPORT)", family.name()))
+    }
+
     fn call(&mut self, ctx: &mut Ctx<'_>, app: &mut App, call: &Call) -> Step {
         let fd_of = |app: &App, slot: &usize| app.slots.get(slot).copied();
         match call {
-            Call::Socket { slot, kind } => {
+            Call::Socket { slot, kind } | Call::Socket6 { slot, kind } => {
+                let family = if matches!(call, Call::Socket6 { .. }) { Family::Inet6 } else { Family::Inet };
                 let fd = self.next_fd;
                 self.next_fd += 1;
-                self.sockets.insert(fd, Socket::Fresh { kind: *kind, port: None });
+                self.sockets.insert(fd, Socket::Fresh { kind: *kind, family, port: None });
                 app.slots.insert(*slot, fd);
                 self.app_log(ctx, app,
-                    format!("socket(AF_INET, {}) = {fd}", kind.name()),
-                    format!("socket(AF_INET, {}) 返回 {fd}", kind.name()));
+                    format!("socket({}, {}) = {fd}", family.name(), kind.name()),
+                    format!("socket({}, {}) 返回 {fd}", family.name(), kind.name()));
                 Step::Done
             }
             Call::Bind { slot, port } => {
                 let Some(fd) = fd_of(app, slot) else { return Step::Fail("bind() on no socket (EBADF)".into()) };
-                // TCP and UDP ports are separate: a bind clashes only with the same protocol.
-                let udp = matches!(self.sockets.get(&fd), Some(Socket::Fresh { kind: Kind::Datagram, .. }));
+                // TCP and UDP ports are separate: a bind clashes only with the same protocol. So
+                // are IPv4 and IPv6 ones here, as each socket binds the host's address of its
+                // family: (IP, protocol, port) is the name.
+                let (udp, family) = match self.sockets.get(&fd) {
+                    Some(Socket::Fresh { kind, family, .. }) => (*kind == Kind::Datagram, *family),
+                    _ => return Step::Fail("bind() on a socket already bound (EINVAL)".into()),
+                };
                 let taken = self.sockets.values().any(|s| match s {
-                    Socket::Udp { port: p, .. } => udp && p == port,
-                    Socket::Listener { port: p, .. } => !udp && p == port,
-                    Socket::Fresh { port: p, kind } => (*kind == Kind::Datagram) == udp && *p == Some(*port),
+                    Socket::Udp { port: p, family: f, .. } => udp && p == port && *f == family,
+                    Socket::Listener { port: p, family: f, .. } => !udp && p == port && *f == family,
+                    Socket::Fresh { port: p, kind, family: f } => (*kind == Kind::Datagram) == udp && *p == Some(*port) && *f == family,
                     Socket::Stream { .. } => false,
                 });
                 if taken {
@@ -934,25 +1341,24 @@ impl Host {
                 }
                 match self.sockets.get_mut(&fd) {
                     Some(Socket::Fresh { kind: Kind::Datagram, .. }) => {
-                        self.sockets.insert(fd, Socket::Udp { port: *port, queue: VecDeque::new(), peer: None, error: None });
+                        self.sockets.insert(fd, Socket::Udp { port: *port, family, queue: VecDeque::new(), peer: None, error: None });
                     }
                     Some(Socket::Fresh { port: p, .. }) => *p = Some(*port),
                     _ => return Step::Fail("bind() on a socket already bound (EINVAL)".into()),
                 }
-                self.app_log(ctx, app,
-                    format!("bind(('{}', {port}))", self.ip),
-                    format!("bind(('{}', {port})) 绑定地址和端口", self.ip));
+                let addr = py_addr(&SocketAddr::new(self.local_ip(family), *port));
+                self.app_log(ctx, app, format!("bind({addr})"), format!("bind({addr}) 绑定地址和端口"));
                 Step::Done
             }
             Call::Listen { slot } => {
                 let Some(fd) = fd_of(app, slot) else { return Step::Fail("listen() on no socket (EBADF)".into()) };
-                let port = match self.sockets.get(&fd) {
-                    Some(Socket::Fresh { kind: Kind::Stream, port }) => *port,
+                let (port, family) = match self.sockets.get(&fd) {
+                    Some(Socket::Fresh { kind: Kind::Stream, port, family }) => (*port, *family),
                     _ => return Step::Fail("listen() needs a fresh SOCK_STREAM socket (EOPNOTSUPP)".into()),
                 };
                 let port = port.unwrap_or_else(|| self.ephemeral_port());
-                self.sockets.insert(fd, Socket::Listener { port, backlog: VecDeque::new() });
-                self.listener_state(ctx, fd, port, State::Closed, State::Listen);
+                self.sockets.insert(fd, Socket::Listener { port, family, backlog: VecDeque::new() });
+                self.listener_state(ctx, fd, family, port, State::Closed, State::Listen);
                 self.app_log(ctx, app,
                     format!("listen(): TCP port {port} CLOSED → LISTEN"),
                     format!("listen():TCP 端口 {port} CLOSED → LISTEN"));
@@ -970,7 +1376,7 @@ impl Host {
                     *accepted = true;
                 }
                 let peer = match self.sockets.get(&conn) {
-                    Some(Socket::Stream { tcb, remote, .. }) => format!("('{remote}', {})", tcb.remote_port),
+                    Some(Socket::Stream { tcb, remote, .. }) => py_addr(&SocketAddr::new(*remote, tcb.remote_port)),
                     _ => "?".into(),
                 };
                 self.app_log(ctx, app,
@@ -978,47 +1384,8 @@ impl Host {
                     format!("accept() 返回新套接字 {conn},对方 {peer}"));
                 Step::Done
             }
-            Call::Connect { slot, to } => {
-                let Some(fd) = fd_of(app, slot) else { return Step::Fail("connect() on no socket (EBADF)".into()) };
-                match self.sockets.get(&fd) {
-                    Some(Socket::Fresh { kind: Kind::Stream, port }) => {
-                        let local = port.unwrap_or_else(|| self.ephemeral_port());
-                        let iss = self.rng.next_u64() as u32;
-                        let (tcb, out) = Tcb::connect(local, to.port(), iss, ctx.now);
-                        self.sockets.insert(fd, Socket::Stream { tcb: Box::new(tcb), remote: *to.ip(), listener: None, closed_by_app: false, accepted: true });
-                        self.app_log(ctx, app,
-                            format!("connect(('{}', {})) from port {local}", to.ip(), to.port()),
-                            format!("connect(('{}', {})),本地端口 {local}", to.ip(), to.port()));
-                        self.tcp_output(ctx, fd, out);
-                        self.wait(ctx, app, "connect()")
-                    }
-                    Some(Socket::Stream { tcb, .. }) => match (tcb.state(), tcb.error()) {
-                        (_, Some(e)) => Step::Fail(format!("connect() failed: {}", e.name())),
-                        (crate::tcp::State::SynSent | crate::tcp::State::SynReceived, _) => Step::Wait,
-                        _ => {
-                            self.app_log(ctx, app, "connect() returns: connected".into(), "connect() 返回:已连接".into());
-                            Step::Done
-                        }
-                    },
-                    Some(Socket::Fresh { kind: Kind::Datagram, .. } | Socket::Udp { .. }) => {
-                        // No packet: UDP only notes the peer (and binds an ephemeral port).
-                        let port = match self.sockets.get(&fd) {
-                            Some(Socket::Udp { port, .. }) => *port,
-                            _ => self.ephemeral_port(),
-                        };
-                        let queue = match self.sockets.remove(&fd) {
-                            Some(Socket::Udp { queue, .. }) => queue,
-                            _ => VecDeque::new(),
-                        };
-                        self.sockets.insert(fd, Socket::Udp { port, queue, peer: Some(*to), error: None });
-                        self.app_log(ctx, app,
-                            format!("connect(('{}', {})) from port {port}: UDP only remembers the peer, nothing is sent", to.ip(), to.port()),
-                            format!("connect(('{}', {})),本地端口 {port}:UDP 只是记下对方地址,线路上什么也不发", to.ip(), to.port()));
-                        Step::Done
-                    }
-                    _ => Step::Fail("connect() on a socket already in use (EISCONN)".into()),
-                }
-            }
+            Call::Connect { slot, to } => self.connect(ctx, app, *slot, SocketAddr::V4(*to)),
+            Call::Connect6 { slot, to } => self.connect(ctx, app, *slot, SocketAddr::V6(*to)),
             Call::Send { slot, data } => {
                 let Some(fd) = fd_of(app, slot) else { return Step::Fail("send() on no socket (EBADF)".into()) };
                 if let Some(Socket::Udp { port, peer, .. }) = self.sockets.get(&fd) {
@@ -1031,7 +1398,7 @@ impl Host {
                     self.app_log(ctx, app,
                         format!("send({}) = {}: one datagram to {to}", quote(data), data.len()),
                         format!("send({}) 发出 {} 个字节:一个发往 {to} 的数据报", quote(data), data.len()));
-                    self.send_ip(ctx, *to.ip(), Body::Udp { src_port: port, dst_port: to.port(), payload: data.clone() });
+                    self.send_to_addr(ctx, to.ip(), Body::Udp { src_port: port, dst_port: to.port(), payload: data.clone() }, IpParams::default());
                     return Step::Done;
                 }
                 let now = ctx.now;
@@ -1092,31 +1459,11 @@ impl Host {
                 Step::Done
             }
             Call::Reply { slot, data } => match app.last_from {
-                Some(to) => self.call(ctx, app, &Call::SendTo { slot: *slot, data: data.clone(), to }),
+                Some(to) => self.send_to(ctx, app, *slot, data, to),
                 None => Step::Fail("sendto() back to whom? nothing was received yet".into()),
             },
-            Call::SendTo { slot, data, to } => {
-                let Some(fd) = fd_of(app, slot) else { return Step::Fail("sendto() on no socket (EBADF)".into()) };
-                let port = match self.sockets.get(&fd) {
-                    Some(Socket::Udp { port, .. }) => *port,
-                    Some(Socket::Fresh { kind: Kind::Datagram, .. }) => {
-                        // An unbound UDP socket gets an ephemeral port on its first sendto().
-                        let p = self.ephemeral_port();
-                        self.sockets.insert(fd, Socket::Udp { port: p, queue: VecDeque::new(), peer: None, error: None });
-                        p
-                    }
-                    _ => return Step::Fail("sendto() needs a SOCK_DGRAM socket (EOPNOTSUPP)".into()),
-                };
-                if let Some(e) = self.take_udp_error(fd) {
-                    return Step::Fail(format!("sendto() failed: {e}"));
-                }
-                self.app_log(ctx, app,
-                    format!("sendto({}, ('{}', {})) = {}", quote(data), to.ip(), to.port(), data.len()),
-                    format!("sendto({}, ('{}', {})) 发出 {} 个字节", quote(data), to.ip(), to.port(), data.len()));
-                let ip = self.ip_params.get(&fd).copied().unwrap_or_default();
-                self.send_ip_with(ctx, *to.ip(), Body::Udp { src_port: port, dst_port: to.port(), payload: data.clone() }, ip);
-                Step::Done
-            }
+            Call::SendTo { slot, data, to } => self.send_to(ctx, app, *slot, data, SocketAddr::V4(*to)),
+            Call::SendTo6 { slot, data, to } => self.send_to(ctx, app, *slot, data, SocketAddr::V6(*to)),
             Call::SetOption { slot, option } => {
                 let Some(fd) = fd_of(app, slot) else { return Step::Fail("setsockopt() on no socket (EBADF)".into()) };
                 let ip = self.ip_params.entry(fd).or_default();
@@ -1190,10 +1537,10 @@ impl Host {
                         let out = tcb.close(now);
                         self.tcp_output(ctx, fd, out);
                     }
-                    Some(Socket::Listener { port, backlog }) => {
-                        let (port, waiting) = (*port, std::mem::take(backlog));
+                    Some(Socket::Listener { port, family, backlog }) => {
+                        let (port, family, waiting) = (*port, *family, std::mem::take(backlog));
                         self.sockets.remove(&fd);
-                        self.listener_state(ctx, fd, port, State::Listen, State::Closed);
+                        self.listener_state(ctx, fd, family, port, State::Listen, State::Closed);
                         self.log(ctx, LayerKind::Transport,
                             format!("TCP port {port}: LISTEN → CLOSED"), format!("TCP 端口 {port}:LISTEN → CLOSED"));
                         // Connections nobody accepted are forgotten (Linux would also send them a RST: not yet).
@@ -1238,13 +1585,17 @@ impl Host {
                 }
             },
             Call::Ping { to, seq } => {
-                let id = self.ping_id;
-                let mut rest = [0u8; 4];
-                rest[..2].copy_from_slice(&id.to_be_bytes());
-                rest[2..].copy_from_slice(&seq.to_be_bytes());
+                let rest = self.echo_id_seq(*seq);
                 self.app_log(ctx, app, format!("ping {to} (seq {seq})"), format!("ping {to}(序号 {seq})"));
-                let data = (0u8..32).map(|i| b'a' + i % 23).collect();
+                let data = ECHO_DATA.to_vec();
                 self.send_ip(ctx, *to, Body::Icmp { kind: wire::ICMP_ECHO_REQUEST, code: 0, rest, data });
+                Step::Done
+            }
+            Call::Ping6 { to, seq } => {
+                let rest = self.echo_id_seq(*seq);
+                self.app_log(ctx, app, format!("ping6 {to} (seq {seq})"), format!("ping6 {to}(序号 {seq})"));
+                let data = ECHO_DATA.to_vec();
+                self.send_ip6(ctx, *to, Body::Icmp { kind: wire::ICMPV6_ECHO_REQUEST, code: 0, rest, data });
                 Step::Done
             }
         }

@@ -7,8 +7,8 @@
 //! - [`engine`]: the clock and the event queue;
 //! - [`net`]: nodes, links (bandwidth, delay, seeded loss, duplication, reordering, corruption), a
 //!   learning switch, the frame record;
-//! - [`host`]: ARP, IPv4 (routing table, reassembly), ICMP, UDP, TCP connections and the socket
-//!   API applications call;
+//! - [`host`]: ARP, IPv4 (routing table, reassembly), ICMP, IPv6 on the link (Neighbor Discovery,
+//!   ICMPv6), UDP, TCP connections and the socket API applications call;
 //! - [`router`]: forwarding by longest-prefix match, TTL, ICMP errors, fragmentation;
 //! - [`tcp`]: TCP as a pure state machine (RFC 9293);
 //! - [`wire`]: frames built with `netlayers_stack::encapsulate` and parsed as a kernel would;

@@ -407,8 +407,12 @@ impl Network {
                     Some(p) => vec![p],
                     None => {
                         let ports: Vec<usize> = (0..sw.ports).filter(|p| *p != port).collect();
-                        let what = if dst[0] & 1 == 1 { "broadcast" } else { "unknown destination" };
-                        let zh = if dst[0] & 1 == 1 { "广播" } else { "目的地址未知" };
+                        // A switch without multicast snooping floods multicast as it does broadcast.
+                        let (what, zh) = match (dst == wire::BROADCAST, dst[0] & 1 == 1) {
+                            (true, _) => ("broadcast", "广播"),
+                            (false, true) => ("multicast", "组播"),
+                            _ => ("unknown destination", "目的地址未知"),
+                        };
                         log(format!("{what} {}: flooded to ports {ports:?}", fmt_mac(&dst)),
                             format!("{zh} {}:泛洪到端口 {ports:?}", fmt_mac(&dst)));
                         ports

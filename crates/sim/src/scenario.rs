@@ -2,7 +2,7 @@
 //! explanation in English and Chinese. The chat scenarios play the sockets tutorial's programs
 //! (shared/seed/): a server on port 8081, a client, lines back and forth, "886" to end.
 
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 
 use netlayers_core::{Lang, Text};
 
@@ -251,6 +251,31 @@ pub const SCENARIOS: &[Scenario] = &[
         ),
         faults: Faults::NONE,
         build: route,
+        summary: None,
+    },
+    Scenario {
+        name: "ipv6",
+        about: Text::new(
+            "pc1 and pc2 on a switch, each with an IPv4 address (10.0.0.x/24), an IPv6 one (fd00:1::x/64) and a \
+             link-local fe80:: address made from its MAC. pc1 pings pc2 over IPv6 twice. IPv6 has no ARP: the \
+             first ping waits while Neighbor Discovery asks. pc1 sends an ICMPv6 Neighbor Solicitation to pc2's \
+             solicited-node multicast group (ff02::1:ff00:2, MAC 33:33:ff:00:00:02: only hosts whose address ends \
+             like pc2's listen there, not everyone as with a broadcast); pc2 answers with a Neighbor Advertisement \
+             carrying its MAC. The second ping finds it in the neighbor cache. Then the tutorial's chat runs over \
+             TCP on IPv6 (socket(AF_INET6, SOCK_STREAM), port 8081). Last, pc2 has a UDP socket bound to \
+             10.0.0.2 port 8081: a datagram to it over IPv4 arrives, but the same port over IPv6 is another name \
+             (IP, protocol, port) with no socket, so pc2 answers ICMPv6 port unreachable.",
+            "pc1 和 pc2 接在一台交换机上,各有一个 IPv4 地址(10.0.0.x/24)、一个 IPv6 地址(fd00:1::x/64),\
+             还有一个由 MAC 生成的 fe80:: 链路本地地址。pc1 经 IPv6 ping pc2 两次。IPv6 没有 ARP:第一次 ping 要等\
+             邻居发现(NDP)问出结果。pc1 把 ICMPv6 邻居请求发到 pc2 的请求节点组播组(ff02::1:ff00:2,MAC \
+             33:33:ff:00:00:02:只有地址末尾和 pc2 相同的主机才监听它,不像广播那样人人都收);pc2 回一个带着自己 MAC \
+             的邻居通告。第二次 ping 直接在邻居缓存里找到 MAC。接着教程里的聊天程序改走 IPv6 上的 TCP\
+             (socket(AF_INET6, SOCK_STREAM),端口 8081)。最后,pc2 有一个绑定在 10.0.0.2 的 8081 端口上的 UDP \
+             套接字:经 IPv4 发来的数据报能收到,而经 IPv6 发往同一端口号的数据报是另一个名字(IP, 协议, 端口),\
+             没有套接字,于是 pc2 回 ICMPv6 端口不可达。",
+        ),
+        faults: Faults::NONE,
+        build: ipv6,
         summary: None,
     },
 ];
@@ -660,6 +685,69 @@ fn route(c: &Config) -> Network {
     traceroute.push(Call::Close { slot: 0 });
     add_app(&mut n, pc1, App::new("ping", ping));
     add_app(&mut n, pc1, App::new("traceroute", traceroute));
+    n
+}
+
+pub const PC1_V6: Ipv6Addr = Ipv6Addr::new(0xfd00, 1, 0, 0, 0, 0, 0, 1);
+pub const PC2_V6: Ipv6Addr = Ipv6Addr::new(0xfd00, 1, 0, 0, 0, 0, 0, 2);
+
+fn ipv6(c: &Config) -> Network {
+    let mut n = Network::new(c.seed);
+    let sw = n.add_switch("switch", 2);
+    let pc1 = n.add_host("pc1", CLIENT, 24);
+    let pc2 = n.add_host("pc2", SERVER, 24);
+    for (port, (pc, v6)) in [(pc1, PC1_V6), (pc2, PC2_V6)].into_iter().enumerate() {
+        let _ = n.connect(pc, 0, sw, port, c.link());
+        if let Some(h) = n.host_mut(pc) {
+            h.set_ipv6(v6, 64);
+        }
+    }
+    let ping = vec![Call::Ping6 { to: PC2_V6, seq: 1 }, Call::Sleep(SEC), Call::Ping6 { to: PC2_V6, seq: 2 }];
+    let mut server = vec![
+        Call::Socket6 { slot: 0, kind: Kind::Stream },
+        Call::Bind { slot: 0, port: PORT },
+        Call::Listen { slot: 0 },
+        Call::Accept { listener: 0, into: 1 },
+    ];
+    let mut client = vec![
+        Call::SleepUntil(2 * SEC),
+        Call::Socket6 { slot: 0, kind: Kind::Stream },
+        Call::Connect6 { slot: 0, to: SocketAddrV6::new(PC2_V6, PORT, 0, 0) },
+    ];
+    for (line, answer) in CHAT {
+        client.push(Call::Sleep(500 * MS));
+        client.push(Call::Send { slot: 0, data: line.as_bytes().to_vec() });
+        server.push(Call::Recv { slot: 1 });
+        if line != "886" {
+            server.push(Call::Sleep(500 * MS));
+            server.push(Call::Send { slot: 1, data: answer.as_bytes().to_vec() });
+            client.push(Call::Recv { slot: 0 });
+        }
+    }
+    client.push(Call::Close { slot: 0 });
+    server.push(Call::Close { slot: 1 });
+    server.push(Call::Close { slot: 0 });
+    // The same port number over each IP version: only the IPv4 name has a socket.
+    let udp4 = vec![
+        Call::Socket { slot: 0, kind: Kind::Datagram },
+        Call::Bind { slot: 0, port: PORT },
+        Call::RecvFrom { slot: 0 },
+        Call::Close { slot: 0 },
+    ];
+    let sender = vec![
+        Call::SleepUntil(8 * SEC),
+        Call::Socket { slot: 0, kind: Kind::Datagram },
+        Call::SendTo { slot: 0, data: b"over IPv4".to_vec(), to: SocketAddrV4::new(SERVER, PORT) },
+        Call::Socket6 { slot: 1, kind: Kind::Datagram },
+        Call::SendTo6 { slot: 1, data: b"over IPv6".to_vec(), to: SocketAddrV6::new(PC2_V6, PORT, 0, 0) },
+        Call::Close { slot: 0 },
+        Call::Close { slot: 1 },
+    ];
+    add_app(&mut n, pc2, App::new("server", server));
+    add_app(&mut n, pc2, App::new("udp4", udp4));
+    add_app(&mut n, pc1, App::new("ping6", ping));
+    add_app(&mut n, pc1, App::new("client", client));
+    add_app(&mut n, pc1, App::new("udp", sender));
     n
 }
 

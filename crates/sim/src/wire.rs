@@ -1,12 +1,13 @@
-//! Frames on the simulated wire. TCP and UDP frames are built by the project's own
-//! encapsulation ([`netlayers_stack::encapsulate`], the code behind `netlayers encap`), so their
-//! lengths and checksums are the ones the decoder and tshark check. ARP (RFC 826) and ICMP
-//! (RFC 792), which `encap` does not build, are written here field by field.
+//! Frames on the simulated wire. TCP and UDP frames, over IPv4 or IPv6, are built by the
+//! project's own encapsulation ([`netlayers_stack::encapsulate`], the code behind `netlayers
+//! encap`), so their lengths and checksums are the ones the decoder and tshark check. ARP
+//! (RFC 826), ICMP (RFC 792) and ICMPv6 with Neighbor Discovery (RFC 4443, RFC 4861), which
+//! `encap` does not build, are written here field by field.
 //!
 //! Parsing is what a host's kernel does on receipt: bounds-checked, checksums verified, and a
 //! reason instead of a panic for anything it cannot use.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use netlayers_core::{checksum, PseudoHeader, Transport};
 use netlayers_stack::encap::{encapsulate, EncapOptions, TcpParams};
@@ -18,6 +19,7 @@ pub const BROADCAST: Mac = [0xff; 6];
 
 pub const ETHERTYPE_IPV4: u16 = 0x0800;
 pub const ETHERTYPE_ARP: u16 = 0x0806;
+pub const ETHERTYPE_IPV6: u16 = 0x86dd;
 pub const ARP_REQUEST: u16 = 1;
 pub const ARP_REPLY: u16 = 2;
 pub const ICMP_ECHO_REPLY: u8 = 0;
@@ -30,6 +32,21 @@ pub const ICMP_HOST_UNREACHABLE: u8 = 1;
 pub const ICMP_PORT_UNREACHABLE: u8 = 3;
 pub const ICMP_FRAG_NEEDED: u8 = 4;
 pub const TTL: u8 = 64;
+/// ICMPv6 types (RFC 4443, RFC 4861) and the port unreachable code.
+pub const ICMPV6_UNREACHABLE: u8 = 1;
+pub const ICMPV6_TIME_EXCEEDED: u8 = 3;
+pub const ICMPV6_ECHO_REQUEST: u8 = 128;
+pub const ICMPV6_ECHO_REPLY: u8 = 129;
+pub const ICMPV6_NEIGHBOR_SOLICITATION: u8 = 135;
+pub const ICMPV6_NEIGHBOR_ADVERTISEMENT: u8 = 136;
+pub const ICMPV6_PORT_UNREACHABLE: u8 = 4;
+/// The IPv6 next-header number of ICMPv6.
+pub const IPPROTO_ICMPV6: u8 = 58;
+/// Neighbor Discovery messages leave with hop limit 255 and are dropped with any other (RFC 4861
+/// section 7.1.1): proof that they never crossed a router.
+pub const NDP_HOP_LIMIT: u8 = 255;
+/// The smallest MTU of any IPv6 link, the most an ICMPv6 error may fill (RFC 4443 section 2.4).
+pub const IPV6_MIN_MTU: usize = 1280;
 /// Ethernet's MTU: the largest IP packet a frame carries.
 pub const ETHERNET_MTU: usize = 1500;
 
@@ -67,6 +84,16 @@ pub struct Packet {
     pub body: Body,
 }
 
+/// An IPv6 packet before it has bytes (no extension headers). Its `body` is TCP, UDP or, for
+/// [`Body::Icmp`], ICMPv6 (Neighbor Discovery included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Packet6 {
+    pub src: Ipv6Addr,
+    pub dst: Ipv6Addr,
+    pub hop_limit: u8,
+    pub body: Body,
+}
+
 /// An ARP packet's addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Arp {
@@ -85,6 +112,11 @@ pub enum Parsed {
         packet: Packet,
         ttl: u8,
         /// The IP header and payload as received, for quoting in ICMP errors.
+        datagram: Vec<u8>,
+    },
+    Ipv6 {
+        packet: Packet6,
+        /// The IPv6 header and payload as received, for quoting in ICMPv6 errors.
         datagram: Vec<u8>,
     },
     /// One fragment of a datagram, to be put back together before its payload means anything.
@@ -108,6 +140,9 @@ pub enum Parsed {
 
 fn v4(ip: Ipv4Addr, port: u16) -> SocketAddr {
     SocketAddr::new(IpAddr::V4(ip), port)
+}
+fn v6(ip: Ipv6Addr, port: u16) -> SocketAddr {
+    SocketAddr::new(IpAddr::V6(ip), port)
 }
 
 /// Ethernet II header and padding to the 60-byte minimum (the FCS is not in a capture).
@@ -190,6 +225,141 @@ pub fn icmp_message(kind: u8, code: u8, rest: [u8; 4], data: &[u8]) -> Vec<u8> {
     icmp
 }
 
+/// The frames carrying an IPv6 packet from `src_mac` to `dst_mac`: TCP and UDP through
+/// `encapsulate` (which fragments at the source past `mtu`, as IPv6 hosts must), ICMPv6 in one
+/// packet of at most `mtu` bytes.
+pub fn ipv6_frames(src_mac: Mac, dst_mac: Mac, p: &Packet6, mtu: usize) -> Result<Vec<Vec<u8>>, String> {
+    let base = |transport, sport, dport, tcp| EncapOptions {
+        transport,
+        src: v6(p.src, sport),
+        dst: v6(p.dst, dport),
+        src_mac: Some(src_mac),
+        dst_mac: Some(dst_mac),
+        ttl: p.hop_limit,
+        mtu,
+        tcp,
+        ..EncapOptions::default()
+    };
+    let built = match &p.body {
+        Body::Tcp(s) => {
+            let tcp = TcpParams { flags: s.flags, seq: s.seq, ack: s.ack, window: s.window };
+            encapsulate(&s.payload, &base(Transport::Tcp, s.src_port, s.dst_port, tcp))
+        }
+        Body::Udp { src_port, dst_port, payload } => {
+            encapsulate(payload, &base(Transport::Udp, *src_port, *dst_port, TcpParams::default()))
+        }
+        Body::Icmp { kind, code, rest, data } => {
+            let icmp = icmpv6_message(p.src, p.dst, *kind, *code, *rest, data);
+            if 40 + icmp.len() > mtu {
+                return Err(format!("{} bytes of ICMPv6 do not fit the MTU {mtu}", icmp.len()));
+            }
+            let packet = ipv6_datagram(p.src, p.dst, p.hop_limit, IPPROTO_ICMPV6, &icmp)?;
+            return Ok(vec![ethernet(dst_mac, src_mac, ETHERTYPE_IPV6, &packet)]);
+        }
+    };
+    Ok(built.map_err(|e| e.to_string())?.frames)
+}
+
+/// An ICMPv6 message (RFC 4443 section 2.1): type, code, checksum, the second word, data. Unlike
+/// ICMP's, its checksum covers a pseudo-header of the IPv6 addresses, length and next header.
+pub fn icmpv6_message(src: Ipv6Addr, dst: Ipv6Addr, kind: u8, code: u8, rest: [u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut icmp = vec![kind, code, 0, 0];
+    icmp.extend_from_slice(&rest);
+    icmp.extend_from_slice(data);
+    let pseudo = PseudoHeader { src: IpAddr::V6(src), dst: IpAddr::V6(dst), protocol: IPPROTO_ICMPV6, upper_len: icmp.len() };
+    let c = checksum::with_pseudo(&pseudo, &icmp);
+    icmp[2..4].copy_from_slice(&c.to_be_bytes());
+    icmp
+}
+
+/// An IPv6 packet (RFC 8200): the 40-byte header, no extension headers, then `payload`.
+pub fn ipv6_datagram(src: Ipv6Addr, dst: Ipv6Addr, hop_limit: u8, next_header: u8, payload: &[u8]) -> Result<Vec<u8>, String> {
+    let len = u16::try_from(payload.len()).map_err(|_| format!("{} bytes do not fit one IPv6 packet", payload.len()))?;
+    let mut d = Vec::with_capacity(40 + payload.len());
+    d.extend_from_slice(&[0x60, 0, 0, 0]); // version 6, traffic class 0, flow label 0
+    d.extend_from_slice(&len.to_be_bytes());
+    d.push(next_header);
+    d.push(hop_limit);
+    d.extend_from_slice(&src.octets());
+    d.extend_from_slice(&dst.octets());
+    d.extend_from_slice(payload);
+    Ok(d)
+}
+
+/// The link-local address an interface gives itself from its MAC (RFC 4291 appendix A, modified
+/// EUI-64): fe80::, then the MAC with ff:fe in its middle and the universal/local bit flipped.
+pub fn link_local(mac: Mac) -> Ipv6Addr {
+    let mut o = [0u8; 16];
+    o[..2].copy_from_slice(&[0xfe, 0x80]);
+    o[8..11].copy_from_slice(&[mac[0] ^ 0x02, mac[1], mac[2]]);
+    o[11..13].copy_from_slice(&[0xff, 0xfe]);
+    o[13..].copy_from_slice(&mac[3..]);
+    Ipv6Addr::from(o)
+}
+
+/// The solicited-node multicast group of an address (RFC 4291 section 2.7.1): ff02::1:ff and
+/// its last 24 bits. Each host listens on the groups of its own addresses, so a Neighbor
+/// Solicitation sent there reaches (almost) only the host that has the address.
+pub fn solicited_node(a: Ipv6Addr) -> Ipv6Addr {
+    let o = a.octets();
+    Ipv6Addr::from([0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, o[13], o[14], o[15]])
+}
+
+/// The MAC an IPv6 multicast address maps to (RFC 2464 section 7): 33:33 and its last 32 bits.
+pub fn multicast_mac(a: Ipv6Addr) -> Mac {
+    let o = a.octets();
+    [0x33, 0x33, o[12], o[13], o[14], o[15]]
+}
+
+/// Neighbor Discovery option types carrying a link-layer address (RFC 4861 section 4.6.1).
+pub const NDP_SOURCE_LL: u8 = 1;
+pub const NDP_TARGET_LL: u8 = 2;
+/// Neighbor Advertisement flags, in the first byte after the checksum (RFC 4861 section 4.4).
+pub const NA_SOLICITED: u8 = 0x40;
+pub const NA_OVERRIDE: u8 = 0x20;
+
+/// A Neighbor Solicitation (RFC 4861 section 4.3) or Advertisement (section 4.4): the message
+/// after its first word, and the link-layer address option it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ndp {
+    pub target: Ipv6Addr,
+    /// The source (solicitation) or target (advertisement) link-layer address option.
+    pub lladdr: Option<Mac>,
+}
+
+impl Ndp {
+    /// The message's data: the target address and a link-layer address option of `option` type
+    /// (8 bytes: type, length in 8-byte units, MAC).
+    pub fn data(&self, option: u8) -> Vec<u8> {
+        let mut d = self.target.octets().to_vec();
+        if let Some(mac) = self.lladdr {
+            d.extend_from_slice(&[option, 1]);
+            d.extend_from_slice(&mac);
+        }
+        d
+    }
+
+    /// Reads a solicitation's or advertisement's data; the option of type `option` if present.
+    /// `None` if the target is cut or an option has length 0 (which RFC 4861 says to drop).
+    pub fn parse(data: &[u8], option: u8) -> Option<Ndp> {
+        let o: [u8; 16] = data.get(..16)?.try_into().ok()?;
+        let mut opts = &data[16..];
+        let mut lladdr = None;
+        while opts.len() >= 2 {
+            let len = usize::from(opts[1]) * 8;
+            if len == 0 {
+                return None;
+            }
+            let opt = opts.get(..len)?;
+            if opt[0] == option && len == 8 {
+                lladdr = mac_at(opt, 2);
+            }
+            opts = &opts[len..];
+        }
+        Some(Ndp { target: Ipv6Addr::from(o), lladdr })
+    }
+}
+
 /// An IPv4 packet, not a fragment: a 20-byte header (RFC 791) with its checksum, then
 /// `payload`. DF is set only when `ip` asks for it. Also how a receiver rebuilds a datagram
 /// after reassembly, so that its layers above IP parse as from one packet.
@@ -211,8 +381,17 @@ pub fn ipv4_datagram(src: Ipv4Addr, dst: Ipv4Addr, id: u16, ip: IpParams, protoc
     Ok(d)
 }
 
-/// What the packet quoted in an ICMP error was: `UDP 10.0.1.1:49152 → 10.0.2.2:33434`.
+/// What the packet quoted in an ICMP or ICMPv6 error was: `UDP 10.0.1.1:49152 → 10.0.2.2:33434`.
 pub fn describe_quoted(q: &[u8]) -> Option<String> {
+    if q.first()? >> 4 == 6 {
+        let (src, dst) = (ip6_at(q, 8)?, ip6_at(q, 24)?);
+        return Some(match (q.get(6)?, be16(q, 40), be16(q, 42)) {
+            (17, Some(s), Some(d)) => format!("UDP [{src}]:{s} → [{dst}]:{d}"),
+            (6, Some(s), Some(d)) => format!("TCP [{src}]:{s} → [{dst}]:{d}"),
+            (&IPPROTO_ICMPV6, _, _) => format!("ICMPv6 {src} → {dst}"),
+            (n, _, _) => format!("IPv6 next header {n} {src} → {dst}"),
+        });
+    }
     let hl = usize::from(q.first()? & 0x0f) * 4;
     let (src, dst) = (ip_at(q, 12)?, ip_at(q, 16)?);
     let ports = (be16(q, hl), be16(q, hl + 2));
@@ -222,6 +401,18 @@ pub fn describe_quoted(q: &[u8]) -> Option<String> {
         (1, _) => format!("ICMP {src} → {dst}"),
         (p, _) => format!("IP protocol {p} {src} → {dst}"),
     })
+}
+
+/// The source port and the destination of the UDP datagram an ICMP or ICMPv6 error quotes.
+pub fn quoted_udp(q: &[u8]) -> Option<(u16, SocketAddr)> {
+    let (dst, at) = if q.first()? >> 4 == 6 {
+        (*q.get(6)? == 17).then_some(())?;
+        (IpAddr::V6(ip6_at(q, 24)?), 40)
+    } else {
+        (*q.get(9)? == 17).then_some(())?;
+        (IpAddr::V4(ip_at(q, 16)?), usize::from(q[0] & 0x0f) * 4)
+    };
+    Some((be16(q, at)?, SocketAddr::new(dst, be16(q, at + 2)?)))
 }
 
 /// Takes one from the TTL of an IPv4 packet whose header [`check_ipv4_header`] accepted, and
@@ -313,6 +504,10 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
 fn mac_at(b: &[u8], at: usize) -> Option<Mac> {
     b.get(at..at + 6)?.try_into().ok()
 }
+fn ip6_at(b: &[u8], at: usize) -> Option<Ipv6Addr> {
+    let o: [u8; 16] = b.get(at..at + 16)?.try_into().ok()?;
+    Some(Ipv6Addr::from(o))
+}
 fn ip_at(b: &[u8], at: usize) -> Option<Ipv4Addr> {
     let o: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
     Some(Ipv4Addr::from(o))
@@ -335,6 +530,7 @@ pub fn parse(frame: &[u8]) -> Parsed {
     match ethertype {
         ETHERTYPE_ARP => parse_arp(payload),
         ETHERTYPE_IPV4 => parse_ipv4(payload),
+        ETHERTYPE_IPV6 => parse_ipv6(payload),
         t => Parsed::Unsupported(format!("EtherType 0x{t:04x}")),
     }
 }
@@ -388,9 +584,40 @@ pub fn parse_ipv4(p: &[u8]) -> Parsed {
         return Parsed::Fragment { src, dst, id, protocol: proto, ttl, offset, more, payload: p[hl..total].to_vec() };
     }
     let l4 = &p[hl..total];
-    let pseudo = PseudoHeader { src: IpAddr::V4(src), dst: IpAddr::V4(dst), protocol: proto, upper_len: l4.len() };
-    let body = match proto {
-        6 => {
+    let body = match upper_layer(IpAddr::V4(src), IpAddr::V4(dst), proto, l4) {
+        Ok(body) => body,
+        Err(parsed) => return parsed,
+    };
+    Parsed::Ipv4 { packet: Packet { src, dst, id, body }, ttl, datagram: p[..total].to_vec() }
+}
+
+/// Decodes an IPv6 packet (from its first header byte) as a host's stack does. Extension
+/// headers (fragments among them) are not handled: such packets are unsupported.
+pub fn parse_ipv6(p: &[u8]) -> Parsed {
+    let bad = |why: &str| Parsed::Invalid(why.to_string());
+    if p.len() < 40 || p[0] >> 4 != 6 {
+        return bad("bad IPv6 version or cut header");
+    }
+    let total = 40 + be16(p, 4).map_or(0, usize::from);
+    if total > p.len() {
+        return bad("IPv6 payload length disagrees with the frame");
+    }
+    let (Some(src), Some(dst)) = (ip6_at(p, 8), ip6_at(p, 24)) else { return bad("cut IPv6 header") };
+    let (next, hop_limit) = (p[6], p[7]);
+    let body = match upper_layer(IpAddr::V6(src), IpAddr::V6(dst), next, &p[40..total]) {
+        Ok(body) => body,
+        Err(parsed) => return parsed,
+    };
+    Parsed::Ipv6 { packet: Packet6 { src, dst, hop_limit, body }, datagram: p[..total].to_vec() }
+}
+
+/// The TCP, UDP, ICMP or ICMPv6 message an IP packet carries, its checksum verified (with the
+/// pseudo-header of `src` and `dst` for all but ICMP over IPv4); the reason to drop it otherwise.
+fn upper_layer(src: IpAddr, dst: IpAddr, proto: u8, l4: &[u8]) -> Result<Body, Parsed> {
+    let bad = |why: &str| Err(Parsed::Invalid(why.to_string()));
+    let pseudo = PseudoHeader { src, dst, protocol: proto, upper_len: l4.len() };
+    Ok(match (proto, src.is_ipv6()) {
+        (6, _) => {
             let (Some(src_port), Some(dst_port), Some(seq), Some(ack), Some(off_flags), Some(window)) =
                 (be16(l4, 0), be16(l4, 2), be32(l4, 4), be32(l4, 8), be16(l4, 12), be16(l4, 14))
             else {
@@ -406,7 +633,7 @@ pub fn parse_ipv4(p: &[u8]) -> Parsed {
             let payload = l4[doff..].to_vec();
             Body::Tcp(Segment { src_port, dst_port, seq, ack, flags: off_flags & 0x0fff, window, payload })
         }
-        17 => {
+        (17, v6) => {
             let (Some(src_port), Some(dst_port), Some(len), Some(sum)) = (be16(l4, 0), be16(l4, 2), be16(l4, 4), be16(l4, 6))
             else {
                 return bad("cut UDP header");
@@ -415,25 +642,30 @@ pub fn parse_ipv4(p: &[u8]) -> Parsed {
             if len < 8 || len > l4.len() {
                 return bad("bad UDP length");
             }
+            // Over IPv4 a zero checksum means "none"; over IPv6 the checksum is mandatory
+            // (RFC 8200 section 8.1) and a zero is dropped.
+            if v6 && sum == 0 {
+                return bad("UDP over IPv6 without a checksum");
+            }
             let pseudo = PseudoHeader { upper_len: len, ..pseudo };
             if sum != 0 && !checksum::verify_with_pseudo(&pseudo, &l4[..len]) {
                 return bad("bad UDP checksum");
             }
             Body::Udp { src_port, dst_port, payload: l4[8..len].to_vec() }
         }
-        1 => {
+        (1, false) | (IPPROTO_ICMPV6, true) => {
             if l4.len() < 8 {
                 return bad("cut ICMP header");
             }
-            if checksum::internet(l4) != 0 {
-                return bad("bad ICMP checksum");
+            let ok = if proto == 1 { checksum::internet(l4) == 0 } else { checksum::verify_with_pseudo(&pseudo, l4) };
+            if !ok {
+                return bad(if proto == 1 { "bad ICMP checksum" } else { "bad ICMPv6 checksum" });
             }
             let rest = [l4[4], l4[5], l4[6], l4[7]];
             Body::Icmp { kind: l4[0], code: l4[1], rest, data: l4[8..].to_vec() }
         }
-        n => return Parsed::Unsupported(format!("IP protocol {n}")),
-    };
-    Parsed::Ipv4 { packet: Packet { src, dst, id, body }, ttl, datagram: p[..total].to_vec() }
+        (n, _) => return Err(Parsed::Unsupported(format!("IP protocol {n}"))),
+    })
 }
 
 #[cfg(test)]
@@ -471,6 +703,56 @@ mod tests {
         let f = arp_frame(BROADCAST, &a);
         assert_eq!(f.len(), 60);
         assert_eq!(parse(&f), Parsed::Arp(a));
+    }
+
+    const V6A: Ipv6Addr = Ipv6Addr::new(0xfd00, 1, 0, 0, 0, 0, 0, 1);
+    const V6B: Ipv6Addr = Ipv6Addr::new(0xfd00, 1, 0, 0, 0, 0, 0, 2);
+
+    #[test]
+    fn addresses_for_neighbor_discovery() {
+        // The MAC 00:0c:29:0c:47:d5 gives fe80::20c:29ff:fe0c:47d5 (the U/L bit flipped, ff:fe inserted).
+        assert_eq!(link_local([0x00, 0x0c, 0x29, 0x0c, 0x47, 0xd5]), "fe80::20c:29ff:fe0c:47d5".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(link_local(A), "fe80::aff:fe00:1".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(solicited_node("2001:db8::1:2345:6789".parse().unwrap()), "ff02::1:ff45:6789".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(multicast_mac(solicited_node(V6B)), [0x33, 0x33, 0xff, 0, 0, 2]);
+    }
+
+    #[test]
+    fn ipv6_kinds_round_trip_and_checksums_are_checked() {
+        let seg = Segment { src_port: 1, dst_port: 2, seq: 3, ack: 4, flags: 0x18, window: 5, payload: b"hi".to_vec() };
+        let ns = Ndp { target: V6B, lladdr: Some(A) }.data(NDP_SOURCE_LL);
+        for body in [
+            Body::Tcp(seg),
+            Body::Udp { src_port: 5000, dst_port: 8081, payload: b"hello".to_vec() },
+            Body::Icmp { kind: ICMPV6_ECHO_REQUEST, code: 0, rest: [0, 1, 0, 1], data: b"ping".to_vec() },
+            Body::Icmp { kind: ICMPV6_NEIGHBOR_SOLICITATION, code: 0, rest: [0; 4], data: ns.clone() },
+        ] {
+            let p = Packet6 { src: V6A, dst: V6B, hop_limit: 64, body };
+            let f = ipv6_frames(A, B, &p, ETHERNET_MTU).unwrap().remove(0);
+            assert_eq!((macs(&f), be16(&f, 12)), (Some((B, A)), Some(ETHERTYPE_IPV6)));
+            match parse(&f) {
+                Parsed::Ipv6 { packet, .. } => assert_eq!(packet, p),
+                other => panic!("{other:?}"),
+            }
+            // The pseudo-header counts: the same bytes to another destination do not check.
+            let mut g = f.clone();
+            g[14 + 39] ^= 1;
+            assert!(matches!(parse(&g), Parsed::Invalid(why) if why.contains("checksum")), "{p:?}");
+            for n in 0..f.len() {
+                let _ = parse(&f[..n]);
+            }
+        }
+        assert_eq!(Ndp::parse(&ns, NDP_SOURCE_LL), Some(Ndp { target: V6B, lladdr: Some(A) }));
+        assert_eq!(Ndp::parse(&ns, NDP_TARGET_LL), Some(Ndp { target: V6B, lladdr: None }));
+        let mut zero_len = ns.clone();
+        zero_len[17] = 0;
+        assert_eq!(Ndp::parse(&zero_len, NDP_SOURCE_LL), None, "an option of length 0 is dropped");
+        // UDP over IPv6 must carry a checksum: a zero one, valid over IPv4, is refused.
+        let p = Packet6 { src: V6A, dst: V6B, hop_limit: 64, body: Body::Udp { src_port: 1, dst_port: 2, payload: vec![] } };
+        let mut f = ipv6_frames(A, B, &p, ETHERNET_MTU).unwrap().remove(0);
+        f[14 + 46..14 + 48].fill(0);
+        assert_eq!(parse(&f), Parsed::Invalid("UDP over IPv6 without a checksum".into()));
+        assert_eq!(quoted_udp(&f[14..]), Some((1, "[fd00:1::2]:2".parse().unwrap())));
     }
 
     /// A UDP datagram of `len` bytes, as an IP packet (the frame without its Ethernet header).
