@@ -15,7 +15,7 @@ import sys
 
 from scapy.all import (
     ARP, DNS, DNSQR, DNSRR, ICMP, Dot3, IP, LLC, SNAP, STP, TCP, UDP, Dot1AD, Dot1Q, Ether, ICMPv6DestUnreach,
-    ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_RS, ICMPv6NDOptMTU,
+    ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_RS, ICMPv6NDOptMTU,
     ICMPv6NDOptPrefixInfo, ICMPv6NDOptRDNSS, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr,
     ICMPv6PacketTooBig, ICMPv6TimeExceeded, IPOption_NOP, IPOption_Router_Alert, IPOption_RR,
     IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, PadN,
@@ -280,6 +280,16 @@ def icmp_quote_payload():
     ]
 
 
+def icmp_echo_dup():
+    # Pings whose request or reply was seen twice (two taps, a retransmitting stack): tshark
+    # answers the latest request not answered yet, once. ICMPv6 too.
+    req = eth(IP(src=IP_A, dst=IP_B, id=0x4001), ICMP(type=8, id=7, seq=1) / (b"p" * 16))
+    rep = eth(IP(src=IP_B, dst=IP_A, id=0x4002), ICMP(type=0, id=7, seq=1) / (b"p" * 16), src=MAC_B, dst=MAC_A)
+    req6 = eth(IPv6(src=IP6_A, dst=IP6_B), ICMPv6EchoRequest(id=9, seq=3, data=b"q" * 16))
+    rep6 = eth(IPv6(src=IP6_B, dst=IP6_A), ICMPv6EchoReply(id=9, seq=3, data=b"q" * 16), src=MAC_B, dst=MAC_A)
+    return [req, req, rep, req, rep, rep, req6, req6, rep6, rep6]
+
+
 def igmp():
     ra = [IPOption_Router_Alert()]
     v3report = IGMPv3(type=0x22) / IGMPv3mr(records=[
@@ -531,6 +541,7 @@ ETHERNET_FILES = {
     "truncated.pcap": truncated,
     "icmp-quote-8bytes.pcap": icmp_quote_8bytes,
     "icmp-quote-payload.pcap": icmp_quote_payload,
+    "icmp-echo-dup.pcap": icmp_echo_dup,
     "igmp.pcap": igmp,
     "ip-in-ip.pcap": ipip,
     "ipv6-ext-headers.pcap": ipv6_ext_headers,

@@ -3,7 +3,10 @@
 //! `icmp.resptime` (milliseconds between them), and its Info text ends in `(request in N)`.
 //!
 //! A request and its reply share the identifier and the sequence number, and go between the
-//! same two addresses in opposite directions. Requests are remembered until the table holds
+//! same two addresses in opposite directions. As in tshark, a reply answers the latest such
+//! request not answered yet (a request sent twice is answered by its second copy; a reply that
+//! comes twice links only once: captures/crafted/icmp-echo-dup.pcap). Requests are remembered
+//! until the table holds
 //! [`MAX_PENDING`]; then the half used longest ago is dropped, so memory stays bounded on
 //! endless pings.
 
@@ -82,9 +85,11 @@ impl Echoes {
             return;
         };
         if t == request {
-            self.pending.get_or_insert_with((v6, src, dst, id, seq), || (number, ts));
+            // A request sent again with the same numbers: the reply will answer the latest.
+            self.pending.insert((v6, src, dst, id, seq), (number, ts));
         } else if t == reply {
-            if let Some(&(req, at)) = self.pending.get(&(v6, dst, src, id, seq)) {
+            // A request is answered once: a second reply to it links to nothing.
+            if let Some((req, at)) = self.pending.remove(&(v6, dst, src, id, seq)) {
                 let ms = ts.since(at) * 1000.0;
                 let (to, time) = if v6 { (&RESP_TO6, &RESPTIME6) } else { (&RESP_TO, &RESPTIME) };
                 l.fields.push(Field::generated(to, Value::UInt(req)));

@@ -61,6 +61,11 @@ impl<K: Hash + Eq, V> Recent<K, V> {
         })
     }
 
+    /// Takes an entry out.
+    pub fn remove(&mut self, k: &K) -> Option<V> {
+        self.map.remove(k).map(|(v, _)| v)
+    }
+
     /// Inserts or replaces, as a use.
     pub fn insert(&mut self, k: K, v: V) {
         self.make_room(&k);
