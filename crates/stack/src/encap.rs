@@ -1202,7 +1202,7 @@ fn steps(e: &Encapsulation, packets: &[Vec<u8>]) -> Vec<EncapStep> {
         kind: LayerKind::Link,
         heading: if pad0 > 0 {
             txt(
-                format!("Ethernet adds a 14-byte header, {pad0} bytes of padding and a 4-byte FCS"),
+                format!("Ethernet adds a 14-byte header, {pad0} byte{} of padding and a 4-byte FCS", if pad0 == 1 { "" } else { "s" }),
                 format!("以太网加上 14 字节的首部、{pad0} 字节的填充和 4 字节的 FCS"),
             )
         } else {
@@ -1590,8 +1590,10 @@ fn link_notes(e: &Encapsulation, packets: &[Vec<u8>]) -> Vec<OwnedText> {
             v.push(txt(
                 format!(
                     "The frame is only {unpadded} bytes; Ethernet needs at least 60 (64 with the FCS), so that a sender \
-                     on a shared cable is still sending when a collision comes back. {pad} zero bytes of padding follow; \
-                     the IP length tells the receiver where the packet ends."
+                     on a shared cable is still sending when a collision comes back. {pad} zero byte{} of padding follow{}; \
+                     the IP length tells the receiver where the packet ends.",
+                    if pad == 1 { "" } else { "s" },
+                    if pad == 1 { "s" } else { "" },
                 ),
                 format!(
                     "这一帧只有 {unpadded} 字节;以太网帧至少要 60 字节(加上 FCS 为 64 字节),\
