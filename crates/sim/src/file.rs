@@ -8,7 +8,7 @@
 
 pub mod steps;
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 use std::path::Path;
 
@@ -22,7 +22,7 @@ use crate::engine::{Nanos, SEC};
 use crate::host::App;
 use crate::net::{LinkSpec, Network};
 use crate::scenario::{Overrides, RUN_LIMIT};
-use crate::wire::{Mac, ETHERNET_MTU};
+use crate::wire::{self, Mac, ETHERNET_MTU};
 
 /// A problem in a scenario file: where, and what (in English and Chinese).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +98,7 @@ struct AboutDef {
 struct HostDef {
     name: Spanned<String>,
     ip: Spanned<String>,
+    ip6: Option<Spanned<String>>,
     mac: Option<Spanned<String>>,
     gateway: Option<Spanned<String>>,
     #[serde(default)]
@@ -169,7 +170,7 @@ struct Iface {
 }
 
 enum NodeDef {
-    Host { name: String, iface: Iface, mac: Option<Mac>, routes: Vec<Route> },
+    Host { name: String, iface: Iface, ip6: Option<(Ipv6Addr, u8)>, mac: Option<Mac>, routes: Vec<Route> },
     Switch { name: String, ports: usize },
     Router { name: String, interfaces: Vec<Iface>, routes: Vec<Route> },
 }
@@ -252,10 +253,14 @@ impl ScenarioFile {
         let mut n = Network::new(o.seed.unwrap_or(self.seed));
         for node in &self.nodes {
             match node {
-                NodeDef::Host { name, iface, mac, routes } => {
+                NodeDef::Host { name, iface, ip6, mac, routes } => {
                     let id = n.add_host(name, iface.ip, iface.prefix);
                     if let Some(h) = n.host_mut(id) {
                         h.mac = mac.unwrap_or(h.mac);
+                        h.link_local = wire::link_local(h.mac);
+                        if let Some((ip, prefix)) = ip6 {
+                            h.set_ipv6(*ip, *prefix);
+                        }
                         h.mtu = iface.mtu;
                         for r in routes {
                             h.routes.add(*r);
@@ -469,6 +474,29 @@ impl Loader<'_> {
         Ok(Iface { ip: addr, prefix, mtu: mtu_value, mtu_given: mtu.is_some() })
     }
 
+    /// An IPv6 interface address written "fd00:1::1/64" (the link-local one always exists).
+    fn ip6(&self, ip: &Spanned<String>) -> Res<(Ipv6Addr, u8)> {
+        let text = ip.get_ref();
+        let bad = |en: &str, zh: &str| self.err(ip.span(), format!("`{text}`: {en}"), format!("`{text}`:{zh}"));
+        let Some((addr, prefix)) = text.split_once('/') else {
+            return bad("an IPv6 address needs its prefix length, like \"fd00:1::1/64\"", "IPv6 地址要带前缀长度,如 \"fd00:1::1/64\"");
+        };
+        let Ok(addr) = addr.trim().parse::<Ipv6Addr>() else {
+            return bad("not an IPv6 address like \"fd00:1::1/64\"", "不是 IPv6 地址,应写成 \"fd00:1::1/64\"");
+        };
+        let Some(prefix) = prefix.trim().parse::<u8>().ok().filter(|p| (1..=128).contains(p)) else {
+            return bad("the prefix length is 1 to 128 (\"/64\")", "前缀长度是 1 到 128(\"/64\")");
+        };
+        if addr.is_unicast_link_local() {
+            return bad("a link-local fe80:: address is made from the MAC already: give a global or unique local one (fd00::…)",
+                "fe80:: 链路本地地址已由 MAC 自动生成:这里写全局地址或唯一本地地址(fd00::…)");
+        }
+        if addr.is_multicast() || addr.is_loopback() || addr.is_unspecified() {
+            return bad("not a unicast address (not ::, ::1 or a multicast ff00::/8 one)", "不是单播地址(不能是 ::、::1 或 ff00::/8 组播地址)");
+        }
+        Ok((addr, prefix))
+    }
+
     /// A new node's MACs must differ from every other node's (a switch would be lost otherwise).
     fn check_macs(&self, macs: &[Mac], at: Range<usize>, nodes: &[(usize, NodeDef, Range<usize>)]) -> Res<()> {
         for (_, other, span) in nodes {
@@ -550,7 +578,8 @@ impl Loader<'_> {
             routes.push(Route::new(Ipv4Addr::UNSPECIFIED, 0, Some(via), i));
         }
         routes.extend(self.routes(&h.routes, &[iface], name)?);
-        Ok(NodeDef::Host { name: name.clone(), iface, mac, routes })
+        let ip6 = h.ip6.as_ref().map(|a| self.ip6(a)).transpose()?;
+        Ok(NodeDef::Host { name: name.clone(), iface, ip6, mac, routes })
     }
 
     fn router(&self, r: &RouterDef, nodes: &[(usize, NodeDef, Range<usize>)]) -> Res<NodeDef> {
@@ -668,8 +697,8 @@ impl Loader<'_> {
 
     fn app(&self, a: &AppDef, nodes: &[NodeDef]) -> Res<(usize, App)> {
         let host = a.host.get_ref();
-        let (node, ip) = match nodes.iter().enumerate().find(|(_, n)| n.name() == host) {
-            Some((i, NodeDef::Host { iface, .. })) => (i, iface.ip),
+        let (node, ip, ip6) = match nodes.iter().enumerate().find(|(_, n)| n.name() == host) {
+            Some((i, NodeDef::Host { iface, ip6, .. })) => (i, iface.ip, ip6.map(|(a, _)| a)),
             Some(_) => return self.err(a.host.span(), format!("`{host}` is not a host: only hosts run programs"), format!("`{host}` 不是主机:只有主机能运行程序")),
             None => {
                 let hosts: Vec<&str> = nodes.iter().filter(|n| matches!(n, NodeDef::Host { .. })).map(NodeDef::name).collect();
@@ -681,7 +710,7 @@ impl Loader<'_> {
         if a.steps.get_ref().is_empty() {
             return self.err(a.steps.span(), "a program needs at least one step".into(), "程序至少要有一步".into());
         }
-        let mut compiler = steps::Compiler::new(ip);
+        let mut compiler = steps::Compiler::new(ip, ip6);
         let mut calls = Vec::new();
         for step in a.steps.get_ref() {
             match compiler.step(step.get_ref()) {
