@@ -1339,14 +1339,61 @@ mod tests {
         assert!(texts(&n).iter().any(|t| t.starts_with("r1 TTL 1 → 0")) && texts(&n).iter().any(|t| t.starts_with("r2 TTL 1 → 0")));
     }
 
+    /// (hop limit, next header, payload) of the IPv6 packets on `link`.
+    fn ip6_on_link(n: &Network, link: usize) -> Vec<(u8, u8, Vec<u8>)> {
+        n.frames()
+            .iter()
+            .filter(|f| f.link == link && f.bytes.get(12..14) == Some(&[0x86, 0xdd]))
+            .map(|f| (f.bytes[14 + 7], f.bytes[14 + 6], f.bytes[14 + 40..].to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn each_router_takes_one_from_the_hop_limit_and_traceroute6_meets_them_in_order() {
+        let n = run("route6", &Config::default());
+        // The echo request on each of the three links: 64, 63, 62; the reply the other way.
+        let hops = |kind: u8| -> Vec<u8> {
+            (0..3).map(|l| ip6_on_link(&n, l).iter().find(|p| p.1 == 58 && p.2[0] == kind).unwrap().0).collect()
+        };
+        assert_eq!(hops(128), [64, 63, 62]);
+        assert_eq!(hops(129), [62, 63, 64]);
+        // Neighbor Discovery stays on its link with hop limit 255; routers answer with the R flag.
+        for l in 0..3 {
+            for (hop, _, icmp) in ip6_on_link(&n, l).iter().filter(|p| p.1 == 58 && matches!(p.2[0], 135 | 136)) {
+                assert_eq!(*hop, 255);
+                if icmp[0] == 136 && l < 2 {
+                    assert_eq!(icmp[4] & 0xe0, 0xe0, "router, solicited, override on link {l}");
+                }
+            }
+        }
+        let t = texts(&n);
+        let answers: Vec<&str> =
+            t.iter().filter(|t| t.starts_with("pc1 ICMPv6") && t.contains("quotes UDP")).map(|t| t.split(": ").next().unwrap()).collect();
+        assert_eq!(answers, [
+            "pc1 ICMPv6 time exceeded (code 0) from fd00:1::fe",
+            "pc1 ICMPv6 time exceeded (code 0) from fd00:12::2",
+            "pc1 ICMPv6 destination unreachable (code 4) from fd00:2::2",
+            "pc1 ICMPv6 packet too big from fd00:12::2",
+        ]);
+        assert!(t.iter().any(|l| l.starts_with("pc1 ICMPv6 destination unreachable (code 0) from fd00:1::fe: no route")), "{t:#?}");
+        // Packet too big: the MTU of the next link, and as much of the packet as fits in 1280 bytes.
+        let too_big = ip6_on_link(&n, 1).into_iter().find(|p| p.1 == 58 && p.2[0] == 2).unwrap();
+        assert_eq!(u32::from_be_bytes(too_big.2[4..8].try_into().unwrap()), ROUTE6_MTU as u32);
+        assert_eq!(40 + too_big.2.len(), 1280);
+        // The 1400-byte datagram never reaches pc2's link, which carries nothing over its MTU.
+        assert!(ip6_on_link(&n, 2).iter().all(|p| p.2.len() + 40 <= ROUTE6_MTU));
+        assert!(!ip6_on_link(&n, 2).iter().any(|p| p.1 == 17 && p.2.len() > 1000));
+    }
+
     #[test]
     fn routers_survive_garbage() {
         use crate::rng::Rng;
-        let clean = run("route", &Config::default());
-        let samples: Vec<Vec<u8>> = clean.frames().iter().map(|f| f.bytes.clone()).collect();
+        let samples: Vec<Vec<u8>> =
+            ["route", "route6"].iter().flat_map(|s| run(s, &Config::default()).frames().iter().map(|f| f.bytes.clone()).collect::<Vec<_>>()).collect();
         let mut r = Rng::new(7);
         for round in 0..10 {
-            let mut n = find("route").unwrap().build(&Config { seed: round, ..Config::default() });
+            let name = if round % 2 == 0 { "route" } else { "route6" };
+            let mut n = find(name).unwrap().build(&Config { seed: round, ..Config::default() });
             for _ in 0..300 {
                 let mut f = samples[r.range(0, samples.len() as u64) as usize].clone();
                 let k = r.range(0, f.len() as u64) as usize;
