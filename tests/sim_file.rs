@@ -22,7 +22,7 @@ fn sim(dir: &std::path::Path, tag: &str, args: &[&str]) -> (String, Vec<u8>) {
     (String::from_utf8(o.stdout).unwrap().replace(&p, "FILE.pcapng"), std::fs::read(&p).unwrap())
 }
 
-/// docs/scenarios/chat.toml, udp-chat.toml, arp.toml, route.toml and ipv6.toml are built-in scenarios written as files.
+/// docs/scenarios/chat.toml, udp-chat.toml, arp.toml, route.toml, ipv6.toml and route6.toml are built-in scenarios written as files.
 #[test]
 fn the_example_files_play_exactly_the_built_in_scenarios() {
     let d = tmpdir("simfile-builtin");
@@ -31,7 +31,7 @@ fn the_example_files_play_exactly_the_built_in_scenarios() {
         (&[], &[]), (&[], &["--loss", "0.2", "--seed", "8"]), (&["--lang", "zh"], &[]), (&[], &["--delay", "3", "--seed", "4"]),
         (&[], &["--dup", "0.2", "--reorder", "0.2", "--corrupt", "0.1", "--seed", "5"]),
     ];
-    for ((global, opts), name) in cases.iter().flat_map(|c| ["chat", "udp-chat", "arp", "route", "ipv6"].map(|n| (c, n))) {
+    for ((global, opts), name) in cases.iter().flat_map(|c| ["chat", "udp-chat", "arp", "route", "ipv6", "route6"].map(|n| (c, n))) {
         let file = example(&format!("{name}.toml"));
         let run_one = |scenario: &str, tag: &str| {
             let p = d.join(format!("{tag}.pcapng")).display().to_string();
@@ -179,6 +179,11 @@ fn every_mistake_is_one_line_with_the_file_line_and_column() {
             "in step `u.sendto('x', ('10.0.0.2', 9))`: 10.0.0.2 is an IPv4 address: an AF_INET6 socket (or ping6()) takes an IPv6 one",
         ),
         ("[[app]]\nhost = \"a\"\nsteps = [\"ping('fd00:1::2')\"]\n", "9:16", "fd00:1::2 is an IPv6 address: it needs an AF_INET6 socket (or ping6())"),
+        (
+            "[[router]]\nname = \"r\"\ninterfaces = [{ ip = \"10.0.0.254/24\", ip6 = \"fd00:1::fe/64\" }]\nroutes = [{ to = \"fd00:2::/64\", via = \"fd00:9::1\" }]\n",
+            "10:39",
+            "fd00:9::1 is in none of `r`'s IPv6 prefixes (`ip6`): a next hop must be a neighbour",
+        ),
         (
             "[[app]]\nhost = \"a\"\nsteps = [\"s = socket(AF_INET6, SOCK_STREAM)\", \"s.bind(('fd00:1::1', 80))\"]\n",
             "9:56",

@@ -577,8 +577,20 @@ impl Compiler {
             "setsockopt" => {
                 nargs(3, "setsockopt(IPPROTO_IP, IP_TTL, 5) or setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)")?;
                 want(matches!(state, State::Fresh { kind: Kind::Datagram, .. } | State::Udp { .. }), "a SOCK_DGRAM socket", "SOCK_DGRAM 套接字")?;
-                if args[0].0 != Arg::Name("IPPROTO_IP".into()) {
-                    return err(args[0].1, "the level simulated is IPPROTO_IP".into(), "模拟的选项层是 IPPROTO_IP".into());
+                let level = match &args[0].0 {
+                    Arg::Name(l) if l == "IPPROTO_IP" || l == "IPPROTO_IPV6" => l.as_str(),
+                    _ => return err(args[0].1, "the levels simulated are IPPROTO_IP and IPPROTO_IPV6".into(), "模拟的选项层是 IPPROTO_IP 和 IPPROTO_IPV6".into()),
+                };
+                if level == "IPPROTO_IPV6" {
+                    return match (&args[1].0, &args[2].0) {
+                        (Arg::Name(o), Arg::Num(raw, h)) if o == "IPV6_UNICAST_HOPS" && !raw.contains('.') && (1.0..=255.0).contains(h) => {
+                            Ok(Call::SetOption { slot, option: SockOpt::HopLimit(*h as u8) })
+                        }
+                        (Arg::Name(o), _) if o == "IPV6_UNICAST_HOPS" => {
+                            err(args[2].1, "a hop limit is a whole number from 1 to 255".into(), "跳数限制是 1 到 255 之间的整数".into())
+                        }
+                        _ => err(args[1].1, "the IPPROTO_IPV6 option simulated is IPV6_UNICAST_HOPS".into(), "模拟的 IPPROTO_IPV6 选项是 IPV6_UNICAST_HOPS".into()),
+                    };
                 }
                 let option = match (&args[1].0, &args[2].0) {
                     (Arg::Name(o), Arg::Num(raw, v)) if o == "IP_TTL" && !raw.contains('.') && (1.0..=255.0).contains(v) => SockOpt::Ttl(*v as u8),
