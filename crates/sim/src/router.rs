@@ -507,11 +507,13 @@ impl Router {
     fn for_me6(&mut self, ctx: &mut Ctx<'_>, port: usize, d: &[u8]) {
         let Parsed::Ipv6 { packet, .. } = wire::parse_ipv6(d) else { return };
         match packet.body {
-            Body::Icmp { kind: k @ (wire::ICMPV6_NEIGHBOR_SOLICITATION | wire::ICMPV6_NEIGHBOR_ADVERTISEMENT), data, .. } => {
-                if packet.hop_limit == wire::NDP_HOP_LIMIT {
-                    self.on_ndp(ctx, port, packet.src, k, &data);
-                }
+            // Neighbor Discovery with any hop limit but 255 may have crossed a router: ignored.
+            Body::Icmp { kind: k @ (wire::ICMPV6_NEIGHBOR_SOLICITATION | wire::ICMPV6_NEIGHBOR_ADVERTISEMENT), data, .. }
+                if packet.hop_limit == wire::NDP_HOP_LIMIT =>
+            {
+                self.on_ndp(ctx, port, packet.src, k, &data)
             }
+            Body::Icmp { kind: wire::ICMPV6_NEIGHBOR_SOLICITATION | wire::ICMPV6_NEIGHBOR_ADVERTISEMENT, .. } => {}
             Body::Icmp { kind: wire::ICMPV6_ECHO_REQUEST, code: 0, rest, data } if !packet.dst.is_multicast() => {
                 self.log(ctx, LayerKind::Network,
                     format!("ICMPv6 echo request from {} to {}: replying", packet.src, packet.dst),
