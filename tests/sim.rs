@@ -7,8 +7,8 @@ use std::process::Command;
 
 use common::{run, tmpdir};
 
-const SCENARIOS: [&str; 10] =
-    ["arp", "handshake", "chat", "udp-chat", "tcp-vs-udp", "port-unreachable", "teardown", "fragment", "route", "ipv6"];
+const SCENARIOS: [&str; 11] =
+    ["arp", "handshake", "chat", "udp-chat", "tcp-vs-udp", "port-unreachable", "teardown", "fragment", "route", "ipv6", "route6"];
 
 /// The example scenario files, run by the same tests (paths from the package root, the tests' cwd).
 const FILES: [&str; 3] = ["docs/scenarios/chat.toml", "docs/scenarios/lab-switch.toml", "docs/scenarios/lab-router.toml"];
@@ -424,6 +424,7 @@ fn outputs_and_captures_match_their_goldens() {
         ("sim-chat-loss.en.txt", &["chat", "--loss", "0.2", "--seed", "8"]),
         ("sim-arp.zh.txt", &["--lang", "zh", "arp"]),
         ("sim-ipv6.en.txt", &["ipv6"]),
+        ("sim-route6.en.txt", &["route6"]),
     ];
     let dir = common::root().join("tests").join("golden");
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();

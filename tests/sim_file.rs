@@ -22,7 +22,7 @@ fn sim(dir: &std::path::Path, tag: &str, args: &[&str]) -> (String, Vec<u8>) {
     (String::from_utf8(o.stdout).unwrap().replace(&p, "FILE.pcapng"), std::fs::read(&p).unwrap())
 }
 
-/// docs/scenarios/chat.toml, udp-chat.toml, arp.toml and route.toml are built-in scenarios written as files.
+/// docs/scenarios/chat.toml, udp-chat.toml, arp.toml, route.toml, ipv6.toml and route6.toml are built-in scenarios written as files.
 #[test]
 fn the_example_files_play_exactly_the_built_in_scenarios() {
     let d = tmpdir("simfile-builtin");
@@ -31,7 +31,7 @@ fn the_example_files_play_exactly_the_built_in_scenarios() {
         (&[], &[]), (&[], &["--loss", "0.2", "--seed", "8"]), (&["--lang", "zh"], &[]), (&[], &["--delay", "3", "--seed", "4"]),
         (&[], &["--dup", "0.2", "--reorder", "0.2", "--corrupt", "0.1", "--seed", "5"]),
     ];
-    for ((global, opts), name) in cases.iter().flat_map(|c| ["chat", "udp-chat", "arp", "route"].map(|n| (c, n))) {
+    for ((global, opts), name) in cases.iter().flat_map(|c| ["chat", "udp-chat", "arp", "route", "ipv6", "route6"].map(|n| (c, n))) {
         let file = example(&format!("{name}.toml"));
         let run_one = |scenario: &str, tag: &str| {
             let p = d.join(format!("{tag}.pcapng")).display().to_string();
@@ -170,6 +170,25 @@ fn every_mistake_is_one_line_with_the_file_line_and_column() {
             "`r` is not a host: only hosts run programs",
         ),
         ("[[hosts]]\nname = \"c\"\n", "7:3", "unknown table [[hosts]] (the tables are `scenario`, `host`, `switch`"),
+        // IPv6: addresses with their prefix, not link-local; each socket takes its family's addresses.
+        ("[[host]]\nname = \"c\"\nip = \"10.0.0.3/24\"\nip6 = \"fd00::3\"\n", "10:7", "`fd00::3`: an IPv6 address needs its prefix length"),
+        ("[[host]]\nname = \"c\"\nip = \"10.0.0.3/24\"\nip6 = \"fe80::3/64\"\n", "10:7", "a link-local fe80:: address is made from the MAC already"),
+        (
+            "[[app]]\nhost = \"a\"\nsteps = [\"u = socket(AF_INET6, SOCK_DGRAM)\", \"u.sendto('x', ('10.0.0.2', 9))\"]\n",
+            "9:62",
+            "in step `u.sendto('x', ('10.0.0.2', 9))`: 10.0.0.2 is an IPv4 address: an AF_INET6 socket (or ping6()) takes an IPv6 one",
+        ),
+        ("[[app]]\nhost = \"a\"\nsteps = [\"ping('fd00:1::2')\"]\n", "9:16", "fd00:1::2 is an IPv6 address: it needs an AF_INET6 socket (or ping6())"),
+        (
+            "[[router]]\nname = \"r\"\ninterfaces = [{ ip = \"10.0.0.254/24\", ip6 = \"fd00:1::fe/64\" }]\nroutes = [{ to = \"fd00:2::/64\", via = \"fd00:9::1\" }]\n",
+            "10:39",
+            "fd00:9::1 is in none of `r`'s IPv6 prefixes (`ip6`): a next hop must be a neighbour",
+        ),
+        (
+            "[[app]]\nhost = \"a\"\nsteps = [\"s = socket(AF_INET6, SOCK_STREAM)\", \"s.bind(('fd00:1::1', 80))\"]\n",
+            "9:56",
+            "this host has no `ip6`: bind an AF_INET6 socket to '' or '::'",
+        ),
     ];
     let d = tmpdir("simfile-errors");
     for (i, (tail, at, msg)) in cases.iter().enumerate() {
@@ -189,6 +208,10 @@ fn every_mistake_is_one_line_with_the_file_line_and_column() {
     let o = run(&["--lang", "zh", "sim", &p]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains(":11:6: 步骤 `s.send('hi')` 有误:send() 需要已连接的套接字"), "{err}");
+    let p = d.join("case27.toml").display().to_string();
+    let o = run(&["--lang", "zh", "sim", &p]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(":9:16: 步骤 `ping('fd00:1::2')` 有误:fd00:1::2 是 IPv6 地址:要用 AF_INET6 套接字(或 ping6())"), "{err}");
     let o = run(&["sim", &d.join("nosuch.toml").display().to_string()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("nosuch.toml: cannot read the scenario file"));

@@ -8,7 +8,7 @@
 
 pub mod steps;
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 use std::path::Path;
 
@@ -21,8 +21,9 @@ use toml::Spanned;
 use crate::engine::{Nanos, SEC};
 use crate::host::App;
 use crate::net::{LinkSpec, Network};
+use crate::router::Route6;
 use crate::scenario::{Overrides, RUN_LIMIT};
-use crate::wire::{Mac, ETHERNET_MTU};
+use crate::wire::{self, Mac, ETHERNET_MTU};
 
 /// A problem in a scenario file: where, and what (in English and Chinese).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,8 +99,10 @@ struct AboutDef {
 struct HostDef {
     name: Spanned<String>,
     ip: Spanned<String>,
+    ip6: Option<Spanned<String>>,
     mac: Option<Spanned<String>>,
     gateway: Option<Spanned<String>>,
+    gateway6: Option<Spanned<String>>,
     #[serde(default)]
     routes: Vec<Spanned<RouteDef>>,
 }
@@ -117,10 +120,12 @@ struct RouterDef {
 #[serde(deny_unknown_fields)]
 struct InterfaceDef {
     ip: Spanned<String>,
+    ip6: Option<Spanned<String>>,
     mtu: Option<Spanned<i64>>,
 }
 
-/// `{ to = "10.0.2.0/24", via = "10.0.12.2" }`; `to = "default"` is 0.0.0.0/0.
+/// `{ to = "10.0.2.0/24", via = "10.0.12.2" }`; `to = "default"` is 0.0.0.0/0. An IPv6 route:
+/// `{ to = "fd00:2::/64", via = "fd00:12::2" }` (`"::/0"` is IPv6's default).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RouteDef {
@@ -158,20 +163,21 @@ struct AppDef {
 
 // ----- the checked scenario -----
 
-/// An interface of a host or router: address, prefix length, MTU, and whether the file gave the
-/// MTU on the interface itself (a link's `mtu` may not contradict it).
+/// An interface of a host or router: address, prefix length, its IPv6 address if any, MTU, and
+/// whether the file gave the MTU on the interface itself (a link's `mtu` may not contradict it).
 #[derive(Clone, Copy)]
 struct Iface {
     ip: Ipv4Addr,
     prefix: u8,
+    ip6: Option<(Ipv6Addr, u8)>,
     mtu: usize,
     mtu_given: bool,
 }
 
 enum NodeDef {
-    Host { name: String, iface: Iface, mac: Option<Mac>, routes: Vec<Route> },
+    Host { name: String, iface: Iface, gateway6: Option<Ipv6Addr>, mac: Option<Mac>, routes: Vec<Route> },
     Switch { name: String, ports: usize },
-    Router { name: String, interfaces: Vec<Iface>, routes: Vec<Route> },
+    Router { name: String, interfaces: Vec<Iface>, routes: Vec<Route>, routes6: Vec<Route6> },
 }
 
 impl NodeDef {
@@ -252,10 +258,15 @@ impl ScenarioFile {
         let mut n = Network::new(o.seed.unwrap_or(self.seed));
         for node in &self.nodes {
             match node {
-                NodeDef::Host { name, iface, mac, routes } => {
+                NodeDef::Host { name, iface, gateway6, mac, routes } => {
                     let id = n.add_host(name, iface.ip, iface.prefix);
                     if let Some(h) = n.host_mut(id) {
                         h.mac = mac.unwrap_or(h.mac);
+                        h.link_local = wire::link_local(h.mac);
+                        if let Some((ip, prefix)) = iface.ip6 {
+                            h.set_ipv6(ip, prefix);
+                        }
+                        h.gateway6 = *gateway6;
                         h.mtu = iface.mtu;
                         for r in routes {
                             h.routes.add(*r);
@@ -265,12 +276,20 @@ impl ScenarioFile {
                 NodeDef::Switch { name, ports } => {
                     n.add_switch(name, *ports);
                 }
-                NodeDef::Router { name, interfaces, routes } => {
+                NodeDef::Router { name, interfaces, routes, routes6 } => {
                     let list: Vec<(Ipv4Addr, u8, usize)> = interfaces.iter().map(|i| (i.ip, i.prefix, i.mtu)).collect();
                     let id = n.add_router(name, &list);
                     if let Some(r) = n.router_mut(id) {
                         for route in routes {
                             r.routes.add(*route);
+                        }
+                        for (i, iface) in interfaces.iter().enumerate() {
+                            if let Some((ip, prefix)) = iface.ip6 {
+                                r.set_ipv6(i, ip, prefix);
+                            }
+                        }
+                        for route in routes6 {
+                            r.add_route6(*route);
                         }
                     }
                 }
@@ -466,7 +485,30 @@ impl Loader<'_> {
             Some(m) => return self.err(m.span(), format!("an MTU is 68 to 9000 bytes, not {}", m.get_ref()), format!("MTU 是 68 到 9000 字节,不能是 {}", m.get_ref())),
             None => ETHERNET_MTU,
         };
-        Ok(Iface { ip: addr, prefix, mtu: mtu_value, mtu_given: mtu.is_some() })
+        Ok(Iface { ip: addr, prefix, ip6: None, mtu: mtu_value, mtu_given: mtu.is_some() })
+    }
+
+    /// An IPv6 interface address written "fd00:1::1/64" (the link-local one always exists).
+    fn ip6(&self, ip: &Spanned<String>) -> Res<(Ipv6Addr, u8)> {
+        let text = ip.get_ref();
+        let bad = |en: &str, zh: &str| self.err(ip.span(), format!("`{text}`: {en}"), format!("`{text}`:{zh}"));
+        let Some((addr, prefix)) = text.split_once('/') else {
+            return bad("an IPv6 address needs its prefix length, like \"fd00:1::1/64\"", "IPv6 地址要带前缀长度,如 \"fd00:1::1/64\"");
+        };
+        let Ok(addr) = addr.trim().parse::<Ipv6Addr>() else {
+            return bad("not an IPv6 address like \"fd00:1::1/64\"", "不是 IPv6 地址,应写成 \"fd00:1::1/64\"");
+        };
+        let Some(prefix) = prefix.trim().parse::<u8>().ok().filter(|p| (1..=128).contains(p)) else {
+            return bad("the prefix length is 1 to 128 (\"/64\")", "前缀长度是 1 到 128(\"/64\")");
+        };
+        if addr.is_unicast_link_local() {
+            return bad("a link-local fe80:: address is made from the MAC already: give a global or unique local one (fd00::…)",
+                "fe80:: 链路本地地址已由 MAC 自动生成:这里写全局地址或唯一本地地址(fd00::…)");
+        }
+        if addr.is_multicast() || addr.is_loopback() || addr.is_unspecified() {
+            return bad("not a unicast address (not ::, ::1 or a multicast ff00::/8 one)", "不是单播地址(不能是 ::、::1 或 ff00::/8 组播地址)");
+        }
+        Ok((addr, prefix))
     }
 
     /// A new node's MACs must differ from every other node's (a switch would be lost otherwise).
@@ -482,12 +524,18 @@ impl Loader<'_> {
         Ok(())
     }
 
-    /// Routes of a node whose interfaces are `ifaces`: each `via` must be on one of their networks.
-    fn routes(&self, defs: &[Spanned<RouteDef>], ifaces: &[Iface], node: &str) -> Res<Vec<Route>> {
+    /// Routes of a node whose interfaces are `ifaces`: each `via` must be on one of their
+    /// networks. IPv4 routes, and IPv6 ones (a `to` with a `:`).
+    fn routes(&self, defs: &[Spanned<RouteDef>], ifaces: &[Iface], node: &str) -> Res<(Vec<Route>, Vec<Route6>)> {
         let mut out = Vec::new();
+        let mut out6 = Vec::new();
         for d in defs {
             let d = d.get_ref();
             let to = d.to.get_ref().trim();
+            if to.contains(':') {
+                out6.push(self.route6(d, ifaces, node)?);
+                continue;
+            }
             let (net, prefix) = if to == "default" {
                 (Ipv4Addr::UNSPECIFIED, 0)
             } else {
@@ -506,7 +554,40 @@ impl Loader<'_> {
             let via = self.gateway(&d.via, ifaces, node)?;
             out.push(Route::new(net, prefix, Some(via.0), via.1));
         }
-        Ok(out)
+        Ok((out, out6))
+    }
+
+    /// `{ to = "fd00:2::/64", via = "fd00:12::2" }`: `via` in the prefix of one of the interfaces.
+    fn route6(&self, d: &RouteDef, ifaces: &[Iface], node: &str) -> Res<Route6> {
+        let to = d.to.get_ref().trim();
+        let parsed = to.split_once('/').and_then(|(a, p)| Some((a.trim().parse::<Ipv6Addr>().ok()?, p.trim().parse::<u8>().ok()?)));
+        let (net, prefix) = match parsed {
+            Some((a, p)) if p <= 128 => (a, p),
+            _ => return self.err(d.to.span(), format!("`{to}` is not an IPv6 network like \"fd00:2::/64\" or \"::/0\""),
+                format!("`{to}` 不是 IPv6 网络,应写成 \"fd00:2::/64\" 或 \"::/0\"")),
+        };
+        if u128::from(net) & !u128::MAX.checked_shl(u32::from(128 - prefix)).unwrap_or(0) != 0 {
+            return self.err(d.to.span(), format!("`{to}` has bits set after its /{prefix}"), format!("`{to}` 在 /{prefix} 之后还有非 0 的位"));
+        }
+        let (gateway, interface) = self.gateway6(&d.via, ifaces, node)?;
+        Ok(Route6 { net, prefix, via: Some(gateway), interface })
+    }
+
+    /// An IPv6 next hop: an address in the prefix of one of the interfaces (not their own).
+    fn gateway6(&self, via: &Spanned<String>, ifaces: &[Iface], node: &str) -> Res<(Ipv6Addr, usize)> {
+        let text = via.get_ref().trim();
+        let Ok(ip) = text.parse::<Ipv6Addr>() else {
+            return self.err(via.span(), format!("`{text}` is not an IPv6 address like \"fd00:1::fe\""), format!("`{text}` 不是 IPv6 地址,应写成 \"fd00:1::fe\""));
+        };
+        if ifaces.iter().any(|i| i.ip6.is_some_and(|(a, _)| a == ip)) {
+            return self.err(via.span(), format!("{ip} is `{node}`'s own address: the next hop is a neighbour's"),
+                format!("{ip} 是 `{node}` 自己的地址:下一跳应是邻居的地址"));
+        }
+        match ifaces.iter().position(|i| i.ip6.is_some_and(|(a, p)| wire::same_prefix6(a, ip, p))) {
+            Some(i) => Ok((ip, i)),
+            None => self.err(via.span(), format!("{ip} is in none of `{node}`'s IPv6 prefixes (`ip6`): a next hop must be a neighbour"),
+                format!("{ip} 不在 `{node}` 的任何 IPv6 前缀(`ip6`)里:下一跳必须是邻居")),
+        }
     }
 
     /// A next hop: an address on one of the interfaces' networks (not their own); with the interface.
@@ -531,7 +612,8 @@ impl Loader<'_> {
 
     fn host(&self, h: &HostDef, nodes: &[(usize, NodeDef, Range<usize>)]) -> Res<NodeDef> {
         self.check_new_name(&h.name, nodes)?;
-        let iface = self.iface(&h.ip, None)?;
+        let mut iface = self.iface(&h.ip, None)?;
+        iface.ip6 = h.ip6.as_ref().map(|a| self.ip6(a)).transpose()?;
         let mac = match &h.mac {
             Some(m) => match netlayers_stack::encap::parse_mac(m.get_ref()) {
                 Ok(mac) if mac[0] & 1 == 0 => Some(mac),
@@ -549,8 +631,12 @@ impl Loader<'_> {
             let (via, i) = self.gateway(g, &[iface], name)?;
             routes.push(Route::new(Ipv4Addr::UNSPECIFIED, 0, Some(via), i));
         }
-        routes.extend(self.routes(&h.routes, &[iface], name)?);
-        Ok(NodeDef::Host { name: name.clone(), iface, mac, routes })
+        if let Some(r) = h.routes.iter().find(|r| r.get_ref().to.get_ref().contains(':')) {
+            return self.err(r.get_ref().to.span(), "a host's IPv6 route is its `gateway6`".into(), "主机的 IPv6 路由请写成 `gateway6`".into());
+        }
+        routes.extend(self.routes(&h.routes, &[iface], name)?.0);
+        let gateway6 = h.gateway6.as_ref().map(|g| self.gateway6(g, &[iface], name)).transpose()?.map(|(g, _)| g);
+        Ok(NodeDef::Host { name: name.clone(), iface, gateway6, mac, routes })
     }
 
     fn router(&self, r: &RouterDef, nodes: &[(usize, NodeDef, Range<usize>)]) -> Res<NodeDef> {
@@ -562,7 +648,8 @@ impl Loader<'_> {
         }
         let mut interfaces: Vec<Iface> = Vec::new();
         for d in defs {
-            let i = self.iface(&d.get_ref().ip, d.get_ref().mtu.as_ref())?;
+            let mut i = self.iface(&d.get_ref().ip, d.get_ref().mtu.as_ref())?;
+            i.ip6 = d.get_ref().ip6.as_ref().map(|a| self.ip6(a)).transpose()?;
             let net = |x: &Iface| u32::from(x.ip) & netmask(x.prefix);
             if let Some(other) = interfaces.iter().find(|o| net(o) == net(&i) && o.prefix == i.prefix) {
                 return self.err(d.get_ref().ip.span(), format!("another interface of this router is on the same network ({})", other.ip),
@@ -571,8 +658,8 @@ impl Loader<'_> {
             self.check_macs(&[mac_of(i.ip)], d.get_ref().ip.span(), nodes)?;
             interfaces.push(i);
         }
-        let routes = self.routes(&r.routes, &interfaces, r.name.get_ref())?;
-        Ok(NodeDef::Router { name: r.name.get_ref().clone(), interfaces, routes })
+        let (routes, routes6) = self.routes(&r.routes, &interfaces, r.name.get_ref())?;
+        Ok(NodeDef::Router { name: r.name.get_ref().clone(), interfaces, routes, routes6 })
     }
 
     fn link(&self, l: &LinkDef, nodes: &mut [NodeDef], used: &mut Vec<(usize, usize)>) -> Res<LinkPlan> {
@@ -668,8 +755,8 @@ impl Loader<'_> {
 
     fn app(&self, a: &AppDef, nodes: &[NodeDef]) -> Res<(usize, App)> {
         let host = a.host.get_ref();
-        let (node, ip) = match nodes.iter().enumerate().find(|(_, n)| n.name() == host) {
-            Some((i, NodeDef::Host { iface, .. })) => (i, iface.ip),
+        let (node, ip, ip6) = match nodes.iter().enumerate().find(|(_, n)| n.name() == host) {
+            Some((i, NodeDef::Host { iface, .. })) => (i, iface.ip, iface.ip6.map(|(a, _)| a)),
             Some(_) => return self.err(a.host.span(), format!("`{host}` is not a host: only hosts run programs"), format!("`{host}` 不是主机:只有主机能运行程序")),
             None => {
                 let hosts: Vec<&str> = nodes.iter().filter(|n| matches!(n, NodeDef::Host { .. })).map(NodeDef::name).collect();
@@ -681,7 +768,7 @@ impl Loader<'_> {
         if a.steps.get_ref().is_empty() {
             return self.err(a.steps.span(), "a program needs at least one step".into(), "程序至少要有一步".into());
         }
-        let mut compiler = steps::Compiler::new(ip);
+        let mut compiler = steps::Compiler::new(ip, ip6);
         let mut calls = Vec::new();
         for step in a.steps.get_ref() {
             match compiler.step(step.get_ref()) {

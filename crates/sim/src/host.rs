@@ -244,6 +244,8 @@ pub enum Call {
 pub enum SockOpt {
     /// `IP_TTL`: the TTL of the packets sent (traceroute sets 1, 2, 3…).
     Ttl(u8),
+    /// `IPV6_UNICAST_HOPS`: the hop limit of the IPv6 packets sent (traceroute6's 1, 2, 3…).
+    HopLimit(u8),
     /// `IP_MTU_DISCOVER`: `true` is `IP_PMTUDISC_DO` (always DF: routers must not fragment),
     /// `false` is `IP_PMTUDISC_DONT` (never DF: routers fragment as needed).
     DontFragment(bool),
@@ -319,6 +321,8 @@ pub struct Host {
     pub prefix: u8,
     /// The IPv6 address and prefix length the scenario gave ([`Host::set_ipv6`]), if any.
     pub ip6: Option<(Ipv6Addr, u8)>,
+    /// The IPv6 default gateway: a router's address on this link (link-local or in the prefix).
+    pub gateway6: Option<Ipv6Addr>,
     /// fe80:: and the interface identifier made from the MAC ([`wire::link_local`]).
     pub link_local: Ipv6Addr,
     /// The largest IP packet the interface sends; larger datagrams leave as fragments.
@@ -368,6 +372,7 @@ impl Host {
             ip,
             prefix: prefix.min(32),
             ip6: None,
+            gateway6: None,
             link_local: wire::link_local(mac),
             mtu: wire::ETHERNET_MTU,
             routes,
@@ -482,7 +487,7 @@ impl Host {
     fn send_to_addr(&mut self, ctx: &mut Ctx<'_>, dst: IpAddr, body: Body, ip: IpParams) {
         match dst {
             IpAddr::V4(dst) => self.send_ip_with(ctx, dst, body, ip),
-            IpAddr::V6(dst) => self.send_ip6(ctx, dst, body),
+            IpAddr::V6(dst) => self.send_ip6_with(ctx, dst, body, ip.ttl),
         }
     }
 
@@ -510,25 +515,34 @@ impl Host {
         }
     }
 
-    /// Sends an IPv6 packet with hop limit 64 to a neighbor on the link (a link-local address or
-    /// one in the interface's prefix), whose MAC Neighbor Discovery finds. IPv6 routers are not
-    /// simulated: other destinations have no route.
     fn send_ip6(&mut self, ctx: &mut Ctx<'_>, dst: Ipv6Addr, body: Body) {
-        let on_link = dst.is_unicast_link_local()
-            || self.ip6.is_some_and(|(ip, prefix)| {
-                let mask = u128::MAX.checked_shl(u32::from(128 - prefix)).unwrap_or(0);
-                u128::from(ip) & mask == u128::from(dst) & mask
-            });
-        if !on_link {
+        self.send_ip6_with(ctx, dst, body, wire::TTL);
+    }
+
+    /// Sends an IPv6 packet to a neighbor on the link (a link-local address or one in the
+    /// interface's prefix) or, for any other destination, to the IPv6 default gateway; the next
+    /// hop's MAC is found by Neighbor Discovery.
+    fn send_ip6_with(&mut self, ctx: &mut Ctx<'_>, dst: Ipv6Addr, body: Body, hop_limit: u8) {
+        let on_link = dst.is_unicast_link_local() || self.ip6.is_some_and(|(ip, prefix)| wire::same_prefix6(ip, dst, prefix));
+        let hop = match (on_link, self.gateway6) {
+            (true, _) => dst,
+            (false, Some(gw)) => gw,
+            (false, None) => {
+                self.log(ctx, LayerKind::Network,
+                    format!("no route to {dst} (not on this link, no IPv6 gateway): packet dropped (ENETUNREACH)"),
+                    format!("没有到 {dst} 的路由(不在本链路上,也没有 IPv6 网关):丢弃分组(ENETUNREACH)"));
+                return;
+            }
+        };
+        if hop != dst && !self.resolving.contains_key(&IpAddr::V6(hop)) && self.neighbors.lookup(hop, ctx.now).is_none() {
             self.log(ctx, LayerKind::Network,
-                format!("no route to {dst} (not on this link, no IPv6 router): packet dropped (ENETUNREACH)"),
-                format!("没有到 {dst} 的路由(不在本链路上,也没有 IPv6 路由器):丢弃分组(ENETUNREACH)"));
-            return;
+                format!("{dst} is not on this link: route ::/0 via {hop}, so the frame goes to the gateway's MAC"),
+                format!("{dst} 不在本链路上:按路由 ::/0 经 {hop},帧发给网关的 MAC"));
         }
-        let packet = Packet6 { src: self.source6(dst), dst, hop_limit: wire::TTL, body };
-        match self.neighbors.lookup(dst, ctx.now) {
+        let packet = Packet6 { src: self.source6(dst), dst, hop_limit, body };
+        match self.neighbors.lookup(hop, ctx.now) {
             Some(mac) => self.emit_ip6(ctx, mac, &packet),
-            None => self.wait_for_mac(ctx, IpAddr::V6(dst), Queued::V6(packet)),
+            None => self.wait_for_mac(ctx, IpAddr::V6(hop), Queued::V6(packet)),
         }
     }
 
@@ -838,6 +852,13 @@ impl Host {
                 self.log(ctx, LayerKind::Network,
                     format!("ICMPv6 time exceeded (code {code}) from {src}: {en}; it quotes {about}"),
                     format!("收到来自 {src} 的 ICMPv6 超时(代码 {code}):{zh};引用的是 {about}"));
+            }
+            wire::ICMPV6_PACKET_TOO_BIG => {
+                let about = wire::describe_quoted(&data).unwrap_or_default();
+                let mtu = u32::from_be_bytes(rest);
+                self.log(ctx, LayerKind::Network,
+                    format!("ICMPv6 packet too big from {src}: the next link's MTU is {mtu} (IPv6 routers never fragment); it quotes {about}"),
+                    format!("收到来自 {src} 的 ICMPv6 分组过大:下一段链路的 MTU 是 {mtu}(IPv6 路由器从不分片);引用的是 {about}"));
             }
             k => self.log(ctx, LayerKind::Network,
                 format!("ICMPv6 type {k} code {code} from {src} ignored"),
@@ -1473,6 +1494,12 @@ impl Host {
                         ip.ttl = *t;
                         (format!("setsockopt(IPPROTO_IP, IP_TTL, {t}): its packets leave with TTL {t}"),
                          format!("setsockopt(IPPROTO_IP, IP_TTL, {t}):之后发出的分组 TTL 为 {t}"))
+                    }
+                    SockOpt::HopLimit(0) => return Step::Fail("setsockopt(IPV6_UNICAST_HOPS, 0): the hop limit must be 1 to 255 (EINVAL)".into()),
+                    SockOpt::HopLimit(h) => {
+                        ip.ttl = *h;
+                        (format!("setsockopt(IPPROTO_IPV6, IPV6_UNICAST_HOPS, {h}): its packets leave with hop limit {h}"),
+                         format!("setsockopt(IPPROTO_IPV6, IPV6_UNICAST_HOPS, {h}):之后发出的分组跳数限制为 {h}"))
                     }
                     SockOpt::DontFragment(true) => {
                         ip.dont_fragment = Some(true);

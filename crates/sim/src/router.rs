@@ -15,16 +15,24 @@
 //! ICMP errors quote the offending packet's IP header and first 8 bytes of data (RFC 792), and
 //! are never sent about an ICMP error, a fragment other than the first, or a packet from a
 //! broadcast address (RFC 1812 section 4.3.2.7), so that errors cannot multiply.
+//!
+//! An interface may also have an IPv6 address (and always has a link-local one from its MAC).
+//! IPv6 packets go the same way with their own table ([`Route6`]) and Neighbor Discovery in
+//! place of ARP, with three differences (RFC 8200, RFC 4443): the hop limit is decremented with
+//! no checksum to rewrite (the IPv6 header has none); a packet too large for the next link is
+//! never fragmented but dropped with ICMPv6 packet too big, carrying the MTU; and the errors
+//! (no route: destination unreachable code 0, hop limit 0: time exceeded, packet too big) quote
+//! as much of the packet as fits in 1280 bytes. Link-local packets never cross a router.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use netlayers_core::LayerKind;
 use netlayers_network::route::{netmask, Route, RoutingTable};
 
 use crate::engine::Nanos;
-use crate::host::{fmt_mac, Action, ArpCache, Ctx, ARP_RETRY, ARP_TRIES};
-use crate::wire::{self, Arp, Body, IpParams, Mac, Parsed, BROADCAST};
+use crate::host::{fmt_mac, Action, ArpCache, Ctx, NeighborCache, ARP_RETRY, ARP_TRIES};
+use crate::wire::{self, Arp, Body, IpParams, Mac, Ndp, Packet6, Parsed, BROADCAST};
 
 /// Bytes queued per next hop while ARP resolves it. Counted in bytes, as Linux does
 /// (`unres_qlen_bytes`), so that every fragment of a large datagram fits.
@@ -38,12 +46,56 @@ pub struct Interface {
     pub prefix: u8,
     /// The largest IP packet this interface sends.
     pub mtu: usize,
+    /// An IPv6 address and prefix length ([`Router::set_ipv6`]), if any.
+    pub ip6: Option<(Ipv6Addr, u8)>,
+    /// fe80:: and the interface identifier made from the MAC.
+    pub link_local: Ipv6Addr,
 }
 
-/// A packet waiting for ARP to find its next hop's MAC.
+impl Interface {
+    fn is_mine6(&self, a: Ipv6Addr) -> bool {
+        a == self.link_local || self.ip6.is_some_and(|(ip, _)| ip == a)
+    }
+    /// The IPv6 multicast groups the interface joined: all-nodes, all-routers, and the
+    /// solicited-node group of each address.
+    fn groups(&self) -> Vec<Ipv6Addr> {
+        let mut g = vec![Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1), Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 2)];
+        g.push(wire::solicited_node(self.link_local));
+        g.extend(self.ip6.map(|(ip, _)| wire::solicited_node(ip)));
+        g
+    }
+    /// The source to use towards `dst`: the link-local address for a link-local destination
+    /// or when there is no other.
+    fn source6(&self, dst: Ipv6Addr) -> Ipv6Addr {
+        match self.ip6 {
+            Some((ip, _)) if !dst.is_unicast_link_local() => ip,
+            _ => self.link_local,
+        }
+    }
+}
+
+/// An IPv6 route: a prefix, the next hop (`None`: connected) and the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route6 {
+    pub net: Ipv6Addr,
+    pub prefix: u8,
+    pub via: Option<Ipv6Addr>,
+    pub interface: usize,
+}
+
+impl std::fmt::Display for Route6 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.via {
+            Some(via) => write!(f, "{}/{} via {via} if {}", self.net, self.prefix, self.interface),
+            None => write!(f, "{}/{} connected if {}", self.net, self.prefix, self.interface),
+        }
+    }
+}
+
+/// A packet waiting for ARP or Neighbor Discovery to find its next hop's MAC.
 struct Waiting {
     interface: usize,
-    next_hop: Ipv4Addr,
+    next_hop: IpAddr,
     packet: Vec<u8>,
     /// The router made it (an ICMP message) rather than forwarding it.
     own: bool,
@@ -54,11 +106,14 @@ pub struct Router {
     pub interfaces: Vec<Interface>,
     /// Starts with each interface's connected network; scenarios add static routes.
     pub routes: RoutingTable,
-    /// One ARP cache per interface.
+    /// IPv6 routes: each interface's prefix, and what scenarios add.
+    pub routes6: Vec<Route6>,
+    /// One ARP cache and one neighbor cache per interface.
     arp: Vec<ArpCache>,
+    neighbors: Vec<NeighborCache>,
     pending: Vec<Waiting>,
-    /// (interface, address) → ARP requests sent and when to try again.
-    resolving: BTreeMap<(usize, Ipv4Addr), (u32, Nanos)>,
+    /// (interface, address) → ARP requests (or Neighbor Solicitations) sent and when to try again.
+    resolving: BTreeMap<(usize, IpAddr), (u32, Nanos)>,
     ip_id: u16,
     wakes: BTreeSet<Nanos>,
 }
@@ -91,13 +146,41 @@ fn header(d: &[u8]) -> Option<Header> {
     })
 }
 
+/// What the IPv6 header of a packet says (RFC 8200).
+struct Header6 {
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    hop_limit: u8,
+    /// The header's length and the payload's.
+    total: usize,
+    /// ICMPv6, and a type below 128: an error report.
+    icmp_error: bool,
+}
+
+fn header6(d: &[u8]) -> Option<Header6> {
+    if d.len() < 40 || d[0] >> 4 != 6 {
+        return None;
+    }
+    let total = 40 + usize::from(u16::from_be_bytes([d[4], d[5]]));
+    let ip = |at: usize| -> Option<Ipv6Addr> { Some(<[u8; 16]>::try_from(d.get(at..at + 16)?).ok()?.into()) };
+    Some(Header6 {
+        src: ip(8)?,
+        dst: ip(24)?,
+        hop_limit: d[7],
+        total: (total <= d.len()).then_some(total)?,
+        icmp_error: d[6] == wire::IPPROTO_ICMPV6 && d.get(40).is_some_and(|t| *t < 128),
+    })
+}
+
 impl Router {
     pub fn new(name: &str) -> Router {
         Router {
             name: name.to_string(),
             interfaces: Vec::new(),
             routes: RoutingTable::default(),
+            routes6: Vec::new(),
             arp: Vec::new(),
+            neighbors: Vec::new(),
             pending: Vec::new(),
             resolving: BTreeMap::new(),
             ip_id: 1,
@@ -108,10 +191,36 @@ impl Router {
     /// Adds an interface (the next port) and the route to its network.
     pub fn add_interface(&mut self, mac: Mac, ip: Ipv4Addr, prefix: u8, mtu: usize) -> usize {
         let i = self.interfaces.len();
-        self.interfaces.push(Interface { mac, ip, prefix: prefix.min(32), mtu });
+        self.interfaces.push(Interface { mac, ip, prefix: prefix.min(32), mtu, ip6: None, link_local: wire::link_local(mac) });
         self.arp.push(ArpCache::default());
+        self.neighbors.push(NeighborCache::default());
         self.routes.add(Route::new(ip, prefix, None, i));
         i
+    }
+
+    /// Gives interface `i` an IPv6 address on a prefix, and the route to that prefix.
+    pub fn set_ipv6(&mut self, i: usize, addr: Ipv6Addr, prefix: u8) {
+        let prefix = prefix.min(128);
+        if let Some(iface) = self.interfaces.get_mut(i) {
+            iface.ip6 = Some((addr, prefix));
+            let mask = u128::MAX.checked_shl(u32::from(128 - prefix)).unwrap_or(0);
+            self.add_route6(Route6 { net: Ipv6Addr::from(u128::from(addr) & mask), prefix, via: None, interface: i });
+        }
+    }
+
+    pub fn add_route6(&mut self, r: Route6) {
+        self.routes6.push(r);
+    }
+
+    /// Longest-prefix match; among equal prefixes, the route added first.
+    pub fn lookup6(&self, dst: Ipv6Addr) -> Option<Route6> {
+        let mut best: Option<Route6> = None;
+        for r in &self.routes6 {
+            if wire::same_prefix6(r.net, dst, r.prefix) && best.is_none_or(|b| r.prefix > b.prefix) {
+                best = Some(*r);
+            }
+        }
+        best
     }
 
     fn log(&self, ctx: &mut Ctx<'_>, layer: LayerKind, en: String, zh: String) {
@@ -127,7 +236,7 @@ impl Router {
     /// A frame arrived on `port`.
     pub fn on_frame(&mut self, ctx: &mut Ctx<'_>, port: usize, frame: &[u8]) {
         let (Some((dst, _)), Some(iface)) = (wire::macs(frame), self.interfaces.get(port)) else { return };
-        if dst != iface.mac && dst != BROADCAST {
+        if dst != iface.mac && dst != BROADCAST && !iface.groups().into_iter().any(|g| wire::multicast_mac(g) == dst) {
             return;
         }
         match frame.get(12..14) {
@@ -141,6 +250,12 @@ impl Router {
                 match wire::check_ipv4_header(d) {
                     Ok((_, total)) => self.on_packet(ctx, port, d[..total].to_vec()),
                     Err(why) => self.log(ctx, LayerKind::Network, format!("packet dropped: {why}"), format!("丢弃分组:{why}")),
+                }
+            }
+            Some([0x86, 0xdd]) => {
+                let d = frame.get(14..).unwrap_or_default();
+                if let Some(h) = header6(d) {
+                    self.on_packet6(ctx, port, &h, &d[..h.total]);
                 }
             }
             _ => {}
@@ -165,12 +280,18 @@ impl Router {
                 format!("接口 {port} 上 ARP 应答:{} 的 MAC 是 {}(单播给 {})", iface.ip, fmt_mac(&iface.mac), a.spa));
             ctx.actions.push(Action::Send { port, frame: wire::arp_frame(a.sha, &r) });
         }
-        self.resolving.remove(&(port, a.spa));
+        self.release(ctx, port, IpAddr::V4(a.spa), a.sha);
+    }
+
+    /// Sends what waited for `hop`'s MAC on interface `port`, now that it is known.
+    fn release(&mut self, ctx: &mut Ctx<'_>, port: usize, hop: IpAddr, mac: Mac) {
+        let Some(iface) = self.interfaces.get(port).cloned() else { return };
+        self.resolving.remove(&(port, hop));
         let (ready, rest): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.pending).into_iter().partition(|w| w.interface == port && w.next_hop == a.spa);
+            std::mem::take(&mut self.pending).into_iter().partition(|w| w.interface == port && w.next_hop == hop);
         self.pending = rest;
         for w in ready {
-            Self::put_on_wire(ctx, &iface, port, a.sha, w.packet, w.own);
+            Self::put_on_wire(ctx, &iface, port, mac, w.packet, w.own);
         }
     }
 
@@ -285,12 +406,15 @@ impl Router {
             vec![d]
         };
         let hop = route.next_hop(dst);
-        if let Some(mac) = self.arp[out].lookup(hop, ctx.now) {
-            for p in packets {
-                Self::put_on_wire(ctx, &iface, out, mac, p, own);
-            }
-            return;
+        match self.arp[out].lookup(hop, ctx.now) {
+            Some(mac) => packets.into_iter().for_each(|p| Self::put_on_wire(ctx, &iface, out, mac, p, own)),
+            None => self.wait_for_mac(ctx, out, IpAddr::V4(hop), packets, own),
         }
+    }
+
+    /// Keeps packets until ARP or Neighbor Discovery finds `hop`'s MAC on interface `out`
+    /// ([`ARP_QUEUE_BYTES`] at most), asking if nobody asks yet.
+    fn wait_for_mac(&mut self, ctx: &mut Ctx<'_>, out: usize, hop: IpAddr, packets: Vec<Vec<u8>>, own: bool) {
         for packet in packets {
             let queued: usize = self.pending.iter().filter(|w| w.interface == out && w.next_hop == hop).map(|w| w.packet.len()).sum();
             if queued + packet.len() <= ARP_QUEUE_BYTES {
@@ -299,13 +423,21 @@ impl Router {
         }
         if let std::collections::btree_map::Entry::Vacant(e) = self.resolving.entry((out, hop)) {
             e.insert((1, ctx.now + ARP_RETRY));
-            self.send_arp_request(ctx, out, hop);
+            self.solicit(ctx, out, hop);
             self.wake(ctx, ctx.now + ARP_RETRY);
         }
     }
 
+    fn solicit(&mut self, ctx: &mut Ctx<'_>, port: usize, hop: IpAddr) {
+        match hop {
+            IpAddr::V4(ip) => self.send_arp_request(ctx, port, ip),
+            IpAddr::V6(ip) => self.send_neighbor_solicitation(ctx, port, ip),
+        }
+    }
+
     fn put_on_wire(ctx: &mut Ctx<'_>, iface: &Interface, port: usize, dst_mac: Mac, packet: Vec<u8>, own: bool) {
-        let frame = wire::ethernet(dst_mac, iface.mac, wire::ETHERTYPE_IPV4, &packet);
+        let ethertype = if packet.first().is_some_and(|v| v >> 4 == 6) { wire::ETHERTYPE_IPV6 } else { wire::ETHERTYPE_IPV4 };
+        let frame = wire::ethernet(dst_mac, iface.mac, ethertype, &packet);
         ctx.actions.push(if own { Action::Send { port, frame } } else { Action::Forward { port, frame } });
     }
 
@@ -318,10 +450,183 @@ impl Router {
         ctx.actions.push(Action::Send { port, frame: wire::arp_frame(BROADCAST, &a) });
     }
 
+    // ----- IPv6 -----
+
+    fn on_packet6(&mut self, ctx: &mut Ctx<'_>, port: usize, h: &Header6, d: &[u8]) {
+        let Some(iface) = self.interfaces.get(port) else { return };
+        if h.dst.is_multicast() {
+            // Link-scope groups are for the router itself; it forwards no multicast.
+            if iface.groups().contains(&h.dst) {
+                self.for_me6(ctx, port, d);
+            }
+            return;
+        }
+        if self.interfaces.iter().any(|i| i.is_mine6(h.dst)) {
+            self.for_me6(ctx, port, d);
+            return;
+        }
+        if h.src.is_unicast_link_local() || h.dst.is_unicast_link_local() || h.src.is_multicast() || h.src.is_unspecified() {
+            self.log(ctx, LayerKind::Network,
+                format!("{} → {}: a link-local (or unspecified) address never leaves its link: dropped", h.src, h.dst),
+                format!("{} → {}:链路本地(或未指定)地址不能离开本链路:丢弃", h.src, h.dst));
+            return;
+        }
+        let Some(route) = self.lookup6(h.dst) else {
+            self.log(ctx, LayerKind::Network,
+                format!("no route to {}: packet from {} dropped", h.dst, h.src),
+                format!("没有到 {} 的路由:丢弃来自 {} 的分组", h.dst, h.src));
+            self.icmp6_error(ctx, port, d, wire::ICMPV6_UNREACHABLE, 0, [0; 4]);
+            return;
+        };
+        if h.hop_limit <= 1 {
+            self.log(ctx, LayerKind::Network,
+                format!("hop limit {} → 0: packet {} → {} dropped", h.hop_limit, h.src, h.dst),
+                format!("跳数限制 {} → 0:丢弃分组 {} → {}", h.hop_limit, h.src, h.dst));
+            self.icmp6_error(ctx, port, d, wire::ICMPV6_TIME_EXCEEDED, 0, [0; 4]);
+            return;
+        }
+        let out = route.interface;
+        let Some(mtu) = self.interfaces.get(out).map(|i| i.mtu) else { return };
+        if d.len() > mtu {
+            self.log(ctx, LayerKind::Network,
+                format!("{} → {}: {} bytes do not fit the MTU {mtu} of if {out}, and an IPv6 router never fragments: dropped", h.src, h.dst, d.len()),
+                format!("{} → {}:{} 字节超过接口 {out} 的 MTU {mtu},而 IPv6 路由器从不分片:丢弃", h.src, h.dst, d.len()));
+            self.icmp6_error(ctx, port, d, wire::ICMPV6_PACKET_TOO_BIG, 0, (mtu as u32).to_be_bytes());
+            return;
+        }
+        // The IPv6 header has no checksum: only the hop limit changes.
+        let mut d = d.to_vec();
+        d[7] = h.hop_limit - 1;
+        self.log(ctx, LayerKind::Network,
+            format!("{} → {}: hop limit {} → {}, route {route}", h.src, h.dst, h.hop_limit, d[7]),
+            format!("{} → {}:跳数限制 {} → {},路由 {route}", h.src, h.dst, h.hop_limit, d[7]));
+        self.send6(ctx, route, h.dst, d, false);
+    }
+
+    /// An IPv6 packet to the router itself: Neighbor Discovery, and pings.
+    fn for_me6(&mut self, ctx: &mut Ctx<'_>, port: usize, d: &[u8]) {
+        let Parsed::Ipv6 { packet, .. } = wire::parse_ipv6(d) else { return };
+        match packet.body {
+            // Neighbor Discovery with any hop limit but 255 may have crossed a router: ignored.
+            Body::Icmp { kind: k @ (wire::ICMPV6_NEIGHBOR_SOLICITATION | wire::ICMPV6_NEIGHBOR_ADVERTISEMENT), data, .. }
+                if packet.hop_limit == wire::NDP_HOP_LIMIT =>
+            {
+                self.on_ndp(ctx, port, packet.src, k, &data)
+            }
+            Body::Icmp { kind: wire::ICMPV6_NEIGHBOR_SOLICITATION | wire::ICMPV6_NEIGHBOR_ADVERTISEMENT, .. } => {}
+            Body::Icmp { kind: wire::ICMPV6_ECHO_REQUEST, code: 0, rest, data } if !packet.dst.is_multicast() => {
+                self.log(ctx, LayerKind::Network,
+                    format!("ICMPv6 echo request from {} to {}: replying", packet.src, packet.dst),
+                    format!("收到 {} 发给 {} 的 ICMPv6 回显请求:回复", packet.src, packet.dst));
+                self.originate6(ctx, packet.dst, packet.src, wire::ICMPV6_ECHO_REPLY, 0, rest, &data);
+            }
+            _ if !packet.dst.is_multicast() => self.log(ctx, LayerKind::Network,
+                format!("packet from {} to the router itself: no service here, dropped", packet.src),
+                format!("来自 {} 的分组发给路由器本身:这里没有相应服务,丢弃", packet.src)),
+            _ => {}
+        }
+    }
+
+    /// A Neighbor Solicitation or Advertisement (hop limit 255) on interface `port`.
+    fn on_ndp(&mut self, ctx: &mut Ctx<'_>, port: usize, src: Ipv6Addr, kind: u8, data: &[u8]) {
+        let Some(iface) = self.interfaces.get(port).cloned() else { return };
+        if kind == wire::ICMPV6_NEIGHBOR_SOLICITATION {
+            let Some(ns) = Ndp::parse(data, wire::NDP_SOURCE_LL) else { return };
+            if !iface.is_mine6(ns.target) {
+                return;
+            }
+            let Some(asker) = ns.lladdr.filter(|_| !src.is_unspecified()) else { return };
+            self.learn_neighbor(ctx, port, src, asker);
+            let flags = wire::NA_ROUTER | wire::NA_SOLICITED | wire::NA_OVERRIDE;
+            let data = Ndp { target: ns.target, lladdr: Some(iface.mac) }.data(wire::NDP_TARGET_LL);
+            self.log(ctx, LayerKind::Network,
+                format!("NDP neighbor advertisement on if {port}: {} is at {} (router, solicited, unicast to {src})", ns.target, fmt_mac(&iface.mac)),
+                format!("接口 {port} 上 NDP 邻居通告:{} 的 MAC 是 {}(路由器,对请求的应答,单播给 {src})", ns.target, fmt_mac(&iface.mac)));
+            let body = Body::Icmp { kind: wire::ICMPV6_NEIGHBOR_ADVERTISEMENT, code: 0, rest: [flags, 0, 0, 0], data };
+            let p = Packet6 { src: ns.target, dst: src, hop_limit: wire::NDP_HOP_LIMIT, body };
+            if let Ok(frames) = wire::ipv6_frames(iface.mac, asker, &p, iface.mtu) {
+                ctx.actions.extend(frames.into_iter().map(|frame| Action::Send { port, frame }));
+            }
+            self.release(ctx, port, IpAddr::V6(src), asker);
+        } else {
+            let Some(Ndp { target, lladdr: Some(mac) }) = Ndp::parse(data, wire::NDP_TARGET_LL) else { return };
+            if self.resolving.contains_key(&(port, IpAddr::V6(target))) || self.neighbors[port].has(target) {
+                self.learn_neighbor(ctx, port, target, mac);
+                self.release(ctx, port, IpAddr::V6(target), mac);
+            }
+        }
+    }
+
+    fn learn_neighbor(&mut self, ctx: &mut Ctx<'_>, port: usize, ip: Ipv6Addr, mac: Mac) {
+        if self.neighbors[port].insert(ip, mac, ctx.now) {
+            self.log(ctx, LayerKind::Network,
+                format!("neighbor cache (if {port}): {ip} is at {}", fmt_mac(&mac)),
+                format!("邻居缓存(接口 {port}):{ip} 的 MAC 是 {}", fmt_mac(&mac)));
+        }
+    }
+
+    /// Reports a dropped IPv6 packet to its source (never about an ICMPv6 error), from the
+    /// address of the interface it arrived on, quoting as much as fits in 1280 bytes.
+    fn icmp6_error(&mut self, ctx: &mut Ctx<'_>, port: usize, d: &[u8], kind: u8, code: u8, rest: [u8; 4]) {
+        let (Some(h), Some(iface)) = (header6(d), self.interfaces.get(port)) else { return };
+        if h.icmp_error {
+            return;
+        }
+        let from = iface.source6(h.src);
+        let quote = d.get(..wire::IPV6_MIN_MTU - 48).unwrap_or(d);
+        let what = match kind {
+            wire::ICMPV6_TIME_EXCEEDED => ("time exceeded", "超时"),
+            wire::ICMPV6_PACKET_TOO_BIG => ("packet too big", "分组过大"),
+            _ => ("destination unreachable (no route)", "目的不可达(无路由)"),
+        };
+        self.log(ctx, LayerKind::Network,
+            format!("ICMPv6 {} sent to {} from {from}, quoting {} bytes", what.0, h.src, quote.len()),
+            format!("从 {from} 向 {} 发出 ICMPv6 {},引用 {} 字节", h.src, what.1, quote.len()));
+        self.originate6(ctx, from, h.src, kind, code, rest, quote);
+    }
+
+    /// Sends an ICMPv6 message the router makes itself.
+    #[allow(clippy::too_many_arguments)]
+    fn originate6(&mut self, ctx: &mut Ctx<'_>, src: Ipv6Addr, dst: Ipv6Addr, kind: u8, code: u8, rest: [u8; 4], data: &[u8]) {
+        let Some(route) = self.lookup6(dst) else { return };
+        let icmp = wire::icmpv6_message(src, dst, kind, code, rest, data);
+        match wire::ipv6_datagram(src, dst, wire::TTL, wire::IPPROTO_ICMPV6, &icmp) {
+            Ok(d) => self.send6(ctx, route, dst, d, true),
+            Err(why) => self.log(ctx, LayerKind::Network, format!("cannot send to {dst}: {why}"), format!("无法发往 {dst}:{why}")),
+        }
+    }
+
+    /// Sends an IPv6 packet by `route`, asking Neighbor Discovery for the next hop's MAC first
+    /// if needed.
+    fn send6(&mut self, ctx: &mut Ctx<'_>, route: Route6, dst: Ipv6Addr, d: Vec<u8>, own: bool) {
+        let out = route.interface;
+        let Some(iface) = self.interfaces.get(out).cloned() else { return };
+        let hop = route.via.unwrap_or(dst);
+        match self.neighbors[out].lookup(hop, ctx.now) {
+            Some(mac) => Self::put_on_wire(ctx, &iface, out, mac, d, own),
+            None => self.wait_for_mac(ctx, out, IpAddr::V6(hop), vec![d], own),
+        }
+    }
+
+    /// A Neighbor Solicitation on interface `port` to the target's solicited-node group.
+    fn send_neighbor_solicitation(&mut self, ctx: &mut Ctx<'_>, port: usize, target: Ipv6Addr) {
+        let Some(iface) = self.interfaces.get(port) else { return };
+        let (src, group) = (iface.source6(target), wire::solicited_node(target));
+        self.log(ctx, LayerKind::Network,
+            format!("NDP neighbor solicitation on if {port}: who has {target}? tell {src} (multicast to {group})"),
+            format!("接口 {port} 上 NDP 邻居请求:谁是 {target}?请告诉 {src}(组播到 {group})"));
+        let data = Ndp { target, lladdr: Some(iface.mac) }.data(wire::NDP_SOURCE_LL);
+        let body = Body::Icmp { kind: wire::ICMPV6_NEIGHBOR_SOLICITATION, code: 0, rest: [0; 4], data };
+        let p = Packet6 { src, dst: group, hop_limit: wire::NDP_HOP_LIMIT, body };
+        if let Ok(frames) = wire::ipv6_frames(iface.mac, wire::multicast_mac(group), &p, iface.mtu) {
+            ctx.actions.extend(frames.into_iter().map(|frame| Action::Send { port, frame }));
+        }
+    }
+
     /// Timers: ARP retries.
     pub fn on_timer(&mut self, ctx: &mut Ctx<'_>) {
         self.wakes.retain(|t| *t > ctx.now);
-        let due: Vec<((usize, Ipv4Addr), u32)> =
+        let due: Vec<((usize, IpAddr), u32)> =
             self.resolving.iter().filter(|(_, (_, at))| *at <= ctx.now).map(|(k, (n, _))| (*k, *n)).collect();
         for ((port, ip), tries) in due {
             if tries >= ARP_TRIES {
@@ -329,12 +634,13 @@ impl Router {
                 let before = self.pending.len();
                 self.pending.retain(|w| (w.interface, w.next_hop) != (port, ip));
                 let dropped = before - self.pending.len();
-                self.log(ctx, LayerKind::Link,
-                    format!("ARP: no answer for {ip} on if {port} after {tries} requests: {dropped} packet(s) dropped"),
-                    format!("ARP:在接口 {port} 上 {tries} 次询问 {ip} 都没有应答:丢弃 {dropped} 个分组"));
+                let (layer, how) = if ip.is_ipv6() { (LayerKind::Network, "Neighbor Discovery") } else { (LayerKind::Link, "ARP") };
+                self.log(ctx, layer,
+                    format!("{how}: no answer for {ip} on if {port} after {tries} requests: {dropped} packet(s) dropped"),
+                    format!("{how}:在接口 {port} 上 {tries} 次询问 {ip} 都没有应答:丢弃 {dropped} 个分组"));
             } else {
                 self.resolving.insert((port, ip), (tries + 1, ctx.now + ARP_RETRY));
-                self.send_arp_request(ctx, port, ip);
+                self.solicit(ctx, port, ip);
                 self.wake(ctx, ctx.now + ARP_RETRY);
             }
         }

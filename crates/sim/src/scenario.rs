@@ -9,6 +9,7 @@ use netlayers_core::{Lang, Text};
 use crate::engine::{Nanos, MS, SEC};
 use crate::host::{App, Call, Kind, SockOpt};
 use crate::net::{Faults, LinkSpec, Network};
+use crate::router::Route6;
 use netlayers_network::route::Route;
 
 /// What the command line may change.
@@ -276,6 +277,30 @@ pub const SCENARIOS: &[Scenario] = &[
         ),
         faults: Faults::NONE,
         build: ipv6,
+        summary: None,
+    },
+    Scenario {
+        name: "route6",
+        about: Text::new(
+            "The route scenario's three networks over IPv6: pc1 (fd00:1::/64) — r1 — fd00:12::/64 — r2 — pc2 \
+             (fd00:2::/64), with an MTU of 1280 on pc2's link. Each host sends what is off its link to its IPv6 \
+             gateway, whose MAC Neighbor Discovery finds; each router answers solicitations for its own addresses, \
+             solicits its next hops, picks the longest matching prefix and takes one from the hop limit (the IPv6 \
+             header has no checksum to rewrite). A ping6 crosses both routers (hop limit 64 → 63 → 62). Then, like \
+             traceroute6, UDP probes leave with hop limit 1, 2 and 3: r1 and r2 answer ICMPv6 time exceeded, pc2 \
+             port unreachable. A 1400-byte datagram does not fit pc2's link: IPv6 routers never fragment, so r2 \
+             drops it and answers packet too big with the MTU. Last, a ping6 to fd00:99::1, for which r1 has no \
+             route: destination unreachable, no route.",
+            "把 route 场景的三个网络换成 IPv6:pc1(fd00:1::/64)— r1 — fd00:12::/64 — r2 — pc2(fd00:2::/64),\
+             pc2 所在链路的 MTU 是 1280。主机把不在本链路上的分组交给 IPv6 网关,网关的 MAC 靠邻居发现得到;路由器\
+             应答询问自己地址的邻居请求,也为下一跳发出邻居请求,按最长前缀匹配选路,并把跳数限制减一(IPv6 首部没有\
+             校验和,不用重算)。先是一次 ping6 穿过两台路由器(跳数限制 64 → 63 → 62)。再像 traceroute6 那样,\
+             依次发出跳数限制为 1、2、3 的 UDP 探测包:r1、r2 回 ICMPv6 超时,pc2 回端口不可达。接着一个 1400 字节\
+             的数据报放不进 pc2 的链路:IPv6 路由器从不分片,r2 丢弃它并回“分组过大”,附上 MTU。最后 ping6 \
+             fd00:99::1,r1 没有去那里的路由:回“目的不可达,无路由”。",
+        ),
+        faults: Faults::NONE,
+        build: route6,
         summary: None,
     },
 ];
@@ -685,6 +710,62 @@ fn route(c: &Config) -> Network {
     traceroute.push(Call::Close { slot: 0 });
     add_app(&mut n, pc1, App::new("ping", ping));
     add_app(&mut n, pc1, App::new("traceroute", traceroute));
+    n
+}
+
+/// The IPv6 addresses of the `route6` scenario.
+pub const ROUTE6_PC1: Ipv6Addr = Ipv6Addr::new(0xfd00, 1, 0, 0, 0, 0, 0, 1);
+pub const ROUTE6_PC2: Ipv6Addr = Ipv6Addr::new(0xfd00, 2, 0, 0, 0, 0, 0, 2);
+/// The destination no router has a route to.
+pub const ROUTE6_NOWHERE: Ipv6Addr = Ipv6Addr::new(0xfd00, 0x99, 0, 0, 0, 0, 0, 1);
+/// The MTU of pc2's link in `route6`: IPv6's minimum.
+pub const ROUTE6_MTU: usize = 1280;
+
+fn route6(c: &Config) -> Network {
+    let v6 = |net: u16, host: u16| Ipv6Addr::new(0xfd00, net, 0, 0, 0, 0, 0, host);
+    let mut n = Network::new(c.seed);
+    let pc1 = n.add_host("pc1", ROUTE_PC1, 24);
+    let r1 = n.add_router("r1", &[(Ipv4Addr::new(10, 0, 1, 254), 24, 1500), (Ipv4Addr::new(10, 0, 12, 1), 30, 1500)]);
+    let r2 = n.add_router("r2", &[(Ipv4Addr::new(10, 0, 12, 2), 30, 1500), (Ipv4Addr::new(10, 0, 2, 254), 24, ROUTE6_MTU)]);
+    let pc2 = n.add_host("pc2", ROUTE_PC2, 24);
+    let _ = n.connect(pc1, 0, r1, 0, c.link());
+    let _ = n.connect(r1, 1, r2, 0, c.link());
+    let _ = n.connect(r2, 1, pc2, 0, c.link());
+    for (pc, ip, gw, mtu) in [(pc1, ROUTE6_PC1, v6(1, 0xfe), 1500), (pc2, ROUTE6_PC2, v6(2, 0xfe), ROUTE6_MTU)] {
+        if let Some(h) = n.host_mut(pc) {
+            h.set_ipv6(ip, 64);
+            h.gateway6 = Some(gw);
+            h.mtu = mtu;
+        }
+    }
+    // r1 knows pc2's prefix through r2, and nothing else; r2 sends everything else to r1.
+    if let Some(r) = n.router_mut(r1) {
+        r.set_ipv6(0, v6(1, 0xfe), 64);
+        r.set_ipv6(1, v6(0x12, 1), 64);
+        r.add_route6(Route6 { net: v6(2, 0), prefix: 64, via: Some(v6(0x12, 2)), interface: 1 });
+    }
+    if let Some(r) = n.router_mut(r2) {
+        r.set_ipv6(0, v6(0x12, 2), 64);
+        r.set_ipv6(1, v6(2, 0xfe), 64);
+        r.add_route6(Route6 { net: Ipv6Addr::UNSPECIFIED, prefix: 0, via: Some(v6(0x12, 1)), interface: 0 });
+    }
+    let ping = vec![Call::Ping6 { to: ROUTE6_PC2, seq: 1 }, Call::SleepUntil(4 * SEC), Call::Ping6 { to: ROUTE6_NOWHERE, seq: 2 }];
+    // traceroute6's probes, as in `route`, then one datagram too big for pc2's link.
+    let probe: Vec<u8> = (0..32u8).map(|i| b'A' + i % 26).collect();
+    let mut traceroute = vec![Call::Sleep(SEC), Call::Socket6 { slot: 0, kind: Kind::Datagram }];
+    for hops in 1..=3u8 {
+        traceroute.push(Call::SetOption { slot: 0, option: SockOpt::HopLimit(hops) });
+        let to = SocketAddrV6::new(ROUTE6_PC2, TRACEROUTE_PORT + u16::from(hops) - 1, 0, 0);
+        traceroute.push(Call::SendTo6 { slot: 0, data: probe.clone(), to });
+        traceroute.push(Call::Sleep(500 * MS));
+    }
+    traceroute.push(Call::SetOption { slot: 0, option: SockOpt::HopLimit(64) });
+    let big = SocketAddrV6::new(ROUTE6_PC2, PORT, 0, 0);
+    traceroute.push(Call::SendTo6 { slot: 0, data: vec![b'x'; 1400], to: big });
+    traceroute.push(Call::Sleep(500 * MS));
+    traceroute.push(Call::Close { slot: 0 });
+    add_app(&mut n, pc1, App::new("ping6", ping));
+    add_app(&mut n, pc1, App::new("traceroute6", traceroute));
     n
 }
 
@@ -1258,14 +1339,61 @@ mod tests {
         assert!(texts(&n).iter().any(|t| t.starts_with("r1 TTL 1 → 0")) && texts(&n).iter().any(|t| t.starts_with("r2 TTL 1 → 0")));
     }
 
+    /// (hop limit, next header, payload) of the IPv6 packets on `link`.
+    fn ip6_on_link(n: &Network, link: usize) -> Vec<(u8, u8, Vec<u8>)> {
+        n.frames()
+            .iter()
+            .filter(|f| f.link == link && f.bytes.get(12..14) == Some(&[0x86, 0xdd]))
+            .map(|f| (f.bytes[14 + 7], f.bytes[14 + 6], f.bytes[14 + 40..].to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn each_router_takes_one_from_the_hop_limit_and_traceroute6_meets_them_in_order() {
+        let n = run("route6", &Config::default());
+        // The echo request on each of the three links: 64, 63, 62; the reply the other way.
+        let hops = |kind: u8| -> Vec<u8> {
+            (0..3).map(|l| ip6_on_link(&n, l).iter().find(|p| p.1 == 58 && p.2[0] == kind).unwrap().0).collect()
+        };
+        assert_eq!(hops(128), [64, 63, 62]);
+        assert_eq!(hops(129), [62, 63, 64]);
+        // Neighbor Discovery stays on its link with hop limit 255; routers answer with the R flag.
+        for l in 0..3 {
+            for (hop, _, icmp) in ip6_on_link(&n, l).iter().filter(|p| p.1 == 58 && matches!(p.2[0], 135 | 136)) {
+                assert_eq!(*hop, 255);
+                if icmp[0] == 136 && l < 2 {
+                    assert_eq!(icmp[4] & 0xe0, 0xe0, "router, solicited, override on link {l}");
+                }
+            }
+        }
+        let t = texts(&n);
+        let answers: Vec<&str> =
+            t.iter().filter(|t| t.starts_with("pc1 ICMPv6") && t.contains("quotes UDP")).map(|t| t.split(": ").next().unwrap()).collect();
+        assert_eq!(answers, [
+            "pc1 ICMPv6 time exceeded (code 0) from fd00:1::fe",
+            "pc1 ICMPv6 time exceeded (code 0) from fd00:12::2",
+            "pc1 ICMPv6 destination unreachable (code 4) from fd00:2::2",
+            "pc1 ICMPv6 packet too big from fd00:12::2",
+        ]);
+        assert!(t.iter().any(|l| l.starts_with("pc1 ICMPv6 destination unreachable (code 0) from fd00:1::fe: no route")), "{t:#?}");
+        // Packet too big: the MTU of the next link, and as much of the packet as fits in 1280 bytes.
+        let too_big = ip6_on_link(&n, 1).into_iter().find(|p| p.1 == 58 && p.2[0] == 2).unwrap();
+        assert_eq!(u32::from_be_bytes(too_big.2[4..8].try_into().unwrap()), ROUTE6_MTU as u32);
+        assert_eq!(40 + too_big.2.len(), 1280);
+        // The 1400-byte datagram never reaches pc2's link, which carries nothing over its MTU.
+        assert!(ip6_on_link(&n, 2).iter().all(|p| p.2.len() + 40 <= ROUTE6_MTU));
+        assert!(!ip6_on_link(&n, 2).iter().any(|p| p.1 == 17 && p.2.len() > 1000));
+    }
+
     #[test]
     fn routers_survive_garbage() {
         use crate::rng::Rng;
-        let clean = run("route", &Config::default());
-        let samples: Vec<Vec<u8>> = clean.frames().iter().map(|f| f.bytes.clone()).collect();
+        let samples: Vec<Vec<u8>> =
+            ["route", "route6"].iter().flat_map(|s| run(s, &Config::default()).frames().iter().map(|f| f.bytes.clone()).collect::<Vec<_>>()).collect();
         let mut r = Rng::new(7);
         for round in 0..10 {
-            let mut n = find("route").unwrap().build(&Config { seed: round, ..Config::default() });
+            let name = if round % 2 == 0 { "route" } else { "route6" };
+            let mut n = find(name).unwrap().build(&Config { seed: round, ..Config::default() });
             for _ in 0..300 {
                 let mut f = samples[r.range(0, samples.len() as u64) as usize].clone();
                 let k = r.range(0, f.len() as u64) as usize;

@@ -34,6 +34,7 @@ pub const ICMP_FRAG_NEEDED: u8 = 4;
 pub const TTL: u8 = 64;
 /// ICMPv6 types (RFC 4443, RFC 4861) and the port unreachable code.
 pub const ICMPV6_UNREACHABLE: u8 = 1;
+pub const ICMPV6_PACKET_TOO_BIG: u8 = 2;
 pub const ICMPV6_TIME_EXCEEDED: u8 = 3;
 pub const ICMPV6_ECHO_REQUEST: u8 = 128;
 pub const ICMPV6_ECHO_REPLY: u8 = 129;
@@ -286,6 +287,12 @@ pub fn ipv6_datagram(src: Ipv6Addr, dst: Ipv6Addr, hop_limit: u8, next_header: u
     Ok(d)
 }
 
+/// Whether `a` and `b` share their first `prefix` bits.
+pub fn same_prefix6(a: Ipv6Addr, b: Ipv6Addr, prefix: u8) -> bool {
+    let mask = u128::MAX.checked_shl(u32::from(128 - prefix.min(128))).unwrap_or(0);
+    u128::from(a) & mask == u128::from(b) & mask
+}
+
 /// The link-local address an interface gives itself from its MAC (RFC 4291 appendix A, modified
 /// EUI-64): fe80::, then the MAC with ff:fe in its middle and the universal/local bit flipped.
 pub fn link_local(mac: Mac) -> Ipv6Addr {
@@ -315,6 +322,8 @@ pub fn multicast_mac(a: Ipv6Addr) -> Mac {
 pub const NDP_SOURCE_LL: u8 = 1;
 pub const NDP_TARGET_LL: u8 = 2;
 /// Neighbor Advertisement flags, in the first byte after the checksum (RFC 4861 section 4.4).
+/// Neighbor Advertisement flags: from a router, an answer to a solicitation, override the cache.
+pub const NA_ROUTER: u8 = 0x80;
 pub const NA_SOLICITED: u8 = 0x40;
 pub const NA_OVERRIDE: u8 = 0x20;
 

@@ -7,6 +7,7 @@
 //! data, addr = u.recvfrom(1024)         u.sendto('back', addr)  s.close()
 //! sleep(0.5)                            ping('10.0.0.2')        conn.recv_all()
 //! u.setsockopt(IPPROTO_IP, IP_TTL, 1)   sleep_until(3)          conn.abort()
+//! s6 = socket(AF_INET6, SOCK_STREAM)    s6.connect(('fd00:1::2', 8081, 0, 0))   ping6('fd00:1::2')
 //! ```
 //!
 //! Each step becomes one [`Call`]; each socket variable becomes a slot. The steps run straight
@@ -14,8 +15,8 @@
 //! socket that never connected, accept() on one that does not listen, a socket used after
 //! close()) is refused here, before anything runs, with the step's position.
 
-use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
 use netlayers_core::text::OwnedText;
 
@@ -121,13 +122,14 @@ fn tokens(s: &str) -> Result<Vec<(Tok, usize)>, StepError> {
     Ok(out)
 }
 
-/// An argument: a number, a string, a name (`SOCK_STREAM`, `addr`), or a pair `('10.0.0.2', 8081)`.
+/// An argument: a number, a string, a name (`SOCK_STREAM`, `addr`), or a tuple: an address
+/// `('10.0.0.2', 8081)`, or IPv6's `('fd00:1::2', 8081, 0, 0)`.
 #[derive(Debug, Clone, PartialEq)]
 enum Arg {
     Num(String, f64),
     Bytes(Vec<u8>),
     Name(String),
-    Pair(Box<(Arg, usize)>, Box<(Arg, usize)>),
+    Tuple(Vec<(Arg, usize)>),
 }
 
 /// `targets = object.function(args)`, every part with its position.
@@ -242,14 +244,18 @@ impl Parser {
             }
             Some(Tok::Punct('(')) => {
                 self.pos += 1;
-                let a = self.arg()?;
+                let mut items = vec![self.arg()?];
                 self.expect(',')?;
-                let b = self.arg()?;
+                items.push(self.arg()?);
+                while self.is(',') {
+                    self.pos += 1;
+                    items.push(self.arg()?);
+                }
                 self.expect(')')?;
-                Ok((Arg::Pair(Box::new(a), Box::new(b)), at))
+                Ok((Arg::Tuple(items), at))
             }
-            _ => err(at, "expected a value here (a number, 'text', a name or a pair)".into(),
-                "这里应该是一个值(数字、'文本'、名字或二元组)".into()),
+            _ => err(at, "expected a value here (a number, 'text', a name or a tuple)".into(),
+                "这里应该是一个值(数字、'文本'、名字或元组)".into()),
         }
     }
 }
@@ -270,7 +276,11 @@ enum State {
 pub struct Compiler {
     /// The host's own address: `bind(('10.0.0.2', 8081))` must name it (or '' / '0.0.0.0').
     host_ip: Ipv4Addr,
+    /// Its IPv6 address, if it has one, which an `AF_INET6` socket's bind() may name (or '' / '::').
+    host_ip6: Option<Ipv6Addr>,
     slots: BTreeMap<String, (usize, State)>,
+    /// The slots that hold `AF_INET6` sockets.
+    inet6: BTreeSet<usize>,
     /// Names that hold the address of a datagram recvfrom() returned.
     peers: Vec<String>,
     pings: u16,
@@ -284,20 +294,43 @@ fn port_of(a: &(Arg, usize)) -> Result<u16, StepError> {
     }
 }
 
-fn ip_of(a: &(Arg, usize)) -> Result<Ipv4Addr, StepError> {
-    match &a.0 {
-        Arg::Bytes(b) => match std::str::from_utf8(b).ok().and_then(|s| s.parse().ok()) {
-            Some(ip) => Ok(ip),
-            None => err(a.1, "expected an IPv4 address like '10.0.0.2'".into(), "这里应该是 IPv4 地址,如 '10.0.0.2'".into()),
-        },
-        _ => err(a.1, "expected an IPv4 address in quotes, like '10.0.0.2'".into(), "这里应该是带引号的 IPv4 地址,如 '10.0.0.2'".into()),
+/// An address in quotes, of the family a socket (or ping/ping6) takes.
+fn ip_of(a: &(Arg, usize), v6: bool) -> Result<IpAddr, StepError> {
+    let Arg::Bytes(b) = &a.0 else {
+        return err(a.1, "expected an IP address in quotes, like '10.0.0.2' or 'fd00:1::2'".into(),
+            "这里应该是带引号的 IP 地址,如 '10.0.0.2' 或 'fd00:1::2'".into());
+    };
+    match (std::str::from_utf8(b).ok().and_then(|s| s.parse::<IpAddr>().ok()), v6) {
+        (Some(ip @ IpAddr::V4(_)), false) | (Some(ip @ IpAddr::V6(_)), true) => Ok(ip),
+        (Some(IpAddr::V6(ip)), false) => err(a.1, format!("{ip} is an IPv6 address: it needs an AF_INET6 socket (or ping6())"),
+            format!("{ip} 是 IPv6 地址:要用 AF_INET6 套接字(或 ping6())")),
+        (Some(IpAddr::V4(ip)), true) => err(a.1, format!("{ip} is an IPv4 address: an AF_INET6 socket (or ping6()) takes an IPv6 one like 'fd00:1::2'"),
+            format!("{ip} 是 IPv4 地址:AF_INET6 套接字(或 ping6())要用 IPv6 地址,如 'fd00:1::2'")),
+        (None, false) => err(a.1, "expected an IPv4 address like '10.0.0.2'".into(), "这里应该是 IPv4 地址,如 '10.0.0.2'".into()),
+        (None, true) => err(a.1, "expected an IPv6 address like 'fd00:1::2'".into(), "这里应该是 IPv6 地址,如 'fd00:1::2'".into()),
     }
 }
 
-fn address_of(a: &(Arg, usize)) -> Result<SocketAddrV4, StepError> {
-    match &a.0 {
-        Arg::Pair(ip, port) => Ok(SocketAddrV4::new(ip_of(ip)?, port_of(port)?)),
-        _ => err(a.1, "expected an address ('10.0.0.2', 8081)".into(), "这里应该是地址 ('10.0.0.2', 8081)".into()),
+/// `('10.0.0.2', 8081)` for an `AF_INET` socket; `('fd00:1::2', 8081)` or Python's 4-tuple
+/// `('fd00:1::2', 8081, 0, 0)` (flow label and scope id, 0 here) for an `AF_INET6` one.
+fn address_of(a: &(Arg, usize), v6: bool) -> Result<SocketAddr, StepError> {
+    let how = if v6 { "('fd00:1::2', 8081) or ('fd00:1::2', 8081, 0, 0)" } else { "('10.0.0.2', 8081)" };
+    let Arg::Tuple(items) = &a.0 else {
+        return err(a.1, format!("expected an address {how}"), format!("这里应该是地址 {how}"));
+    };
+    match (items.as_slice(), v6) {
+        ([ip, port], _) | ([ip, port, _, _], true) => {
+            for extra in items.iter().skip(2) {
+                if !matches!(&extra.0, Arg::Num(raw, _) if raw == "0") {
+                    return err(extra.1, "the flow label and scope id are 0 in the simulator".into(), "模拟器里流标签和范围 ID 都是 0".into());
+                }
+            }
+            Ok(match ip_of(ip, v6)? {
+                IpAddr::V4(ip) => SocketAddr::V4(SocketAddrV4::new(ip, port_of(port)?)),
+                IpAddr::V6(ip) => SocketAddr::V6(SocketAddrV6::new(ip, port_of(port)?, 0, 0)),
+            })
+        }
+        _ => err(a.1, format!("expected an address {how}"), format!("这里应该是地址 {how}")),
     }
 }
 
@@ -323,8 +356,8 @@ fn state_name(s: State) -> (&'static str, &'static str) {
 }
 
 impl Compiler {
-    pub fn new(host_ip: Ipv4Addr) -> Compiler {
-        Compiler { host_ip, slots: BTreeMap::new(), peers: Vec::new(), pings: 0, step: 0 }
+    pub fn new(host_ip: Ipv4Addr, host_ip6: Option<Ipv6Addr>) -> Compiler {
+        Compiler { host_ip, host_ip6, slots: BTreeMap::new(), inet6: BTreeSet::new(), peers: Vec::new(), pings: 0, step: 0 }
     }
 
     /// The calls of one step.
@@ -346,10 +379,14 @@ impl Compiler {
         };
         match (module, func) {
             (None | Some("socket"), "socket") => {
-                nargs(1..=2, "socket(AF_INET, SOCK_STREAM) or socket(AF_INET, SOCK_DGRAM)")?;
-                if st.args.len() == 2 && st.args[0].0 != Arg::Name("AF_INET".into()) {
-                    return err(st.args[0].1, "only AF_INET (IPv4) is simulated".into(), "只模拟了 AF_INET(IPv4)".into());
-                }
+                nargs(1..=2, "socket(AF_INET, SOCK_STREAM) or socket(AF_INET6, SOCK_DGRAM)")?;
+                let v6 = match st.args.first().filter(|_| st.args.len() == 2) {
+                    None => false,
+                    Some((Arg::Name(f), _)) if f == "AF_INET" => false,
+                    Some((Arg::Name(f), _)) if f == "AF_INET6" => true,
+                    Some((_, at)) => return err(*at, "the families simulated are AF_INET (IPv4) and AF_INET6 (IPv6)".into(),
+                        "模拟的地址族是 AF_INET(IPv4)和 AF_INET6(IPv6)".into()),
+                };
                 let last = &st.args[st.args.len() - 1];
                 let kind = match &last.0 {
                     Arg::Name(n) if n == "SOCK_STREAM" => Kind::Stream,
@@ -363,6 +400,11 @@ impl Compiler {
                 };
                 let slot = self.slots.get(name).map_or(self.slots.len(), |s| s.0);
                 self.slots.insert(name.clone(), (slot, State::Fresh { kind, bound: false }));
+                if v6 {
+                    self.inet6.insert(slot);
+                    return Ok(Call::Socket6 { slot, kind });
+                }
+                self.inet6.remove(&slot);
                 Ok(Call::Socket { slot, kind })
             }
             (None | Some("time"), "sleep") => {
@@ -380,13 +422,18 @@ impl Compiler {
                         "sleep_until() 的参数是从开始算起的秒数,0 到 86400".into()),
                 }
             }
-            (None, "ping") => {
-                nargs(1..=1, "ping('10.0.0.2')")?;
+            (None, f @ ("ping" | "ping6")) => {
+                let v6 = f == "ping6";
+                nargs(1..=1, if v6 { "ping6('fd00:1::2')" } else { "ping('10.0.0.2')" })?;
                 self.pings = self.pings.wrapping_add(1);
-                Ok(Call::Ping { to: ip_of(&st.args[0])?, seq: self.pings })
+                // ip_of() gives the family asked for: ping() an IPv4 address, ping6() an IPv6 one.
+                Ok(match ip_of(&st.args[0], v6)? {
+                    IpAddr::V4(to) => Call::Ping { to, seq: self.pings },
+                    IpAddr::V6(to) => Call::Ping6 { to, seq: self.pings },
+                })
             }
-            (None, f) => err(fat, format!("unknown call {f}(): the calls are socket(), sleep(), sleep_until(), ping() and the socket's methods"),
-                format!("不认识的调用 {f}():可用 socket()、sleep()、sleep_until()、ping() 以及套接字的方法")),
+            (None, f) => err(fat, format!("unknown call {f}(): the calls are socket(), sleep(), sleep_until(), ping(), ping6() and the socket's methods"),
+                format!("不认识的调用 {f}():可用 socket()、sleep()、sleep_until()、ping()、ping6() 以及套接字的方法")),
             (Some(var), method) => self.method(&st, var, method),
         }
     }
@@ -401,6 +448,7 @@ impl Compiler {
             return err(vat, format!("`{var}` was closed at step {step}"), format!("`{var}` 已在第 {step} 步关闭"));
         }
         let args = &st.args;
+        let v6 = self.inet6.contains(&slot);
         let want = |ok: bool, what_en: &str, what_zh: &str| -> Result<(), StepError> {
             if ok {
                 return Ok(());
@@ -429,16 +477,25 @@ impl Compiler {
                 nargs(1, "bind(('', PORT)) or bind(PORT)")?;
                 want(matches!(state, State::Fresh { bound: false, .. }), "a new socket", "新建的套接字")?;
                 let port = match &args[0].0 {
-                    Arg::Pair(ip, port) => {
-                        let ok = match &ip.0 {
-                            Arg::Bytes(b) if b.is_empty() || b == b"0.0.0.0" => true,
-                            _ => ip_of(ip)? == self.host_ip,
+                    Arg::Tuple(items) => {
+                        let ip = &items[0];
+                        let any = match &ip.0 {
+                            Arg::Bytes(b) => b.is_empty() || b == if v6 { &b"::"[..] } else { &b"0.0.0.0"[..] },
+                            _ => false,
                         };
-                        if !ok {
-                            return err(ip.1, format!("this host's address is {}: bind to it or to ''", self.host_ip),
-                                format!("这台主机的地址是 {}:绑定它或 ''", self.host_ip));
+                        let mine = match self.host_ip6 {
+                            Some(ip6) if v6 => IpAddr::V6(ip6),
+                            None if v6 => {
+                                return err(ip.1, "this host has no `ip6`: bind an AF_INET6 socket to '' or '::'".into(),
+                                    "这台主机没有 `ip6`:AF_INET6 套接字请绑定 '' 或 '::'".into())
+                            }
+                            _ => IpAddr::V4(self.host_ip),
+                        };
+                        if !any && address_of(&args[0], v6)?.ip() != mine {
+                            return err(ip.1, format!("this host's address is {mine}: bind to it or to ''"),
+                                format!("这台主机的地址是 {mine}:绑定它或 ''"));
                         }
-                        port_of(port)?
+                        port_of(&items[1])?
                     }
                     _ => port_of(&args[0])?,
                 };
@@ -470,15 +527,23 @@ impl Compiler {
                 }
                 let into = self.slots.get(conn).map_or(self.slots.len(), |s| s.0);
                 self.slots.insert(conn.clone(), (into, State::Connected));
+                if v6 {
+                    self.inet6.insert(into);
+                } else {
+                    self.inet6.remove(&into);
+                }
                 Ok(Call::Accept { listener: slot, into })
             }
             "connect" => {
                 nargs(1, "connect(('10.0.0.2', 8081))")?;
                 let udp = matches!(state, State::Fresh { kind: Kind::Datagram, .. } | State::Udp { .. });
                 want(udp || matches!(state, State::Fresh { kind: Kind::Stream, .. }), "a new socket (or a SOCK_DGRAM one)", "新建的套接字(或 SOCK_DGRAM 套接字)")?;
-                let to = address_of(&args[0])?;
+                let to = address_of(&args[0], v6)?;
                 set(self, if udp { State::Udp { peer: true } } else { State::Connected });
-                Ok(Call::Connect { slot, to })
+                Ok(match to {
+                    SocketAddr::V4(to) => Call::Connect { slot, to },
+                    SocketAddr::V6(to) => Call::Connect6 { slot, to },
+                })
             }
             "send" | "sendall" => {
                 nargs(1, "send('text')")?;
@@ -512,8 +577,20 @@ impl Compiler {
             "setsockopt" => {
                 nargs(3, "setsockopt(IPPROTO_IP, IP_TTL, 5) or setsockopt(IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)")?;
                 want(matches!(state, State::Fresh { kind: Kind::Datagram, .. } | State::Udp { .. }), "a SOCK_DGRAM socket", "SOCK_DGRAM 套接字")?;
-                if args[0].0 != Arg::Name("IPPROTO_IP".into()) {
-                    return err(args[0].1, "the level simulated is IPPROTO_IP".into(), "模拟的选项层是 IPPROTO_IP".into());
+                let level = match &args[0].0 {
+                    Arg::Name(l) if l == "IPPROTO_IP" || l == "IPPROTO_IPV6" => l.as_str(),
+                    _ => return err(args[0].1, "the levels simulated are IPPROTO_IP and IPPROTO_IPV6".into(), "模拟的选项层是 IPPROTO_IP 和 IPPROTO_IPV6".into()),
+                };
+                if level == "IPPROTO_IPV6" {
+                    return match (&args[1].0, &args[2].0) {
+                        (Arg::Name(o), Arg::Num(raw, h)) if o == "IPV6_UNICAST_HOPS" && !raw.contains('.') && (1.0..=255.0).contains(h) => {
+                            Ok(Call::SetOption { slot, option: SockOpt::HopLimit(*h as u8) })
+                        }
+                        (Arg::Name(o), _) if o == "IPV6_UNICAST_HOPS" => {
+                            err(args[2].1, "a hop limit is a whole number from 1 to 255".into(), "跳数限制是 1 到 255 之间的整数".into())
+                        }
+                        _ => err(args[1].1, "the IPPROTO_IPV6 option simulated is IPV6_UNICAST_HOPS".into(), "模拟的 IPPROTO_IPV6 选项是 IPV6_UNICAST_HOPS".into()),
+                    };
                 }
                 let option = match (&args[1].0, &args[2].0) {
                     (Arg::Name(o), Arg::Num(raw, v)) if o == "IP_TTL" && !raw.contains('.') && (1.0..=255.0).contains(v) => SockOpt::Ttl(*v as u8),
@@ -547,7 +624,10 @@ impl Compiler {
                     Arg::Name(n) if self.peers.contains(n) => Ok(Call::Reply { slot, data }),
                     Arg::Name(n) => err(args[1].1, format!("`{n}` is not an address: get one with data, {n} = s.recvfrom(1024)"),
                         format!("`{n}` 不是地址:用 data, {n} = s.recvfrom(1024) 得到它")),
-                    _ => Ok(Call::SendTo { slot, data, to: address_of(&args[1])? }),
+                    _ => Ok(match address_of(&args[1], v6)? {
+                        SocketAddr::V4(to) => Call::SendTo { slot, data, to },
+                        SocketAddr::V6(to) => Call::SendTo6 { slot, data, to },
+                    }),
                 }
             }
             "recvfrom" => {
@@ -577,7 +657,7 @@ mod tests {
     use super::*;
 
     fn compile(steps: &[&str]) -> Result<Vec<Call>, (usize, StepError)> {
-        let mut c = Compiler::new(Ipv4Addr::new(10, 0, 0, 2));
+        let mut c = Compiler::new(Ipv4Addr::new(10, 0, 0, 2), Some("fd00:1::2".parse().unwrap()));
         steps.iter().enumerate().map(|(i, s)| c.step(s).map_err(|e| (i, e))).collect()
     }
 
@@ -653,6 +733,42 @@ mod tests {
     }
 
     #[test]
+    fn af_inet6_sockets_take_ipv6_addresses_as_two_or_four_tuples() {
+        let v6 = |a: &str| -> SocketAddrV6 { a.parse().unwrap() };
+        let calls = compile(&[
+            "s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)",
+            "s.bind(('fd00:1::2', 8081, 0, 0))",
+            "s.listen()",
+            "conn, addr = s.accept()",
+            "c = socket(AF_INET6, SOCK_STREAM)",
+            "c.connect(('fd00:1::1', 80))",
+            "u = socket(AF_INET6, SOCK_DGRAM)",
+            "u.bind(('::', 53))",
+            "u.sendto('x', ('fd00:1::1', 53, 0, 0))",
+            "u4 = socket(AF_INET, SOCK_DGRAM)",
+            "u4.sendto('x', ('10.0.0.1', 53))",
+            "ping6('fd00:1::1')",
+            "ping('10.0.0.1')",
+        ])
+        .unwrap();
+        assert_eq!(calls, vec![
+            Call::Socket6 { slot: 0, kind: Kind::Stream },
+            Call::Bind { slot: 0, port: 8081 },
+            Call::Listen { slot: 0 },
+            Call::Accept { listener: 0, into: 1 },
+            Call::Socket6 { slot: 2, kind: Kind::Stream },
+            Call::Connect6 { slot: 2, to: v6("[fd00:1::1]:80") },
+            Call::Socket6 { slot: 3, kind: Kind::Datagram },
+            Call::Bind { slot: 3, port: 53 },
+            Call::SendTo6 { slot: 3, data: b"x".to_vec(), to: v6("[fd00:1::1]:53") },
+            Call::Socket { slot: 4, kind: Kind::Datagram },
+            Call::SendTo { slot: 4, data: b"x".to_vec(), to: "10.0.0.1:53".parse().unwrap() },
+            Call::Ping6 { to: "fd00:1::1".parse().unwrap(), seq: 1 },
+            Call::Ping { to: Ipv4Addr::new(10, 0, 0, 1), seq: 2 },
+        ]);
+    }
+
+    #[test]
     fn calls_the_kernel_would_refuse_are_refused_with_their_position() {
         let cases: &[(&[&str], usize, usize, &str)] = &[
             (&["s = socket(SOCK_STREAM)", "s.send('hi')"], 1, 2, "send() needs a connected socket"),
@@ -675,6 +791,12 @@ mod tests {
             (&["u = socket(SOCK_DGRAM)", "u.setsockopt(IPPROTO_IP, IP_TTL, 0)"], 1, 33, "a TTL is a whole number from 1 to 255"),
             (&["s = socket(SOCK_STREAM)", "s.setsockopt(IPPROTO_IP, IP_TTL, 5)"], 1, 2, "setsockopt() needs a SOCK_DGRAM socket"),
             (&["u = socket(SOCK_DGRAM)", "u.abort()"], 1, 2, "abort() needs a TCP connection"),
+            (&["s = socket(AF_UNIX, SOCK_STREAM)"], 0, 11, "AF_INET (IPv4) and AF_INET6 (IPv6)"),
+            (&["s = socket(AF_INET, SOCK_STREAM)", "s.connect(('fd00:1::1', 80))"], 1, 11, "fd00:1::1 is an IPv6 address"),
+            (&["s = socket(AF_INET, SOCK_STREAM)", "s.connect(('10.0.0.1', 80, 0, 0))"], 1, 10, "expected an address ('10.0.0.2', 8081)"),
+            (&["s = socket(AF_INET6, SOCK_STREAM)", "s.connect(('fd00:1::1', 80, 7, 0))"], 1, 28, "flow label and scope id are 0"),
+            (&["s = socket(AF_INET6, SOCK_STREAM)", "s.bind(('fd00:1::9', 80))"], 1, 8, "this host's address is fd00:1::2"),
+            (&["ping6('10.0.0.1')"], 0, 6, "10.0.0.1 is an IPv4 address"),
         ];
         for (steps, step, at, msg) in cases {
             let (i, e) = compile(steps).unwrap_err();
