@@ -17,22 +17,7 @@ use netlayers_fastpath::FastList;
 use netlayers_stack::Dissector;
 
 fn captures() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                if p.file_name().is_some_and(|n| n != "expected") {
-                    walk(&p, out);
-                }
-            } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&root().join("captures"), &mut out);
-    out.sort();
+    let out = all_captures();
     assert!(out.len() >= 40, "the repository's captures: found {}", out.len());
     out
 }

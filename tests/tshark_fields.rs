@@ -4,6 +4,8 @@
 //! needs no tshark). For each frame, every key of the contract (shared/JSON-FIELDS.md) must be
 //! present in our output exactly when tshark has it, with the same value.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,23 +30,8 @@ fn root() -> PathBuf {
 
 /// (capture, expected NDJSON) for every capture that has an expected file.
 fn pairs() -> Vec<(PathBuf, PathBuf)> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else { return };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                if p.file_name().is_some_and(|n| n != "expected") {
-                    walk(&p, out);
-                }
-            } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
-                out.push(p);
-            }
-        }
-    }
     let caps = root().join("captures");
-    let mut files = Vec::new();
-    walk(&caps, &mut files);
-    files.sort();
+    let files = common::all_captures();
     files
         .into_iter()
         .filter_map(|f| {

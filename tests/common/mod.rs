@@ -24,6 +24,28 @@ pub fn capture(rel: &str) -> String {
     root().join("captures").join(rel).display().to_string()
 }
 
+/// Every capture file under captures/ (pcap and pcapng, in subfolders too, not the oracle's
+/// expected/), sorted.
+pub fn all_captures() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if p.file_name().is_some_and(|n| n != "expected") {
+                    walk(&p, out);
+                }
+            } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root().join("captures"), &mut out);
+    out.sort();
+    out
+}
+
 /// A fresh temporary directory for one test (removed by the OS eventually; names are unique).
 pub fn tmpdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("netlayers-test-{}-{}", name, std::process::id()));

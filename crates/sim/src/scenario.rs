@@ -375,6 +375,16 @@ fn chat(c: &Config) -> Network {
         Call::Socket { slot: 0, kind: Kind::Stream },
         Call::Connect { slot: 0, to: server_addr() },
     ];
+    tcp_chat_lines(&mut server, &mut client);
+    add_app(&mut n, b, App::new("server", server));
+    add_app(&mut n, a, App::new("client", client));
+    n
+}
+
+/// The chat's conversation over a connected TCP socket (the client's slot 0, the server's
+/// accepted slot 1 beside its listening slot 0), after the connection calls: each line, the
+/// answer, and "886" ending both programs' loops, which then close their sockets.
+fn tcp_chat_lines(server: &mut Vec<Call>, client: &mut Vec<Call>) {
     for (line, answer) in CHAT {
         // A person types for a while before each line.
         client.push(Call::Sleep(500 * MS));
@@ -391,9 +401,6 @@ fn chat(c: &Config) -> Network {
     client.push(Call::Close { slot: 0 });
     server.push(Call::Close { slot: 1 });
     server.push(Call::Close { slot: 0 });
-    add_app(&mut n, b, App::new("server", server));
-    add_app(&mut n, a, App::new("client", client));
-    n
 }
 
 fn udp_chat(c: &Config) -> Network {
@@ -795,19 +802,7 @@ fn ipv6(c: &Config) -> Network {
         Call::Socket6 { slot: 0, kind: Kind::Stream },
         Call::Connect6 { slot: 0, to: SocketAddrV6::new(PC2_V6, PORT, 0, 0) },
     ];
-    for (line, answer) in CHAT {
-        client.push(Call::Sleep(500 * MS));
-        client.push(Call::Send { slot: 0, data: line.as_bytes().to_vec() });
-        server.push(Call::Recv { slot: 1 });
-        if line != "886" {
-            server.push(Call::Sleep(500 * MS));
-            server.push(Call::Send { slot: 1, data: answer.as_bytes().to_vec() });
-            client.push(Call::Recv { slot: 0 });
-        }
-    }
-    client.push(Call::Close { slot: 0 });
-    server.push(Call::Close { slot: 1 });
-    server.push(Call::Close { slot: 0 });
+    tcp_chat_lines(&mut server, &mut client);
     // The same port number over each IP version: only the IPv4 name has a socket.
     let udp4 = vec![
         Call::Socket { slot: 0, kind: Kind::Datagram },
