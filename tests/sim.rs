@@ -181,6 +181,32 @@ fn port_unreachable_shows_the_icmp_quote_and_the_refused_programs() {
 }
 
 #[test]
+fn port_unreachable_in_chinese_says_why_the_programs_stopped() {
+    let o = run(&["--color", "never", "sim", "port-unreachable", "--lang", "zh"]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("udp-client:recv() 失败:ECONNREFUSED(连接被拒绝)"), "{out}");
+    assert!(out.contains("udp-client (client) 出错停止:recv() 失败:ECONNREFUSED(连接被拒绝)"), "{out}");
+    assert!(out.contains("tcp-client (client) 出错停止:connect() 失败:ECONNREFUSED(连接被拒绝)"), "{out}");
+    assert!(!out.contains("failed"), "{out}");
+}
+
+/// A payload is escaped once, where the simulator quotes it: a newline the program sent reads `\n`, in
+/// every scenario (chat included) and in both languages.
+#[test]
+fn timelines_escape_payloads_once() {
+    for s in SCENARIOS {
+        for lang in ["en", "zh"] {
+            let o = run(&["--color", "never", "sim", s, "--lang", lang]);
+            let out = String::from_utf8(o.stdout).unwrap();
+            assert!(!out.contains("\\\\n"), "{s} --lang {lang}: {out}");
+            if s == "tcp-vs-udp" {
+                assert!(out.contains("sendto(\"line 1\\n\", ('10.0.0.2', 8081))"), "{out}");
+            }
+        }
+    }
+}
+
+#[test]
 fn teardown_prints_each_connections_states() {
     let o = run(&["--color", "never", "sim", "teardown"]);
     let out = String::from_utf8(o.stdout).unwrap();

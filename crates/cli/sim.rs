@@ -278,7 +278,9 @@ pub fn timeline(out: &mut impl Write, net: &Network, story: &Story, ui: &Ui, ste
         } else {
             layer
         };
-        let text = netlayers_core::escape::text(e.text.get(lang));
+        // The simulator already escaped what came from the network (payloads in quotes): only
+        // controls are left to catch, so a backslash it wrote is not doubled.
+        let text = netlayers_core::escape::controls(e.text.get(lang));
         o.push_str(&format!("{:>10.6} {} {layer} {text}\n", e.time as f64 / 1e9, pad(&e.node, node_w)));
         // A frame's view comes once every event up to the moment it was sent is shown.
         let until = tl.get(j + 1).map_or(u64::MAX, |n| n.time);
@@ -329,9 +331,9 @@ pub fn summary(o: &mut String, net: &Network, seed: u64, lang: Lang) {
             let who = if app.name == h.name { app.name.clone() } else { format!("{} ({})", app.name, h.name) };
             if let Some(e) = &app.error {
                 o.push_str(&if zh {
-                    format!("{who} 出错停止:{e}\n")
+                    format!("{who} 出错停止:{}\n", e.zh)
                 } else {
-                    format!("{who} stopped with an error: {e}\n")
+                    format!("{who} stopped with an error: {}\n", e.en)
                 });
             } else if let Some(call) = app.blocked_in() {
                 o.push_str(&if zh {

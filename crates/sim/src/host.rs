@@ -266,8 +266,8 @@ pub struct App {
     pub received: Vec<u8>,
     /// The messages recv()/recvfrom() returned, one per call.
     pub messages: Vec<Vec<u8>>,
-    /// The error that stopped it, if one did.
-    pub error: Option<String>,
+    /// The error that stopped it, if one did, in English and Chinese.
+    pub error: Option<OwnedText>,
     /// Who sent the last datagram recvfrom() returned.
     last_from: Option<SocketAddr>,
 }
@@ -311,7 +311,36 @@ impl App {
 enum Step {
     Done,
     Wait,
-    Fail(String),
+    /// The call fails and the application stops: why, in both languages.
+    Fail(OwnedText),
+}
+
+fn fail(en: impl Into<String>, zh: impl Into<String>) -> Step {
+    Step::Fail(OwnedText::new(en, zh))
+}
+
+/// A call on a descriptor the application never got (or already closed).
+fn no_socket(call: &str) -> Step {
+    fail(format!("{call} on no socket (EBADF)"), format!("{call}:没有这个套接字(EBADF)"))
+}
+
+/// A call that fails with `errno` (`ECONNREFUSED`): the name stays as it is in both languages,
+/// since it is what a programmer searches for, and the Chinese text says what it means.
+fn failed(call: &str, errno: &str) -> Step {
+    fail(format!("{call} failed: {errno}"), format!("{call} 失败:{errno}({})", errno_meaning_zh(errno)))
+}
+
+/// What an errno the simulated calls return means, in Chinese.
+fn errno_meaning_zh(errno: &str) -> &'static str {
+    match errno {
+        "ECONNREFUSED" => "连接被拒绝",
+        "ECONNRESET" => "连接被对方重置",
+        "ETIMEDOUT" => "连接超时",
+        "ENOTCONN" => "套接字没有连接",
+        "ENETUNREACH" => "网络不可达",
+        "EHOSTUNREACH" => "主机不可达",
+        _ => "出错",
+    }
 }
 
 pub struct Host {
@@ -719,7 +748,7 @@ impl Host {
             }
             Parsed::Fragment { .. } | Parsed::Unsupported(_) => {}
             Parsed::Invalid(why) => self.log(ctx, LayerKind::Network,
-                format!("frame dropped: {why}"), format!("丢弃帧:{why}")),
+                format!("frame dropped: {}", why.en), format!("丢弃帧:{}", why.zh)),
         }
     }
 
@@ -1128,7 +1157,7 @@ impl Host {
                     }
                     Step::Wait => break,
                     Step::Fail(e) => {
-                        self.log(ctx, LayerKind::Application, format!("{}: {e}", app.name), format!("{}:{e}", app.name));
+                        self.log(ctx, LayerKind::Application, format!("{}: {}", app.name, e.en), format!("{}:{}", app.name, e.zh));
                         app.error = Some(e);
                     }
                 }
@@ -1160,10 +1189,10 @@ impl Host {
     fn recv_until_closed(&mut self, ctx: &mut Ctx<'_>, app: &mut App, fd: Fd) -> Step {
         loop {
             let Some(Socket::Stream { tcb, .. }) = self.sockets.get(&fd) else {
-                return Step::Fail("recv() on a socket that is not connected (ENOTCONN)".into());
+                return fail("recv() on a socket that is not connected (ENOTCONN)", "recv():套接字没有连接(ENOTCONN)");
             };
             if let (0, Some(e)) = (tcb.readable(), tcb.error()) {
-                return Step::Fail(format!("recv() failed: {}", e.name()));
+                return failed("recv()", e.name());
             }
             if tcb.readable() == 0 && !tcb.at_eof() {
                 return self.wait(ctx, app, "recv(1024)");
@@ -1177,9 +1206,9 @@ impl Host {
     /// recv() on a UDP socket: one datagram, or the error an ICMP message left.
     fn recv_datagram(&mut self, ctx: &mut Ctx<'_>, app: &mut App, fd: Fd) -> Step {
         if let Some(e) = self.take_udp_error(fd) {
-            return Step::Fail(format!("recv() failed: {e}"));
+            return failed("recv()", e);
         }
-        let Some(Socket::Udp { queue, .. }) = self.sockets.get_mut(&fd) else { return Step::Fail("recv() on no socket (EBADF)".into()) };
+        let Some(Socket::Udp { queue, .. }) = self.sockets.get_mut(&fd) else { return no_socket("recv()") };
         let Some((_, data)) = queue.pop_front() else { return self.wait(ctx, app, "recv(1024)") };
         self.app_log(ctx, app, format!("recv(1024) = {}", quote(&data)), format!("recv(1024) 收到 {}", quote(&data)));
         app.received.extend_from_slice(&data);
@@ -1238,9 +1267,9 @@ impl Host {
 
     /// connect(): TCP starts the handshake and waits for it; UDP only notes the peer.
     fn connect(&mut self, ctx: &mut Ctx<'_>, app: &mut App, slot: usize, to: SocketAddr) -> Step {
-        let Some(fd) = app.slots.get(&slot).copied() else { return Step::Fail("connect() on no socket (EBADF)".into()) };
+        let Some(fd) = app.slots.get(&slot).copied() else { return no_socket("connect()") };
         if let Some(e) = self.wrong_family(fd, to.ip()) {
-            return Step::Fail(format!("connect() {e}"));
+            return fail(format!("connect() {}", e.en), format!("connect():{}", e.zh));
         }
         match self.sockets.get(&fd) {
             Some(Socket::Fresh { kind: Kind::Stream, port, .. }) => {
@@ -1255,7 +1284,7 @@ impl Host {
                 self.wait(ctx, app, "connect()")
             }
             Some(Socket::Stream { tcb, .. }) => match (tcb.state(), tcb.error()) {
-                (_, Some(e)) => Step::Fail(format!("connect() failed: {}", e.name())),
+                (_, Some(e)) => failed("connect()", e.name()),
                 (crate::tcp::State::SynSent | crate::tcp::State::SynReceived, _) => Step::Wait,
                 _ => {
                     self.app_log(ctx, app, "connect() returns: connected".into(), "connect() 返回:已连接".into());
@@ -1279,15 +1308,15 @@ impl Host {
                     format!("connect({}),本地端口 {port}:UDP 只是记下对方地址,线路上什么也不发", py_addr(&to)));
                 Step::Done
             }
-            _ => Step::Fail("connect() on a socket already in use (EISCONN)".into()),
+            _ => fail("connect() on a socket already in use (EISCONN)", "connect():套接字已在使用中(EISCONN)"),
         }
     }
 
     /// sendto(): one datagram, from the socket's port (an ephemeral one if it has none yet).
     fn send_to(&mut self, ctx: &mut Ctx<'_>, app: &mut App, slot: usize, data: &[u8], to: SocketAddr) -> Step {
-        let Some(fd) = app.slots.get(&slot).copied() else { return Step::Fail("sendto() on no socket (EBADF)".into()) };
+        let Some(fd) = app.slots.get(&slot).copied() else { return no_socket("sendto()") };
         if let Some(e) = self.wrong_family(fd, to.ip()) {
-            return Step::Fail(format!("sendto() {e}"));
+            return fail(format!("sendto() {}", e.en), format!("sendto():{}", e.zh));
         }
         let port = match self.sockets.get(&fd) {
             Some(Socket::Udp { port, .. }) => *port,
@@ -1298,10 +1327,10 @@ impl Host {
                 self.sockets.insert(fd, Socket::Udp { port: p, family, queue: VecDeque::new(), peer: None, error: None });
                 p
             }
-            _ => return Step::Fail("sendto() needs a SOCK_DGRAM socket (EOPNOTSUPP)".into()),
+            _ => return fail("sendto() needs a SOCK_DGRAM socket (EOPNOTSUPP)", "sendto() 只能用在 SOCK_DGRAM 套接字上(EOPNOTSUPP)"),
         };
         if let Some(e) = self.take_udp_error(fd) {
-            return Step::Fail(format!("sendto() failed: {e}"));
+            return failed("sendto()", e);
         }
         self.app_log(ctx, app,
             format!("sendto({}, {}) = {}", quote(data), py_addr(&to), data.len()),
@@ -1320,12 +1349,14 @@ impl Host {
 
     /// Why a socket cannot take an address of the other family (`socket(AF_INET)` and an IPv6
     /// address): Linux says EAFNOSUPPORT.
-    fn wrong_family(&self, fd: Fd, ip: IpAddr) -> Option<String> {
+    fn wrong_family(&self, fd: Fd, ip: IpAddr) -> Option<OwnedText> {
         let family = match self.sockets.get(&fd)? {
             Socket::Fresh { family, .. } | Socket::Udp { family, .. } | Socket::Listener { family, .. } => *family,
             Socket::Stream { remote, .. } => Family::of(*remote),
         };
-        (family != Family::of(ip)).then(|| format!("to {ip} on an {} socket (EAFNOSUPPORT)", family.name()))
+        (family != Family::of(ip)).then(|| {
+            OwnedText::new(format!("to {ip} on an {} socket (EAFNOSUPPORT)", family.name()), format!("{} 套接字不能发往 {ip}(EAFNOSUPPORT)", family.name()))
+        })
     }
 
     fn call(&mut self, ctx: &mut Ctx<'_>, app: &mut App, call: &Call) -> Step {
@@ -1343,13 +1374,13 @@ impl Host {
                 Step::Done
             }
             Call::Bind { slot, port } => {
-                let Some(fd) = fd_of(app, slot) else { return Step::Fail("bind() on no socket (EBADF)".into()) };
+                let Some(fd) = fd_of(app, slot) else { return no_socket("bind()") };
                 // TCP and UDP ports are separate: a bind clashes only with the same protocol. So
                 // are IPv4 and IPv6 ones here, as each socket binds the host's address of its
                 // family: (IP, protocol, port) is the name.
                 let (udp, family) = match self.sockets.get(&fd) {
                     Some(Socket::Fresh { kind, family, .. }) => (*kind == Kind::Datagram, *family),
-                    _ => return Step::Fail("bind() on a socket already bound (EINVAL)".into()),
+                    _ => return fail("bind() on a socket already bound (EINVAL)", "bind():套接字已经绑定过了(EINVAL)"),
                 };
                 let taken = self.sockets.values().any(|s| match s {
                     Socket::Udp { port: p, family: f, .. } => udp && p == port && *f == family,
@@ -1358,24 +1389,24 @@ impl Host {
                     Socket::Stream { .. } => false,
                 });
                 if taken {
-                    return Step::Fail(format!("bind() to port {port}: address already in use (EADDRINUSE)"));
+                    return fail(format!("bind() to port {port}: address already in use (EADDRINUSE)"), format!("bind() 到端口 {port}:地址已被占用(EADDRINUSE)"));
                 }
                 match self.sockets.get_mut(&fd) {
                     Some(Socket::Fresh { kind: Kind::Datagram, .. }) => {
                         self.sockets.insert(fd, Socket::Udp { port: *port, family, queue: VecDeque::new(), peer: None, error: None });
                     }
                     Some(Socket::Fresh { port: p, .. }) => *p = Some(*port),
-                    _ => return Step::Fail("bind() on a socket already bound (EINVAL)".into()),
+                    _ => return fail("bind() on a socket already bound (EINVAL)", "bind():套接字已经绑定过了(EINVAL)"),
                 }
                 let addr = py_addr(&SocketAddr::new(self.local_ip(family), *port));
                 self.app_log(ctx, app, format!("bind({addr})"), format!("bind({addr}) 绑定地址和端口"));
                 Step::Done
             }
             Call::Listen { slot } => {
-                let Some(fd) = fd_of(app, slot) else { return Step::Fail("listen() on no socket (EBADF)".into()) };
+                let Some(fd) = fd_of(app, slot) else { return no_socket("listen()") };
                 let (port, family) = match self.sockets.get(&fd) {
                     Some(Socket::Fresh { kind: Kind::Stream, port, family }) => (*port, *family),
-                    _ => return Step::Fail("listen() needs a fresh SOCK_STREAM socket (EOPNOTSUPP)".into()),
+                    _ => return fail("listen() needs a fresh SOCK_STREAM socket (EOPNOTSUPP)", "listen() 需要一个新建的 SOCK_STREAM 套接字(EOPNOTSUPP)"),
                 };
                 let port = port.unwrap_or_else(|| self.ephemeral_port());
                 self.sockets.insert(fd, Socket::Listener { port, family, backlog: VecDeque::new() });
@@ -1386,10 +1417,10 @@ impl Host {
                 Step::Done
             }
             Call::Accept { listener, into } => {
-                let Some(fd) = fd_of(app, listener) else { return Step::Fail("accept() on no socket (EBADF)".into()) };
+                let Some(fd) = fd_of(app, listener) else { return no_socket("accept()") };
                 let next = match self.sockets.get_mut(&fd) {
                     Some(Socket::Listener { backlog, .. }) => backlog.pop_front(),
-                    _ => return Step::Fail("accept() on a socket that does not listen (EINVAL)".into()),
+                    _ => return fail("accept() on a socket that does not listen (EINVAL)", "accept():套接字没有在监听(EINVAL)"),
                 };
                 let Some(conn) = next else { return self.wait(ctx, app, "accept()") };
                 app.slots.insert(*into, conn);
@@ -1408,13 +1439,13 @@ impl Host {
             Call::Connect { slot, to } => self.connect(ctx, app, *slot, SocketAddr::V4(*to)),
             Call::Connect6 { slot, to } => self.connect(ctx, app, *slot, SocketAddr::V6(*to)),
             Call::Send { slot, data } => {
-                let Some(fd) = fd_of(app, slot) else { return Step::Fail("send() on no socket (EBADF)".into()) };
+                let Some(fd) = fd_of(app, slot) else { return no_socket("send()") };
                 if let Some(Socket::Udp { port, peer, .. }) = self.sockets.get(&fd) {
                     let (port, Some(to)) = (*port, *peer) else {
-                        return Step::Fail("send() on a UDP socket with no peer: connect() first (EDESTADDRREQ)".into());
+                        return fail("send() on a UDP socket with no peer: connect() first (EDESTADDRREQ)", "send():UDP 套接字还没有对方地址,先调用 connect()(EDESTADDRREQ)");
                     };
                     if let Some(e) = self.take_udp_error(fd) {
-                        return Step::Fail(format!("send() failed: {e}"));
+                        return failed("send()", e);
                     }
                     self.app_log(ctx, app,
                         format!("send({}) = {}: one datagram to {to}", quote(data), data.len()),
@@ -1435,12 +1466,12 @@ impl Host {
                         self.tcp_output(ctx, fd, out);
                         Step::Done
                     }
-                    Err(e) => Step::Fail(format!("send() failed: {}", e.name())),
+                    Err(e) => failed("send()", e.name()),
                 }
             }
             Call::Recv { slot } | Call::RecvAll { slot } | Call::RecvUntilClosed { slot } => {
                 let all = matches!(call, Call::RecvAll { .. });
-                let Some(fd) = fd_of(app, slot) else { return Step::Fail("recv() on no socket (EBADF)".into()) };
+                let Some(fd) = fd_of(app, slot) else { return no_socket("recv()") };
                 if let Some(Socket::Udp { .. }) = self.sockets.get(&fd) {
                     return self.recv_datagram(ctx, app, fd);
                 }
@@ -1448,7 +1479,7 @@ impl Host {
                     return self.recv_until_closed(ctx, app, fd);
                 }
                 let Some(Socket::Stream { tcb, .. }) = self.sockets.get_mut(&fd) else {
-                    return Step::Fail("recv() on a socket that is not connected (ENOTCONN)".into());
+                    return fail("recv() on a socket that is not connected (ENOTCONN)", "recv():套接字没有连接(ENOTCONN)");
                 };
                 if all {
                     // Read what is there; done once the stream has ended (which the same event
@@ -1456,7 +1487,7 @@ impl Host {
                     let got = tcb.recv(usize::MAX);
                     app.received.extend_from_slice(&got);
                     if let Some(e) = tcb.error() {
-                        return Step::Fail(format!("recv() failed: {}", e.name()));
+                        return failed("recv()", e.name());
                     }
                     let eof = tcb.at_eof();
                     let update = tcb.window_update();
@@ -1474,28 +1505,28 @@ impl Host {
                     return self.wait(ctx, app, "recv(1024)");
                 }
                 if let (0, Some(e)) = (tcb.readable(), tcb.error()) {
-                    return Step::Fail(format!("recv() failed: {}", e.name()));
+                    return failed("recv()", e.name());
                 }
                 self.recv_chunk(ctx, app, fd);
                 Step::Done
             }
             Call::Reply { slot, data } => match app.last_from {
                 Some(to) => self.send_to(ctx, app, *slot, data, to),
-                None => Step::Fail("sendto() back to whom? nothing was received yet".into()),
+                None => fail("sendto() back to whom? nothing was received yet", "sendto() 回复给谁?还没有收到过数据报"),
             },
             Call::SendTo { slot, data, to } => self.send_to(ctx, app, *slot, data, SocketAddr::V4(*to)),
             Call::SendTo6 { slot, data, to } => self.send_to(ctx, app, *slot, data, SocketAddr::V6(*to)),
             Call::SetOption { slot, option } => {
-                let Some(fd) = fd_of(app, slot) else { return Step::Fail("setsockopt() on no socket (EBADF)".into()) };
+                let Some(fd) = fd_of(app, slot) else { return no_socket("setsockopt()") };
                 let ip = self.ip_params.entry(fd).or_default();
                 let (en, zh) = match option {
-                    SockOpt::Ttl(0) => return Step::Fail("setsockopt(IP_TTL, 0): TTL must be 1 to 255 (EINVAL)".into()),
+                    SockOpt::Ttl(0) => return fail("setsockopt(IP_TTL, 0): TTL must be 1 to 255 (EINVAL)", "setsockopt(IP_TTL, 0):TTL 必须在 1 到 255 之间(EINVAL)"),
                     SockOpt::Ttl(t) => {
                         ip.ttl = *t;
                         (format!("setsockopt(IPPROTO_IP, IP_TTL, {t}): its packets leave with TTL {t}"),
                          format!("setsockopt(IPPROTO_IP, IP_TTL, {t}):之后发出的分组 TTL 为 {t}"))
                     }
-                    SockOpt::HopLimit(0) => return Step::Fail("setsockopt(IPV6_UNICAST_HOPS, 0): the hop limit must be 1 to 255 (EINVAL)".into()),
+                    SockOpt::HopLimit(0) => return fail("setsockopt(IPV6_UNICAST_HOPS, 0): the hop limit must be 1 to 255 (EINVAL)", "setsockopt(IPV6_UNICAST_HOPS, 0):跳数限制必须在 1 到 255 之间(EINVAL)"),
                     SockOpt::HopLimit(h) => {
                         ip.ttl = *h;
                         (format!("setsockopt(IPPROTO_IPV6, IPV6_UNICAST_HOPS, {h}): its packets leave with hop limit {h}"),
@@ -1516,18 +1547,18 @@ impl Host {
                 Step::Done
             }
             Call::RecvFrom { slot } => {
-                let Some(fd) = fd_of(app, slot) else { return Step::Fail("recvfrom() on no socket (EBADF)".into()) };
+                let Some(fd) = fd_of(app, slot) else { return no_socket("recvfrom()") };
                 let Some(Socket::Udp { queue, .. }) = self.sockets.get_mut(&fd) else {
-                    return Step::Fail("recvfrom() on a socket that is not a bound SOCK_DGRAM (EINVAL)".into());
+                    return fail("recvfrom() on a socket that is not a bound SOCK_DGRAM (EINVAL)", "recvfrom():套接字不是已绑定的 SOCK_DGRAM 套接字(EINVAL)");
                 };
                 let Some((from, data)) = queue.pop_front() else { return self.wait(ctx, app, "recvfrom(1024)") };
                 self.took_datagram(ctx, app, from, data);
                 Step::Done
             }
             Call::RecvFromUntilTimeout { slot, timeout } => {
-                let Some(fd) = fd_of(app, slot) else { return Step::Fail("recvfrom() on no socket (EBADF)".into()) };
+                let Some(fd) = fd_of(app, slot) else { return no_socket("recvfrom()") };
                 let Some(Socket::Udp { queue, .. }) = self.sockets.get_mut(&fd) else {
-                    return Step::Fail("recvfrom() on a socket that is not a bound SOCK_DGRAM (EINVAL)".into());
+                    return fail("recvfrom() on a socket that is not a bound SOCK_DGRAM (EINVAL)", "recvfrom():套接字不是已绑定的 SOCK_DGRAM 套接字(EINVAL)");
                 };
                 let got: Vec<_> = queue.drain(..).collect();
                 if !got.is_empty() {
@@ -1554,7 +1585,7 @@ impl Host {
                 }
             }
             Call::Close { slot } => {
-                let Some(fd) = app.slots.remove(slot) else { return Step::Fail("close() on no socket (EBADF)".into()) };
+                let Some(fd) = app.slots.remove(slot) else { return no_socket("close()") };
                 self.ip_params.remove(&fd);
                 self.app_log(ctx, app, format!("close({fd})"), format!("close({fd}) 关闭套接字"));
                 let now = ctx.now;
@@ -1582,7 +1613,7 @@ impl Host {
                 Step::Done
             }
             Call::Abort { slot } => {
-                let Some(fd) = app.slots.remove(slot) else { return Step::Fail("close() on no socket (EBADF)".into()) };
+                let Some(fd) = app.slots.remove(slot) else { return no_socket("close()") };
                 self.app_log(ctx, app,
                     format!("setsockopt(SO_LINGER, on, 0 s); close({fd}): abort, no FIN"),
                     format!("setsockopt(SO_LINGER, 开, 0 秒); close({fd}):中止连接,不发 FIN"));
@@ -1592,7 +1623,7 @@ impl Host {
                         let out = tcb.abort();
                         self.tcp_output(ctx, fd, out);
                     }
-                    _ => return Step::Fail("SO_LINGER abort on a socket that is not a TCP connection (EINVAL)".into()),
+                    _ => return fail("SO_LINGER abort on a socket that is not a TCP connection (EINVAL)", "SO_LINGER 中止只能用于 TCP 连接(EINVAL)"),
                 }
                 Step::Done
             }

@@ -249,7 +249,7 @@ impl Router {
                 let d = frame.get(14..).unwrap_or_default();
                 match wire::check_ipv4_header(d) {
                     Ok((_, total)) => self.on_packet(ctx, port, d[..total].to_vec()),
-                    Err(why) => self.log(ctx, LayerKind::Network, format!("packet dropped: {why}"), format!("丢弃分组:{why}")),
+                    Err(why) => self.log(ctx, LayerKind::Network, format!("packet dropped: {}", why.en), format!("丢弃分组:{}", why.zh)),
                 }
             }
             Some([0x86, 0xdd]) => {

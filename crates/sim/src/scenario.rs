@@ -861,7 +861,7 @@ mod tests {
             for node in 0..n.nodes().len() {
                 for a in n.host(node).map(|h| h.apps.as_slice()).unwrap_or_default() {
                     let expected = EXPECTED_ERRORS.iter().find(|e| e.0 == s.name && e.1 == a.name).map(|e| e.2);
-                    assert!(a.finished() && a.error.as_deref() == expected, "{}: {} stopped: {:?}\n{:#?}", s.name, a.name, a.error, texts(&n));
+                    assert!(a.finished() && a.error.as_ref().map(|e| e.en.as_str()) == expected, "{}: {} stopped: {:?}\n{:#?}", s.name, a.name, a.error, texts(&n));
                 }
             }
             assert!(!n.frames().is_empty());
@@ -1075,10 +1075,25 @@ mod tests {
     }
 
     #[test]
+    fn payloads_are_escaped_once_in_both_languages() {
+        for name in ["chat", "tcp-vs-udp"] {
+            let n = run(name, &Config::default());
+            for e in n.timeline() {
+                assert!(!e.text.en.contains("\\\\n") && !e.text.zh.contains("\\\\n"), "{name}: {e:?}");
+            }
+        }
+        let n = run("tcp-vs-udp", &Config::default());
+        assert!(n.timeline().iter().any(|e| e.text.en.contains("sendto(\"line 1\\n\"")), "{:#?}", texts(&n));
+    }
+
+    #[test]
     fn port_unreachable_quotes_the_datagram_and_the_programs_see_econnrefused() {
         let n = run("port-unreachable", &Config::default());
-        assert_eq!(app(&n, 0, "udp-client").error.as_deref(), Some("recv() failed: ECONNREFUSED"));
-        assert_eq!(app(&n, 0, "tcp-client").error.as_deref(), Some("connect() failed: ECONNREFUSED"));
+        assert_eq!(app(&n, 0, "udp-client").error.as_ref().map(|e| e.en.as_str()), Some("recv() failed: ECONNREFUSED"));
+        assert_eq!(app(&n, 0, "tcp-client").error.as_ref().map(|e| e.en.as_str()), Some("connect() failed: ECONNREFUSED"));
+        // In Chinese the call and the errno keep their names, and the rest says what happened.
+        assert_eq!(app(&n, 0, "udp-client").error.as_ref().map(|e| e.zh.as_str()), Some("recv() 失败:ECONNREFUSED(连接被拒绝)"));
+        assert!(n.timeline().iter().any(|e| e.text.zh == "tcp-client:connect() 失败:ECONNREFUSED(连接被拒绝)"));
         // The ICMP message (type 3, code 3) quotes the client's datagram from its IP header on.
         let udp = n.frames().iter().find(|f| f.bytes.get(23) == Some(&17)).unwrap();
         let icmp = n.frames().iter().find(|f| f.bytes.get(23) == Some(&1)).unwrap();
@@ -1122,7 +1137,7 @@ mod tests {
         ];
         add_app(&mut n, b, App::new("server", calls));
         n.run(RUN_LIMIT);
-        assert_eq!(app(&n, 1, "server").error.as_deref(), Some("bind() to port 8081: address already in use (EADDRINUSE)"));
+        assert_eq!(app(&n, 1, "server").error.as_ref().map(|e| e.en.as_str()), Some("bind() to port 8081: address already in use (EADDRINUSE)"));
         assert!(texts(&n).iter().filter(|t| t.contains("bind((")).count() == 2);
     }
 
@@ -1165,7 +1180,7 @@ mod tests {
         assert!(t.iter().any(|l| l.starts_with("server") && l.contains("ICMP port unreachable")), "{t:#?}");
         assert!(t.iter().any(|l| l.starts_with("client") && l.contains("ICMP destination unreachable (code 3)")), "{t:#?}");
         assert!(t.iter().any(|l| l.starts_with("server") && l.contains(": RST")), "{t:#?}");
-        assert_eq!(app(&n, 0, "client").error.as_deref(), Some("connect() failed: ECONNREFUSED"));
+        assert_eq!(app(&n, 0, "client").error.as_ref().map(|e| e.en.as_str()), Some("connect() failed: ECONNREFUSED"));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
+use netlayers_core::text::{OwnedText, Text};
 use netlayers_core::{checksum, PseudoHeader, Transport};
 use netlayers_stack::encap::{encapsulate, EncapOptions, TcpParams};
 
@@ -135,8 +136,8 @@ pub enum Parsed {
     },
     /// Not for this simple host (another EtherType or IP protocol).
     Unsupported(String),
-    /// Broken: the reason a kernel would drop it.
-    Invalid(String),
+    /// Broken: the reason a kernel would drop it, in English and Chinese.
+    Invalid(OwnedText),
 }
 
 fn v4(ip: Ipv4Addr, port: u16) -> SocketAddr {
@@ -533,7 +534,7 @@ pub fn macs(frame: &[u8]) -> Option<(Mac, Mac)> {
 /// Decodes an Ethernet frame as a host's stack does.
 pub fn parse(frame: &[u8]) -> Parsed {
     let Some(ethertype) = be16(frame, 12) else {
-        return Parsed::Invalid("shorter than an Ethernet header".into());
+        return Parsed::Invalid(OwnedText::new("shorter than an Ethernet header", "比以太网首部还短"));
     };
     let payload = frame.get(14..).unwrap_or_default();
     match ethertype {
@@ -553,37 +554,37 @@ fn parse_arp(p: &[u8]) -> Parsed {
     };
     match fields() {
         Some(a) => Parsed::Arp(a),
-        None => Parsed::Invalid("not an Ethernet/IPv4 ARP packet".into()),
+        None => Parsed::Invalid(OwnedText::new("not an Ethernet/IPv4 ARP packet", "不是以太网/IPv4 的 ARP 分组")),
     }
 }
 
 /// Checks an IPv4 header as every receiver (host or router) does first: version, header
 /// length, total length within what arrived, header checksum. Returns (header length, total
 /// length).
-pub fn check_ipv4_header(p: &[u8]) -> Result<(usize, usize), &'static str> {
-    let Some(&vihl) = p.first() else { return Err("empty IPv4 packet") };
+pub fn check_ipv4_header(p: &[u8]) -> Result<(usize, usize), Text> {
+    let Some(&vihl) = p.first() else { return Err(Text::new("empty IPv4 packet", "空的 IPv4 分组")) };
     let hl = usize::from(vihl & 0x0f) * 4;
     if vihl >> 4 != 4 || hl < 20 || p.len() < hl {
-        return Err("bad IPv4 version or header length");
+        return Err(Text::new("bad IPv4 version or header length", "IPv4 版本或首部长度有误"));
     }
     let total = be16(p, 2).map_or(0, usize::from);
     if total < hl || total > p.len() {
-        return Err("IPv4 total length disagrees with the frame");
+        return Err(Text::new("IPv4 total length disagrees with the frame", "IPv4 总长度与帧的长度不符"));
     }
     if checksum::internet(&p[..hl]) != 0 {
-        return Err("bad IPv4 header checksum");
+        return Err(Text::new("bad IPv4 header checksum", "IPv4 首部校验和错误"));
     }
     Ok((hl, total))
 }
 
 /// Decodes an IPv4 packet (from its first header byte) as a host's stack does.
 pub fn parse_ipv4(p: &[u8]) -> Parsed {
-    let bad = |why: &str| Parsed::Invalid(why.to_string());
+    let bad = |why: Text| Parsed::Invalid(why.into());
     let (hl, total) = match check_ipv4_header(p) {
         Ok(v) => v,
         Err(why) => return bad(why),
     };
-    let (Some(src), Some(dst)) = (ip_at(p, 12), ip_at(p, 16)) else { return bad("cut IPv4 header") };
+    let (Some(src), Some(dst)) = (ip_at(p, 12), ip_at(p, 16)) else { return bad(Text::new("cut IPv4 header", "IPv4 首部被截断")) };
     let ttl = p[8];
     let proto = p[9];
     let id = be16(p, 4).unwrap_or(0);
@@ -603,15 +604,15 @@ pub fn parse_ipv4(p: &[u8]) -> Parsed {
 /// Decodes an IPv6 packet (from its first header byte) as a host's stack does. Extension
 /// headers (fragments among them) are not handled: such packets are unsupported.
 pub fn parse_ipv6(p: &[u8]) -> Parsed {
-    let bad = |why: &str| Parsed::Invalid(why.to_string());
+    let bad = |why: Text| Parsed::Invalid(why.into());
     if p.len() < 40 || p[0] >> 4 != 6 {
-        return bad("bad IPv6 version or cut header");
+        return bad(Text::new("bad IPv6 version or cut header", "IPv6 版本有误或首部被截断"));
     }
     let total = 40 + be16(p, 4).map_or(0, usize::from);
     if total > p.len() {
-        return bad("IPv6 payload length disagrees with the frame");
+        return bad(Text::new("IPv6 payload length disagrees with the frame", "IPv6 载荷长度与帧的长度不符"));
     }
-    let (Some(src), Some(dst)) = (ip6_at(p, 8), ip6_at(p, 24)) else { return bad("cut IPv6 header") };
+    let (Some(src), Some(dst)) = (ip6_at(p, 8), ip6_at(p, 24)) else { return bad(Text::new("cut IPv6 header", "IPv6 首部被截断")) };
     let (next, hop_limit) = (p[6], p[7]);
     let body = match upper_layer(IpAddr::V6(src), IpAddr::V6(dst), next, &p[40..total]) {
         Ok(body) => body,
@@ -623,21 +624,21 @@ pub fn parse_ipv6(p: &[u8]) -> Parsed {
 /// The TCP, UDP, ICMP or ICMPv6 message an IP packet carries, its checksum verified (with the
 /// pseudo-header of `src` and `dst` for all but ICMP over IPv4); the reason to drop it otherwise.
 fn upper_layer(src: IpAddr, dst: IpAddr, proto: u8, l4: &[u8]) -> Result<Body, Parsed> {
-    let bad = |why: &str| Err(Parsed::Invalid(why.to_string()));
+    let bad = |why: Text| Err(Parsed::Invalid(why.into()));
     let pseudo = PseudoHeader { src, dst, protocol: proto, upper_len: l4.len() };
     Ok(match (proto, src.is_ipv6()) {
         (6, _) => {
             let (Some(src_port), Some(dst_port), Some(seq), Some(ack), Some(off_flags), Some(window)) =
                 (be16(l4, 0), be16(l4, 2), be32(l4, 4), be32(l4, 8), be16(l4, 12), be16(l4, 14))
             else {
-                return bad("cut TCP header");
+                return bad(Text::new("cut TCP header", "TCP 首部被截断"));
             };
             let doff = usize::from(off_flags >> 12) * 4;
             if doff < 20 || doff > l4.len() {
-                return bad("bad TCP data offset");
+                return bad(Text::new("bad TCP data offset", "TCP 数据偏移有误"));
             }
             if !checksum::verify_with_pseudo(&pseudo, l4) {
-                return bad("bad TCP checksum");
+                return bad(Text::new("bad TCP checksum", "TCP 校验和错误"));
             }
             let payload = l4[doff..].to_vec();
             Body::Tcp(Segment { src_port, dst_port, seq, ack, flags: off_flags & 0x0fff, window, payload })
@@ -645,30 +646,30 @@ fn upper_layer(src: IpAddr, dst: IpAddr, proto: u8, l4: &[u8]) -> Result<Body, P
         (17, v6) => {
             let (Some(src_port), Some(dst_port), Some(len), Some(sum)) = (be16(l4, 0), be16(l4, 2), be16(l4, 4), be16(l4, 6))
             else {
-                return bad("cut UDP header");
+                return bad(Text::new("cut UDP header", "UDP 首部被截断"));
             };
             let len = usize::from(len);
             if len < 8 || len > l4.len() {
-                return bad("bad UDP length");
+                return bad(Text::new("bad UDP length", "UDP 长度有误"));
             }
             // Over IPv4 a zero checksum means "none"; over IPv6 the checksum is mandatory
             // (RFC 8200 section 8.1) and a zero is dropped.
             if v6 && sum == 0 {
-                return bad("UDP over IPv6 without a checksum");
+                return bad(Text::new("UDP over IPv6 without a checksum", "IPv6 上的 UDP 没有校验和"));
             }
             let pseudo = PseudoHeader { upper_len: len, ..pseudo };
             if sum != 0 && !checksum::verify_with_pseudo(&pseudo, &l4[..len]) {
-                return bad("bad UDP checksum");
+                return bad(Text::new("bad UDP checksum", "UDP 校验和错误"));
             }
             Body::Udp { src_port, dst_port, payload: l4[8..len].to_vec() }
         }
         (1, false) | (IPPROTO_ICMPV6, true) => {
             if l4.len() < 8 {
-                return bad("cut ICMP header");
+                return bad(Text::new("cut ICMP header", "ICMP 首部被截断"));
             }
             let ok = if proto == 1 { checksum::internet(l4) == 0 } else { checksum::verify_with_pseudo(&pseudo, l4) };
             if !ok {
-                return bad(if proto == 1 { "bad ICMP checksum" } else { "bad ICMPv6 checksum" });
+                return bad(if proto == 1 { Text::new("bad ICMP checksum", "ICMP 校验和错误") } else { Text::new("bad ICMPv6 checksum", "ICMPv6 校验和错误") });
             }
             let rest = [l4[4], l4[5], l4[6], l4[7]];
             Body::Icmp { kind: l4[0], code: l4[1], rest, data: l4[8..].to_vec() }
@@ -746,7 +747,7 @@ mod tests {
             // The pseudo-header counts: the same bytes to another destination do not check.
             let mut g = f.clone();
             g[14 + 39] ^= 1;
-            assert!(matches!(parse(&g), Parsed::Invalid(why) if why.contains("checksum")), "{p:?}");
+            assert!(matches!(parse(&g), Parsed::Invalid(why) if why.en.contains("checksum") && why.zh.contains("校验和")), "{p:?}");
             for n in 0..f.len() {
                 let _ = parse(&f[..n]);
             }
@@ -760,7 +761,7 @@ mod tests {
         let p = Packet6 { src: V6A, dst: V6B, hop_limit: 64, body: Body::Udp { src_port: 1, dst_port: 2, payload: vec![] } };
         let mut f = ipv6_frames(A, B, &p, ETHERNET_MTU).unwrap().remove(0);
         f[14 + 46..14 + 48].fill(0);
-        assert_eq!(parse(&f), Parsed::Invalid("UDP over IPv6 without a checksum".into()));
+        assert_eq!(parse(&f), Parsed::Invalid(OwnedText::new("UDP over IPv6 without a checksum", "IPv6 上的 UDP 没有校验和")));
         assert_eq!(quoted_udp(&f[14..]), Some((1, "[fd00:1::2]:2".parse().unwrap())));
     }
 
@@ -846,7 +847,7 @@ mod tests {
         let f = ipv4_frame(A, B, &p).unwrap();
         let mut g = f.clone();
         g[14 + 28 + 1] ^= 1;
-        assert_eq!(parse(&g), Parsed::Invalid("bad UDP checksum".into()));
+        assert_eq!(parse(&g), Parsed::Invalid(OwnedText::new("bad UDP checksum", "UDP 校验和错误")));
         for n in 0..f.len() {
             let _ = parse(&f[..n]);
         }
