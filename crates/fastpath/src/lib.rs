@@ -265,6 +265,15 @@ fn self_contained(layers: &[Layer]) -> bool {
     layers.iter().all(|l| l.depth == 0 && l.protocol != "ssh" && !l.notes.iter().any(|n| n.id == "truncated"))
 }
 
+/// The transport layer of a frame the fast path took.
+enum Upper<'a> {
+    /// ARP, ICMP: what there is comes from the decoded layers.
+    None,
+    Udp(Udp<'a>),
+    /// With the relative-numbering bases and the expert's Info prefix.
+    Tcp(Tcp<'a>, TcpNumbers, Option<String>),
+}
+
 /// A frame the fast path took, after the cross-frame state saw it: what a row or the
 /// statistics need of it.
 struct Seen<'a> {
@@ -272,10 +281,8 @@ struct Seen<'a> {
     macs: ([u8; 6], [u8; 6]),
     /// IP source, destination and protocol (none for ARP).
     ip: Option<(IpAddr, IpAddr)>,
-    /// The transport header, when TCP or UDP.
-    top: Option<Top<'a>>,
-    /// TCP: the relative-numbering bases and the expert's Info prefix.
-    tcp: Option<(TcpNumbers, Option<String>)>,
+    /// The transport header and what the state made of it.
+    upper: Upper<'a>,
     /// `tcp.stream` / `udp.stream`.
     stream: u64,
     /// Layers decoded by their own decoders: ARP, ICMP (and what it carries), or what the
@@ -316,42 +323,12 @@ impl FastList {
             None => (Value::Mac(seen.macs.1), Value::Mac(seen.macs.0)),
         };
         self.info.clear();
-        let protocol = match &seen.top {
-            // ARP, ICMP, or a payload its own decoder read: Protocol and Info come from those
-            // layers, under the transport layer as the row needs it (its Info and the expert's
-            // prefix).
-            top if top.is_none() || !seen.layers.is_empty() => {
-                if let Some(top) = top {
-                    let (kind, name) = match top {
-                        Top::Tcp(t) => {
-                            if let Some((n, _)) = &seen.tcp {
-                                self.tcp_info(t, n);
-                            }
-                            ("tcp", "TCP")
-                        }
-                        Top::Udp(u) => {
-                            self.udp_info(u);
-                            ("udp", "UDP")
-                        }
-                    };
-                    let mut own = Layer::new(LayerKind::Transport, kind, name, 0..0);
-                    own.info = Some(std::mem::take(&mut self.info));
-                    own.info_prefix = seen.tcp.as_mut().and_then(|t| t.1.take());
-                    seen.layers.insert(0, own);
-                }
-                self.layered(buf, frame, rel_time, addrs, &seen.layers);
-                if seen.top.is_some() {
-                    // Keep the Info buffer for the next frame.
-                    self.info = seen.layers[0].info.take().unwrap_or_default();
-                }
-                return true;
-            }
-            Some(Top::Udp(u)) => {
+        let protocol = match &mut seen.upper {
+            Upper::Udp(u) if seen.layers.is_empty() => {
                 self.udp_info(u);
                 "UDP"
             }
-            Some(Top::Tcp(t)) => {
-                let Some((n, prefix)) = &seen.tcp else { return true };
+            Upper::Tcp(t, n, prefix) if seen.layers.is_empty() => {
                 if let Some(p) = prefix {
                     self.info.push_str(p);
                 }
@@ -363,7 +340,34 @@ impl FastList {
                     "TCP"
                 }
             }
-            None => return true,
+            // ARP, ICMP, or a payload its own decoder read: Protocol and Info come from those
+            // layers, under the transport layer as the row needs it (its Info and the expert's
+            // prefix).
+            upper => {
+                let own = match upper {
+                    Upper::None => None,
+                    Upper::Udp(u) => {
+                        self.udp_info(u);
+                        Some(("udp", "UDP", None))
+                    }
+                    Upper::Tcp(t, n, prefix) => {
+                        self.tcp_info(t, n);
+                        Some(("tcp", "TCP", prefix.take()))
+                    }
+                };
+                if let Some((kind, name, prefix)) = own {
+                    let mut own = Layer::new(LayerKind::Transport, kind, name, 0..0);
+                    own.info = Some(std::mem::take(&mut self.info));
+                    own.info_prefix = prefix;
+                    seen.layers.insert(0, own);
+                    self.layered(buf, frame, rel_time, addrs, &seen.layers);
+                    // Keep the Info buffer for the next frame.
+                    self.info = seen.layers[0].info.take().unwrap_or_default();
+                } else {
+                    self.layered(buf, frame, rel_time, addrs, &seen.layers);
+                }
+                return true;
+            }
         };
         let cols = Columns {
             number: frame.number,
@@ -403,16 +407,16 @@ impl FastList {
         if let Some((s, _)) = seen.ip {
             parts.protocols.push(if s.is_ipv4() { "ip" } else { "ipv6" });
         }
-        match &seen.top {
-            Some(Top::Tcp(t)) => {
+        match &seen.upper {
+            Upper::Tcp(t, ..) => {
                 parts.protocols.push("tcp");
                 parts.transport = Some((true, t.sport, t.dport, seen.stream));
             }
-            Some(Top::Udp(u)) => {
+            Upper::Udp(u) => {
                 parts.protocols.push("udp");
                 parts.transport = Some((false, u.sport, u.dport, seen.stream));
             }
-            None => {}
+            Upper::None => {}
         }
         parts.protocols.extend(seen.layers.iter().map(|l| l.protocol));
         if let Some(body) = seen.continuation {
@@ -540,7 +544,7 @@ fn see<'a>(frame: &'a Frame, prepared: Prepared, dissector: &mut Dissector, cros
         _ => None,
     };
     let mut seen =
-        Seen { macs, ip: None, top: None, tcp: None, stream: 0, layers: prepared.layers, continuation: None, data: false };
+        Seen { macs, ip: None, upper: Upper::None, stream: 0, layers: prepared.layers, continuation: None, data: false };
     match net {
         Net::Arp => cross.other_frame(),
         Net::Ip { src, dst, .. } if top.is_none() => {
@@ -553,10 +557,11 @@ fn see<'a>(frame: &'a Frame, prepared: Prepared, dissector: &mut Dissector, cros
         Net::Ip { src, dst, .. } => {
             let claim = prepared.claim.unwrap_or(Claim::Data);
             seen.ip = Some((src, dst));
-            match &top {
+            seen.upper = match top {
                 Some(Top::Udp(u)) => {
                     seen.stream = cross.udp_datagram((src, u.sport), (dst, u.dport));
                     seen.data = claim == Claim::Data && !u.payload.is_empty();
+                    Upper::Udp(u)
                 }
                 Some(Top::Tcp(t)) => {
                     let n = dissector.tcp_numbers((src, t.sport), (dst, t.dport), t.seq, Some(t.ack), t.flags, t.wscale);
@@ -588,11 +593,10 @@ fn see<'a>(frame: &'a Frame, prepared: Prepared, dissector: &mut Dissector, cros
                         }
                     }
                     seen.data = claim == Claim::Data && dissected && !t.payload.is_empty();
-                    seen.tcp = Some((n, verdict.info_prefix()));
+                    Upper::Tcp(t, n, verdict.info_prefix())
                 }
-                None => {}
-            }
-            seen.top = top;
+                None => Upper::None,
+            };
         }
     }
     Some(seen)
@@ -606,11 +610,12 @@ fn count_bad_checksums(frame: &Frame, seen: &Seen<'_>, cross: &mut CrossFrame) {
         if src.is_ipv4() && d.get(14..34).is_some_and(|h| netlayers_core::checksum::internet(h) != 0) {
             cross.expert.count_bad_checksum("ip.checksum.bad");
         }
-        if let Some(top) = &seen.top {
-            let (proto, key, seg) = match top {
-                Top::Tcp(t) => (6, "tcp.checksum.bad", t.segment),
-                Top::Udp(u) => (17, "udp.checksum.bad", u.segment),
-            };
+        let checked = match &seen.upper {
+            Upper::Tcp(t, ..) => Some((6, "tcp.checksum.bad", t.segment)),
+            Upper::Udp(u) => Some((17, "udp.checksum.bad", u.segment)),
+            Upper::None => None,
+        };
+        if let Some((proto, key, seg)) = checked {
             // UDP without a checksum (zero) is not a bad one (over IPv6 it is illegal, a
             // different complaint).
             let unchecked = proto == 17 && seg.get(6..8) == Some(&[0, 0]);
