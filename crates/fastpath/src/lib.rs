@@ -20,7 +20,6 @@
 //! repository, and mutated copies of them, both ways and compares.
 #![forbid(unsafe_code)]
 
-use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
@@ -208,6 +207,32 @@ fn options_ok(o: &[u8]) -> Option<Option<u8>> {
     Some(wscale)
 }
 
+/// Appends `n` in decimal (the Info words are mostly numbers; `fmt` is slow at them).
+fn push_num(s: &mut String, n: impl Into<u64>) {
+    let mut n: u64 = n.into();
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        s.push(char::from(d));
+    }
+}
+
+/// Appends ` word=n`.
+fn push_word(s: &mut String, word: &str, n: impl Into<u64>) {
+    s.push(' ');
+    s.push_str(word);
+    s.push('=');
+    push_num(s, n);
+}
+
 /// Appends the Info words of the options (` MSS=1460 SACK_PERM TSval=… WS=128`), in wire
 /// order. SACK edges are relative to `ack_base` when there is one.
 fn option_words(o: &[u8], ack_base: Option<u32>, info: &mut String) {
@@ -222,12 +247,8 @@ fn option_words(o: &[u8], ack_base: Option<u32>, info: &mut String) {
         let body = &o[i + 2..i + len];
         let n = |at: usize| be32(body, at).unwrap_or(0);
         match k {
-            2 => {
-                let _ = write!(info, " MSS={}", be16(body, 0).unwrap_or(0));
-            }
-            3 => {
-                let _ = write!(info, " WS={}", 1u32 << body[0]);
-            }
+            2 => push_word(info, "MSS", be16(body, 0).unwrap_or(0)),
+            3 => push_word(info, "WS", 1u32 << body[0]),
             4 => info.push_str(" SACK_PERM"),
             5 => {
                 for b in 0..body.len() / 8 {
@@ -236,11 +257,13 @@ fn option_words(o: &[u8], ack_base: Option<u32>, info: &mut String) {
                         Some(base) => (le.wrapping_sub(base), re.wrapping_sub(base)),
                         None => (le, re),
                     };
-                    let _ = write!(info, " SLE={le} SRE={re}");
+                    push_word(info, "SLE", le);
+                    push_word(info, "SRE", re);
                 }
             }
             8 => {
-                let _ = write!(info, " TSval={} TSecr={}", n(0), n(4));
+                push_word(info, "TSval", n(0));
+                push_word(info, "TSecr", n(4));
             }
             _ => {}
         }
@@ -377,6 +400,7 @@ impl FastList {
             protocol,
             orig_len: frame.orig_len,
             info: &self.info,
+            info_plain: true,
         };
         netlayers_render::plain_row(buf, &cols);
         true
@@ -446,34 +470,43 @@ impl FastList {
             protocol: &protocol,
             orig_len: frame.orig_len,
             info: &info,
+            info_plain: false,
         };
         netlayers_render::plain_row(buf, &cols);
     }
 
     fn udp_info(&mut self, u: &Udp<'_>) {
-        let _ = write!(self.info, "{} \u{2192} {} Len={}", u.sport, u.dport, u.payload.len());
+        let info = &mut self.info;
+        push_num(info, u.sport);
+        info.push_str(" \u{2192} ");
+        push_num(info, u.dport);
+        push_word(info, "Len", u.payload.len() as u64);
     }
 
     /// TCP's own Info words, as the TCP decoder writes them after relative numbering.
     fn tcp_info(&mut self, t: &Tcp<'_>, n: &TcpNumbers) {
         let info = &mut self.info;
-        let _ = write!(info, "{} \u{2192} {} [", t.sport, t.dport);
+        push_num(info, t.sport);
+        info.push_str(" \u{2192} ");
+        push_num(info, t.dport);
+        info.push_str(" [");
         netlayers_transport::push_flag_names(t.flags, info);
-        let _ = write!(info, "] Seq={}", t.seq.wrapping_sub(n.seq_base));
+        info.push_str("] Seq=");
+        push_num(info, t.seq.wrapping_sub(n.seq_base));
         // As the TCP decoder: without a known base, an ACK counts from its own number.
         let ack_base = n.ack_base.or(if t.flags & F_ACK != 0 { Some(t.ack.wrapping_sub(1)) } else { None });
         if t.flags & F_ACK != 0 {
-            let _ = write!(info, " Ack={}", t.ack.wrapping_sub(ack_base.unwrap_or(0)));
+            push_word(info, "Ack", t.ack.wrapping_sub(ack_base.unwrap_or(0)));
         }
         let shift = match n.scale {
             WindowScale::Shift(s) if t.flags & F_SYN == 0 => s.min(netlayers_transport::MAX_WSCALE_SHIFT),
             _ => 0,
         };
-        let _ = write!(info, " Win={}", u64::from(t.window) << shift);
+        push_word(info, "Win", u64::from(t.window) << shift);
         if t.flags & F_URG != 0 {
-            let _ = write!(info, " Urg={}", t.urgent);
+            push_word(info, "Urg", t.urgent);
         }
-        let _ = write!(info, " Len={}", t.payload.len());
+        push_word(info, "Len", t.payload.len() as u64);
         option_words(t.options, ack_base, info);
     }
 }

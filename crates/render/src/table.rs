@@ -68,6 +68,7 @@ pub fn table_row(buf: &mut Vec<u8>, view: &FrameView<'_>, color: bool) {
         protocol: &name,
         orig_len: view.orig_len,
         info: &info,
+        info_plain: false,
     };
     row(buf, &cols, (proto_style, info_style), color);
 }
@@ -84,6 +85,9 @@ pub struct Columns<'a> {
     pub orig_len: u32,
     /// Info text as the decoders wrote it (escaped here).
     pub info: &'a str,
+    /// Info holds only words and numbers of netlayers' own making, no text from a packet, so
+    /// there is nothing to escape (the fast path's TCP and UDP rows).
+    pub info_plain: bool,
 }
 
 /// One row of the packet list without colour, from columns a caller found without building
@@ -94,25 +98,23 @@ pub fn plain_row(buf: &mut Vec<u8>, cols: &Columns<'_>) {
 }
 
 fn row(buf: &mut Vec<u8>, c: &Columns<'_>, (proto_style, info_style): (anstyle::Style, anstyle::Style), color: bool) {
-    let mut n = Short::new();
-    push_decimal(&mut n, c.number);
-    pad_left(buf, n.as_str(), NO_W);
+    right_aligned(buf, NO_W, |b| push_decimal(b, c.number));
     buf.push(b' ');
     push_seconds(buf, c.rel_time);
     buf.push(b' ');
 
-    let mut addr = Short::new();
-    if let Some(v) = c.source {
-        write_address_fast(&mut addr, v);
-    }
-    pad_left(buf, addr.as_str(), ADDR_W);
+    // Addresses are ASCII: their width is their length.
+    right_aligned(buf, ADDR_W, |b| {
+        if let Some(v) = c.source {
+            write_address_fast(b, v);
+        }
+    });
     push(buf, " → ");
-    let mut addr = Short::new();
+    let start = buf.len();
     if let Some(v) = c.destination {
-        write_address_fast(&mut addr, v);
+        write_address_fast(buf, v);
     }
-    push(buf, addr.as_str());
-    pad_after(buf, addr.as_str(), ADDR_W);
+    spaces(buf, ADDR_W.saturating_sub(buf.len() - start));
     buf.push(b' ');
 
     start_style(buf, proto_style, color);
@@ -120,21 +122,33 @@ fn row(buf: &mut Vec<u8>, c: &Columns<'_>, (proto_style, info_style): (anstyle::
     end_style(buf, proto_style, color);
     pad_after(buf, c.protocol, PROTO_W);
     buf.push(b' ');
-    let mut n = Short::new();
-    push_decimal(&mut n, u64::from(c.orig_len));
-    pad_left(buf, n.as_str(), LEN_W);
+    right_aligned(buf, LEN_W, |b| push_decimal(b, u64::from(c.orig_len)));
 
     if !c.info.is_empty() {
         buf.push(b' ');
         start_style(buf, info_style, color);
-        push_escaped(buf, c.info);
+        if c.info_plain {
+            push(buf, c.info);
+        } else {
+            push_escaped(buf, c.info);
+        }
         end_style(buf, info_style, color);
     }
     buf.push(b'\n');
 }
 
+/// What `write` appends (ASCII), right-aligned in `width` columns (wider pushes right).
+fn right_aligned(buf: &mut Vec<u8>, width: usize, write: impl FnOnce(&mut Vec<u8>)) {
+    let start = buf.len();
+    write(buf);
+    let n = buf.len() - start;
+    if n < width {
+        buf.splice(start..start, std::iter::repeat_n(b' ', width - n));
+    }
+}
+
 /// `n` in decimal, without `fmt` (the packet list writes a few numbers per frame).
-fn push_decimal(s: &mut Short, mut n: u64) {
+fn push_decimal(buf: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     loop {
@@ -145,7 +159,7 @@ fn push_decimal(s: &mut Short, mut n: u64) {
             break;
         }
     }
-    s.push_ascii(&digits[i..]);
+    buf.extend_from_slice(&digits[i..]);
 }
 
 /// The Time column: `{:>10.6}` of the seconds, as `format!` writes it. When the value is not
@@ -155,35 +169,36 @@ fn push_seconds(buf: &mut Vec<u8>, t: f64) {
     let us = t * 1e6;
     if (0.0..1e12).contains(&us) && ((us - us.floor()) - 0.5).abs() > 1e-3 {
         let us = us.round() as u64;
-        let mut s = Short::new();
-        push_decimal(&mut s, us / 1_000_000);
-        let frac = us % 1_000_000;
-        let mut f = [b'.', b'0', b'0', b'0', b'0', b'0', b'0'];
-        let mut x = frac;
-        for d in f[1..].iter_mut().rev() {
-            *d = b'0' + (x % 10) as u8;
-            x /= 10;
-        }
-        s.push_ascii(&f);
-        pad_left(buf, s.as_str(), TIME_W);
+        right_aligned(buf, TIME_W, |b| {
+            push_decimal(b, us / 1_000_000);
+            let mut f = [b'.', b'0', b'0', b'0', b'0', b'0', b'0'];
+            let mut x = us % 1_000_000;
+            for d in f[1..].iter_mut().rev() {
+                *d = b'0' + (x % 10) as u8;
+                x /= 10;
+            }
+            b.extend_from_slice(&f);
+        });
     } else {
         out!(buf, "{:>TIME_W$.6}", t);
     }
 }
 
 /// [`write_address`], with IPv4 (most rows) written without `fmt`.
-fn write_address_fast(s: &mut Short, v: &Value) {
+fn write_address_fast(buf: &mut Vec<u8>, v: &Value) {
     match v {
         Value::Ipv4(a) => {
             for (i, o) in a.octets().iter().enumerate() {
                 if i > 0 {
-                    s.push_ascii(b".");
+                    buf.push(b'.');
                 }
-                push_decimal(s, u64::from(*o));
+                push_decimal(buf, u64::from(*o));
             }
         }
         v => {
-            let _ = write_address(s, v);
+            let mut s = Short::new();
+            let _ = write_address(&mut s, v);
+            push(buf, s.as_str());
         }
     }
 }
@@ -231,14 +246,17 @@ mod tests {
     #[test]
     fn numbers_and_addresses_are_what_format_writes() {
         for n in [0u64, 7, 10, 99_999, 100_000, u64::MAX] {
-            let mut s = Short::new();
+            let mut s = Vec::new();
             push_decimal(&mut s, n);
-            assert_eq!(s.as_str(), n.to_string());
+            assert_eq!(String::from_utf8_lossy(&s), n.to_string());
         }
         for a in [[0, 0, 0, 0], [10, 77, 1, 151], [255, 255, 255, 255], [192, 168, 100, 9]] {
-            let mut s = Short::new();
+            let mut s = Vec::new();
             write_address_fast(&mut s, &Value::Ipv4(a.into()));
-            assert_eq!(s.as_str(), std::net::Ipv4Addr::from(a).to_string());
+            assert_eq!(String::from_utf8_lossy(&s), std::net::Ipv4Addr::from(a).to_string());
         }
+        let mut s = b"x".to_vec();
+        right_aligned(&mut s, 5, |b| b.extend_from_slice(b"ab"));
+        assert_eq!(s, b"x   ab");
     }
 }

@@ -89,12 +89,6 @@ impl Short {
     pub(crate) fn new() -> Short {
         Short { bytes: [0; 64], len: 0 }
     }
-    /// Appends ASCII bytes (cut at the buffer's end).
-    pub(crate) fn push_ascii(&mut self, b: &[u8]) {
-        let n = b.len().min(self.bytes.len() - self.len);
-        self.bytes[self.len..self.len + n].copy_from_slice(&b[..n]);
-        self.len += n;
-    }
     pub(crate) fn as_str(&self) -> &str {
         // Only whole `&str`s are ever copied in, so the prefix is valid UTF-8.
         std::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
