@@ -831,7 +831,8 @@ fn ipv6(c: &Config) -> Network {
 mod tests {
     use super::*;
     use crate::host::App;
-    use crate::tcp::MSS;
+    /// The MSS hosts on Ethernet announce and use.
+    const MSS: usize = 1460;
 
     fn run(name: &str, c: &Config) -> Network {
         let mut n = find(name).unwrap().build(c);
@@ -1214,6 +1215,7 @@ mod tests {
                             ack: r.next_u64() as u32,
                             flags: (r.next_u64() & 0x3f) as u16,
                             window: r.next_u64() as u16,
+                            mss: (r.range(0, 2) == 0).then(|| r.range(0, 2000) as u16),
                             payload: vec![b'x'; r.range(0, 100) as usize],
                         };
                         let p = Packet { src: CLIENT, dst: SERVER, id: 1, body: Body::Tcp(seg) };
