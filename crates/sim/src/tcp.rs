@@ -1115,7 +1115,7 @@ mod tests {
                 ack: r.next_u64() as u32,
                 flags: (r.next_u64() & 0x1f) as u16,
                 window: r.next_u64() as u16,
-                mss: (r.next_u64() % 2 == 0).then(|| (r.next_u64() % 3) as u16),
+                mss: r.next_u64().is_multiple_of(2).then(|| (r.next_u64() % 3) as u16),
                 payload: vec![1; (r.next_u64() % 3000) as usize],
             };
             let _ = a.on_segment(&s, i);
