@@ -328,7 +328,7 @@ fn arb_options() -> impl Strategy<Value = EncapOptions> {
     // Ports above the ones tshark (and our app decoders) give to an application protocol.
     let ports = (20000u16..60000, 20000u16..60000);
     let tcp = (0u16..0x200, any::<u32>(), any::<u32>(), any::<u16>())
-        .prop_map(|(flags, seq, ack, window)| TcpParams { flags, seq, ack, window });
+        .prop_map(|(flags, seq, ack, window)| TcpParams { flags, seq, ack, window, mss: None });
     (prop_oneof![v4, v6], ports, any::<bool>(), 1u8..=255, tcp, any::<u16>(), any::<Option<[u8; 6]>>())
         .prop_map(|((s, d), (sp, dp), is_tcp, ttl, tcp, id, mac)| EncapOptions {
             transport: if is_tcp { Transport::Tcp } else { Transport::Udp },

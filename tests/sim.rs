@@ -310,6 +310,26 @@ fn bad_arguments_are_one_line_errors() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent-dir/x.pcapng"));
 }
 
+/// tshark reads the MSS option on every SYN and SYN+ACK: the MTU minus 40 over IPv4, minus 60
+/// over IPv6 (Ethernet's 1500 on both sides).
+#[test]
+fn tshark_reads_the_mss_each_syn_announces() {
+    if tshark().is_none() {
+        return;
+    }
+    let d = tmpdir("sim-mss");
+    for (scenario, mss) in [("handshake", "1460"), ("ipv6", "1440")] {
+        let (_, _, p) = sim(&d, &[scenario]);
+        let o = Command::new("tshark")
+            .args(["-r", &p, "-Y", "tcp.flags.syn == 1", "-T", "fields", "-e", "tcp.flags", "-e", "tcp.options.mss_val"])
+            .output()
+            .unwrap();
+        let rows = String::from_utf8_lossy(&o.stdout).lines().map(str::to_owned).collect::<Vec<_>>();
+        assert!(rows.iter().any(|r| r.starts_with("0x0002\t")) && rows.iter().any(|r| r.starts_with("0x0012\t")), "{scenario}: {rows:?}");
+        assert!(rows.iter().all(|r| r.ends_with(&format!("\t{mss}"))), "{scenario}: {rows:?}");
+    }
+}
+
 /// tshark sees the router's fragments (same ID, offsets, MF) and puts the datagram back together
 /// into the UDP datagram the program sent; with --mtu it makes as many fragments as it should.
 #[test]

@@ -138,6 +138,7 @@ impl EncapArgs {
                 seq: self.seq.unwrap_or(d.seq),
                 ack: self.ack.unwrap_or(if flags & encap::TCP_ACK != 0 { d.ack } else { 0 }),
                 window: self.win.unwrap_or(d.window),
+                mss: None,
             },
             faults: Faults {
                 bad_checksum: self.bad_checksum,

@@ -970,7 +970,8 @@ impl Host {
         use crate::tcp::{ACK, RST, SYN};
         if let (Some(l), true) = (listener, seg.has(SYN) && !seg.has(ACK) && !seg.has(RST)) {
             let iss = self.rng.next_u64() as u32;
-            let (tcb, out) = Tcb::accept_syn(&seg, iss, ctx.now);
+            let mss = crate::tcp::mss_for_mtu(self.mtu, src.is_ipv6());
+            let (tcb, out) = Tcb::accept_syn(&seg, iss, mss, ctx.now);
             let fd = self.next_fd;
             self.next_fd += 1;
             self.sockets.insert(fd, Socket::Stream { tcb: Box::new(tcb), remote: src, listener: Some(l), closed_by_app: false, accepted: false });
@@ -1009,6 +1010,14 @@ impl Host {
                 TcpEvent::State { from, to } => (
                     format!("TCP {label}: {} → {}", from.name(), to.name()),
                     format!("TCP {label}:{} → {}", from.name(), to.name()),
+                ),
+                TcpEvent::Mss { ours, peer: Some(theirs), using } => (
+                    format!("TCP MSS {ours} announced, the peer's {theirs}; segments up to {using} bytes"),
+                    format!("TCP 本端通告 MSS {ours},对方通告 {theirs};报文段最多 {using} 字节"),
+                ),
+                TcpEvent::Mss { ours, peer: None, using } => (
+                    format!("TCP MSS {ours} announced, none from the peer (536 assumed); segments up to {using} bytes"),
+                    format!("TCP 本端通告 MSS {ours},对方没有通告(按 536 计);报文段最多 {using} 字节"),
                 ),
                 TcpEvent::Timeout { next_rto, retries } => (
                     format!("TCP retransmission timeout #{retries} (next timeout {} ms)", next_rto / 1_000_000),
@@ -1275,7 +1284,8 @@ impl Host {
             Some(Socket::Fresh { kind: Kind::Stream, port, .. }) => {
                 let local = port.unwrap_or_else(|| self.ephemeral_port());
                 let iss = self.rng.next_u64() as u32;
-                let (tcb, out) = Tcb::connect(local, to.port(), iss, ctx.now);
+                let mss = crate::tcp::mss_for_mtu(self.mtu, to.is_ipv6());
+                let (tcb, out) = Tcb::connect(local, to.port(), iss, mss, ctx.now);
                 self.sockets.insert(fd, Socket::Stream { tcb: Box::new(tcb), remote: to.ip(), listener: None, closed_by_app: false, accepted: true });
                 self.app_log(ctx, app,
                     format!("connect({}) from port {local}", py_addr(&to)),

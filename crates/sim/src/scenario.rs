@@ -831,7 +831,8 @@ fn ipv6(c: &Config) -> Network {
 mod tests {
     use super::*;
     use crate::host::App;
-    use crate::tcp::MSS;
+    /// The MSS hosts on Ethernet announce and use.
+    const MSS: usize = 1460;
 
     fn run(name: &str, c: &Config) -> Network {
         let mut n = find(name).unwrap().build(c);
@@ -1214,6 +1215,7 @@ mod tests {
                             ack: r.next_u64() as u32,
                             flags: (r.next_u64() & 0x3f) as u16,
                             window: r.next_u64() as u16,
+                            mss: (r.range(0, 2) == 0).then(|| r.range(0, 2000) as u16),
                             payload: vec![b'x'; r.range(0, 100) as usize],
                         };
                         let p = Packet { src: CLIENT, dst: SERVER, id: 1, body: Body::Tcp(seg) };
@@ -1261,6 +1263,42 @@ mod tests {
                 (p[8], u16::from_be_bytes([p[6], p[7]]), u16::from_be_bytes([p[4], p[5]]), p[20..total].to_vec())
             })
             .collect()
+    }
+
+    /// Where UDP's 1000 bytes are cut into fragments, TCP's are not: pc2 announces an MSS of
+    /// its MTU minus 40, pc1 sends segments no larger, and every one crosses the router whole.
+    #[test]
+    fn tcp_segments_fit_the_small_mtu_the_peer_announced_so_nothing_fragments() {
+        let mut n = fragment(&Config::default());
+        let data: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+        let server = vec![
+            Call::Socket { slot: 0, kind: Kind::Stream },
+            Call::Bind { slot: 0, port: PORT + 1 },
+            Call::Listen { slot: 0 },
+            Call::Accept { listener: 0, into: 1 },
+            Call::RecvAll { slot: 1 },
+            Call::Close { slot: 1 },
+        ];
+        let client = vec![
+            Call::Sleep(2 * SEC),
+            Call::Socket { slot: 0, kind: Kind::Stream },
+            Call::Connect { slot: 0, to: SocketAddrV4::new(Ipv4Addr::new(10, 0, 2, 2), PORT + 1) },
+            Call::Send { slot: 0, data: data.clone() },
+            Call::Close { slot: 0 },
+        ];
+        add_app(&mut n, 2, App::new("tcp-server", server));
+        add_app(&mut n, 0, App::new("tcp-client", client));
+        n.run(RUN_LIMIT);
+        assert_eq!(app(&n, 2, "tcp-server").received, data);
+        let tcp: Vec<_> = n
+            .frames()
+            .iter()
+            .filter(|f| f.link == 1 && f.bytes.get(12..14) == Some(&[8, 0]) && f.bytes.get(14 + 9) == Some(&6))
+            .map(|f| (u16::from_be_bytes([f.bytes[14 + 6], f.bytes[14 + 7]]), usize::from(u16::from_be_bytes([f.bytes[16], f.bytes[17]]))))
+            .collect();
+        assert!(tcp.iter().all(|&(flags, len)| flags & 0x3fff == 0 && len <= SMALL_MTU), "{tcp:?}");
+        assert!(tcp.iter().any(|&(_, len)| len == SMALL_MTU), "full segments: 536 bytes + 40 of headers");
+        assert!(texts(&n).iter().any(|t| t.contains("TCP MSS 1460 announced, the peer's 536; segments up to 536 bytes")), "{:#?}", texts(&n));
     }
 
     #[test]

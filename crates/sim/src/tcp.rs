@@ -7,8 +7,10 @@
 //! Karn's rule and exponential backoff, go-back-N retransmission from the oldest unacknowledged
 //! byte after a timeout, fast retransmit on the third duplicate ACK, segments after a hole kept
 //! until it is filled, window updates and zero-window probes, the FIN close through
-//! FIN-WAIT-1/2, CLOSING, CLOSE-WAIT, LAST-ACK and TIME-WAIT, and RST. Not yet: options (MSS,
-//! window scale, SACK), fast recovery's window inflation, delayed ACKs.
+//! FIN-WAIT-1/2, CLOSING, CLOSE-WAIT, LAST-ACK and TIME-WAIT, RST, and the MSS option: each
+//! SYN announces the largest segment its sender takes, and each side sends no more than the
+//! smaller of its own and the peer's. Not yet: window scale and SACK, fast recovery's window
+//! inflation, delayed ACKs.
 //!
 //! Sequence numbers are kept relative (0 is our SYN, 1 the first data byte) in `u64`, so
 //! comparisons never wrap; they become 32-bit wire numbers only in segments.
@@ -17,8 +19,15 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::engine::{Nanos, MS, SEC};
 
-/// Largest payload per segment: Ethernet's 1500-byte MTU minus 20 bytes of IPv4 and 20 of TCP.
-pub const MSS: usize = 1460;
+/// The MSS assumed for a peer whose SYN carried no MSS option (RFC 9293 section 3.7.1).
+pub const DEFAULT_MSS: u16 = 536;
+
+/// The MSS a host announces: its interface MTU minus the IP and TCP headers without options
+/// (20 + 20 bytes over IPv4, 40 + 20 over IPv6), as Linux computes it.
+pub fn mss_for_mtu(mtu: usize, ipv6: bool) -> u16 {
+    let headers = if ipv6 { 60 } else { 40 };
+    mtu.saturating_sub(headers).min(usize::from(u16::MAX)) as u16
+}
 /// Our receive window (no window scaling).
 pub const WINDOW: u16 = 65535;
 /// Retransmission timeout before any round trip was measured (RFC 6298 section 2.1).
@@ -85,6 +94,8 @@ pub struct Segment {
     pub ack: u32,
     pub flags: u16,
     pub window: u16,
+    /// The MSS option, on SYN and SYN+ACK.
+    pub mss: Option<u16>,
     pub payload: Vec<u8>,
 }
 
@@ -107,7 +118,7 @@ impl Segment {
         } else {
             (0, seg.seq.wrapping_add(seg.seq_len() as u32), RST | ACK)
         };
-        Some(Segment { src_port: seg.dst_port, dst_port: seg.src_port, seq, ack, flags, window: 0, payload: Vec::new() })
+        Some(Segment { src_port: seg.dst_port, dst_port: seg.src_port, seq, ack, flags, window: 0, mss: None, payload: Vec::new() })
     }
 }
 
@@ -115,6 +126,9 @@ impl Segment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TcpEvent {
     State { from: State, to: State },
+    /// The peer's SYN arrived: the MSS we announced, the one it announced (None: no option),
+    /// and the largest segment we will send.
+    Mss { ours: u16, peer: Option<u16>, using: u16 },
     /// The retransmission timer expired; the next timeout will be `next_rto`.
     Timeout { next_rto: Nanos, retries: u32 },
     /// A segment of bytes already sent once goes out again (relative sequence number).
@@ -170,6 +184,9 @@ pub struct Tcb {
     pub local_port: u16,
     pub remote_port: u16,
     state: State,
+    /// The MSS we announce, and the largest payload we send: min(ours, the peer's).
+    own_mss: u16,
+    mss: u64,
     iss: u32,
     irs: u32,
     /// Oldest unacknowledged, next to send, highest ever sent (relative to `iss`).
@@ -210,11 +227,14 @@ pub struct Tcb {
 }
 
 impl Tcb {
-    fn new(local_port: u16, remote_port: u16, iss: u32, state: State) -> Tcb {
+    fn new(local_port: u16, remote_port: u16, iss: u32, mss: u16, state: State) -> Tcb {
+        let mss = mss.max(1);
         Tcb {
             local_port,
             remote_port,
             state,
+            own_mss: mss,
+            mss: u64::from(mss),
             iss,
             irs: 0,
             una: 0,
@@ -229,7 +249,7 @@ impl Tcb {
             peer_fin: false,
             dup_acks: 0,
             peer_wnd: u64::from(WINDOW),
-            cwnd: 10 * MSS as u64,
+            cwnd: 10 * u64::from(mss),
             ssthresh: u64::MAX,
             srtt: None,
             rttvar: 0,
@@ -245,9 +265,9 @@ impl Tcb {
         }
     }
 
-    /// Active open: CLOSED → SYN-SENT, and the SYN.
-    pub fn connect(local_port: u16, remote_port: u16, iss: u32, now: Nanos) -> (Tcb, Output) {
-        let mut t = Tcb::new(local_port, remote_port, iss, State::Closed);
+    /// Active open: CLOSED → SYN-SENT, and the SYN announcing `mss`.
+    pub fn connect(local_port: u16, remote_port: u16, iss: u32, mss: u16, now: Nanos) -> (Tcb, Output) {
+        let mut t = Tcb::new(local_port, remote_port, iss, mss, State::Closed);
         let mut out = Output::default();
         t.set_state(State::SynSent, &mut out);
         t.send_syn(now, &mut out);
@@ -255,14 +275,15 @@ impl Tcb {
     }
 
     /// Passive open: a listener got `syn`; the new connection goes LISTEN → SYN-RECEIVED and
-    /// answers with SYN+ACK.
-    pub fn accept_syn(syn: &Segment, iss: u32, now: Nanos) -> (Tcb, Output) {
-        let mut t = Tcb::new(syn.dst_port, syn.src_port, iss, State::Listen);
+    /// answers with SYN+ACK announcing `mss`.
+    pub fn accept_syn(syn: &Segment, iss: u32, mss: u16, now: Nanos) -> (Tcb, Output) {
+        let mut t = Tcb::new(syn.dst_port, syn.src_port, iss, mss, State::Listen);
         let mut out = Output::default();
         t.irs = syn.seq;
         t.rcv_nxt = 1;
         t.peer_wnd = u64::from(syn.window);
         t.set_state(State::SynReceived, &mut out);
+        t.take_peer_mss(syn, &mut out);
         t.send_syn(now, &mut out);
         (t, out)
     }
@@ -283,6 +304,10 @@ impl Tcb {
     /// The current retransmission timeout.
     pub fn rto(&self) -> Nanos {
         self.rto
+    }
+    /// The largest payload this side sends in one segment.
+    pub fn mss(&self) -> u64 {
+        self.mss
     }
     /// Bytes given to send() and not yet acknowledged.
     pub fn unacked(&self) -> u64 {
@@ -315,7 +340,8 @@ impl Tcb {
     pub fn window_update(&mut self) -> Output {
         let mut out = Output::default();
         let receiving = matches!(self.state, State::Established | State::FinWait1 | State::FinWait2);
-        if receiving && usize::from(self.adv_wnd) < MSS && usize::from(self.window()) >= MSS {
+        let own = u64::from(self.own_mss);
+        if receiving && u64::from(self.adv_wnd) < own && u64::from(self.window()) >= own {
             self.ack_now(&mut out);
         }
         out
@@ -391,6 +417,7 @@ impl Tcb {
 
     fn segment(&mut self, seq: u64, flags: u16, payload: Vec<u8>) -> Segment {
         let ack = if flags & ACK != 0 { self.wire_ack() } else { 0 };
+        let mss = (flags & SYN != 0).then_some(self.own_mss);
         self.adv_wnd = self.window();
         Segment {
             src_port: self.local_port,
@@ -399,6 +426,7 @@ impl Tcb {
             ack,
             flags,
             window: self.adv_wnd,
+            mss,
             payload,
         }
     }
@@ -419,6 +447,15 @@ impl Tcb {
 
     fn ack_now(&mut self, out: &mut Output) {
         out.segments.push(self.segment(self.max_sent, ACK, Vec::new()));
+    }
+
+    /// The peer's SYN: segments from now on are no larger than its MSS (536 if it announced
+    /// none) nor ours, and the initial congestion window is ten of them.
+    fn take_peer_mss(&mut self, syn: &Segment, out: &mut Output) {
+        let using = self.own_mss.min(syn.mss.unwrap_or(DEFAULT_MSS)).max(1);
+        self.mss = u64::from(using);
+        self.cwnd = 10 * self.mss;
+        out.events.push(TcpEvent::Mss { ours: self.own_mss, peer: syn.mss, using });
     }
 
     /// Sends what the windows allow: data from NXT, then our FIN when everything before it left.
@@ -444,7 +481,7 @@ impl Tcb {
                     break;
                 }
                 self.persist_deadline = None;
-                let len = (MSS as u64).min(data_end - self.nxt).min(allowed);
+                let len = self.mss.min(data_end - self.nxt).min(allowed);
                 let from = (self.nxt - 1) as usize;
                 let payload = self.data.get(from..from + len as usize).map(<[u8]>::to_vec).unwrap_or_default();
                 let push = if self.nxt + len == data_end { PSH } else { 0 };
@@ -521,9 +558,9 @@ impl Tcb {
         }
         // Congestion window: slow start below ssthresh, then one MSS per round trip.
         if self.cwnd < self.ssthresh {
-            self.cwnd += acked.min(MSS as u64);
+            self.cwnd += acked.min(self.mss);
         } else {
-            self.cwnd += ((MSS * MSS) as u64 / self.cwnd.max(1)).max(1);
+            self.cwnd += (self.mss * self.mss / self.cwnd.max(1)).max(1);
         }
         self.rtx_deadline = (self.una < self.max_sent).then_some(now + self.rto);
         false
@@ -532,13 +569,13 @@ impl Tcb {
     /// Sends the segment at UNA again (one MSS, or the FIN) and halves the congestion window.
     fn fast_retransmit(&mut self, now: Nanos, out: &mut Output) {
         let flight = self.max_sent.saturating_sub(self.una);
-        self.ssthresh = (flight / 2).max(2 * MSS as u64);
+        self.ssthresh = (flight / 2).max(2 * self.mss);
         self.cwnd = self.ssthresh;
         self.rtt_probe = None;
         out.events.push(TcpEvent::FastRetransmit { seq: self.una });
         let data_end = 1 + self.data.len() as u64;
         if self.una < data_end {
-            let len = (MSS as u64).min(data_end - self.una);
+            let len = self.mss.min(data_end - self.una);
             let from = (self.una - 1) as usize;
             let payload = self.data.get(from..from + len as usize).map(<[u8]>::to_vec).unwrap_or_default();
             let push = if self.una + len == data_end { PSH } else { 0 };
@@ -614,6 +651,7 @@ impl Tcb {
         }
         self.irs = seg.seq;
         self.rcv_nxt = 1;
+        self.take_peer_mss(seg, out);
         if seg.has(ACK) {
             let _ = self.take_ack(seg, now);
             self.set_state(State::Established, out);
@@ -786,8 +824,8 @@ impl Tcb {
         self.rto = (self.rto * 2).min(MAX_RTO);
         self.rtt_probe = None;
         let flight = self.max_sent.saturating_sub(self.una);
-        self.ssthresh = (flight / 2).max(2 * MSS as u64);
-        self.cwnd = MSS as u64;
+        self.ssthresh = (flight / 2).max(2 * self.mss);
+        self.cwnd = self.mss;
         out.events.push(TcpEvent::Timeout { next_rto: self.rto, retries: self.retries });
         self.rtx_deadline = None;
         match self.state {
@@ -804,6 +842,9 @@ impl Tcb {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a host on Ethernet announces.
+    const MSS: usize = 1460;
 
     /// Two connections wired back to back with a perfect network: every segment is delivered
     /// at once, unless `drop` says otherwise.
@@ -844,10 +885,10 @@ mod tests {
     }
 
     fn open() -> (Tcb, Tcb) {
-        let (mut a, o) = Tcb::connect(50000, 80, 1000, 0);
+        let (mut a, o) = Tcb::connect(50000, 80, 1000, MSS as u16, 0);
         assert_eq!(o.segments.len(), 1);
         assert!(o.segments[0].has(SYN) && !o.segments[0].has(ACK));
-        let (mut b, ob) = Tcb::accept_syn(&o.segments[0], 9000, 0);
+        let (mut b, ob) = Tcb::accept_syn(&o.segments[0], 9000, MSS as u16, 0);
         assert_eq!(ob.segments[0].flags, SYN | ACK);
         assert_eq!(ob.segments[0].ack, 1001);
         exchange(&mut b, &mut a, ob.segments, 0, &mut |_| false);
@@ -857,8 +898,8 @@ mod tests {
 
     #[test]
     fn handshake_data_and_close_walk_the_rfc_states() {
-        let (mut a, o) = Tcb::connect(50000, 80, u32::MAX - 1, 0); // sequence numbers wrap
-        let (mut b, ob) = Tcb::accept_syn(&o.segments[0], 7, 0);
+        let (mut a, o) = Tcb::connect(50000, 80, u32::MAX - 1, MSS as u16, 0); // sequence numbers wrap
+        let (mut b, ob) = Tcb::accept_syn(&o.segments[0], 7, MSS as u16, 0);
         let ev = exchange(&mut b, &mut a, ob.segments, 0, &mut |_| false);
         assert_eq!(states(&ev), ["ESTABLISHED", "ESTABLISHED"]);
         let o = a.send(b"hello", 1).unwrap();
@@ -951,7 +992,7 @@ mod tests {
 
     #[test]
     fn repeated_timeouts_double_the_rto_then_give_up() {
-        let (mut a, _) = Tcb::connect(1, 2, 0, 0);
+        let (mut a, _) = Tcb::connect(1, 2, 0, MSS as u16, 0);
         let mut rtos = Vec::new();
         let mut now = 0;
         while let Some(t) = a.deadline() {
@@ -971,8 +1012,8 @@ mod tests {
 
     #[test]
     fn a_repeated_syn_gets_the_syn_ack_again() {
-        let (mut a, o) = Tcb::connect(50000, 80, 1000, 0);
-        let (mut b, _lost) = Tcb::accept_syn(&o.segments[0], 9000, 0);
+        let (mut a, o) = Tcb::connect(50000, 80, 1000, MSS as u16, 0);
+        let (mut b, _lost) = Tcb::accept_syn(&o.segments[0], 9000, MSS as u16, 0);
         let again = a.on_timer(a.deadline().unwrap());
         assert!(again.events.contains(&TcpEvent::Retransmit { seq: 0, len: 0 }));
         let reply = b.on_segment(&again.segments[0], 1);
@@ -1013,7 +1054,7 @@ mod tests {
 
     #[test]
     fn a_reset_answer_to_syn_is_connection_refused() {
-        let (mut a, o) = Tcb::connect(1, 2, 0, 0);
+        let (mut a, o) = Tcb::connect(1, 2, 0, MSS as u16, 0);
         let rst = Segment::reset_for(&o.segments[0]).unwrap();
         assert_eq!(rst.flags, RST | ACK);
         let out = a.on_segment(&rst, 1);
@@ -1021,6 +1062,45 @@ mod tests {
         assert_eq!(a.state(), State::Closed);
         assert_eq!(a.send(b"x", 2).unwrap_err(), TcpError::ConnectionRefused);
         assert!(Segment::reset_for(&rst).is_none(), "never a reset for a reset");
+    }
+
+    /// Opens a connection from a host announcing `a_mss` to one announcing `b_mss` (None: its
+    /// SYN+ACK carries no option), sends `n` bytes from the first and returns the payload sizes.
+    fn segment_sizes(a_mss: u16, b_mss: Option<u16>, n: usize) -> (Tcb, Vec<usize>) {
+        let (mut a, o) = Tcb::connect(50000, 80, 1000, a_mss, 0);
+        assert_eq!(o.segments[0].mss, Some(a_mss), "the SYN announces our MSS");
+        let (mut b, mut ob) = Tcb::accept_syn(&o.segments[0], 9000, b_mss.unwrap_or(MSS as u16), 0);
+        assert_eq!(ob.segments[0].flags, SYN | ACK);
+        ob.segments[0].mss = b_mss;
+        exchange(&mut b, &mut a, ob.segments, 0, &mut |_| false);
+        let mut sizes = Vec::new();
+        let o = a.send(&vec![7u8; n], 1).unwrap();
+        exchange(&mut a, &mut b, o.segments, 1, &mut |s| {
+            if !s.payload.is_empty() && s.dst_port == 80 {
+                sizes.push(s.payload.len());
+            }
+            false
+        });
+        assert_eq!(b.recv(usize::MAX), vec![7u8; n]);
+        (a, sizes)
+    }
+
+    #[test]
+    fn segments_never_exceed_the_mss_the_peer_announced() {
+        let (a, sizes) = segment_sizes(1460, Some(536), 10_000);
+        assert_eq!(a.mss(), 536);
+        assert!(sizes.iter().all(|&n| n <= 536), "{sizes:?}");
+        assert_eq!(sizes.iter().sum::<usize>(), 10_000);
+        assert_eq!(sizes[0], 536, "full-sized segments, not smaller ones");
+    }
+
+    #[test]
+    fn the_smaller_of_the_two_mss_wins_and_no_option_means_536() {
+        let (a, sizes) = segment_sizes(1220, Some(1460), 5000);
+        assert_eq!((a.mss(), sizes[0]), (1220, 1220), "our own MSS bounds what we send too");
+        let (a, sizes) = segment_sizes(1460, None, 5000);
+        assert_eq!((a.mss(), sizes[0]), (536, 536));
+        assert_eq!((mss_for_mtu(1500, false), mss_for_mtu(1500, true), mss_for_mtu(576, false)), (1460, 1440, 536));
     }
 
     #[test]
@@ -1035,6 +1115,7 @@ mod tests {
                 ack: r.next_u64() as u32,
                 flags: (r.next_u64() & 0x1f) as u16,
                 window: r.next_u64() as u16,
+                mss: r.next_u64().is_multiple_of(2).then(|| (r.next_u64() % 3) as u16),
                 payload: vec![1; (r.next_u64() % 3000) as usize],
             };
             let _ = a.on_segment(&s, i);

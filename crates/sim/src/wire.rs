@@ -199,7 +199,7 @@ pub fn ipv4_frames(src_mac: Mac, dst_mac: Mac, p: &Packet, ip: IpParams, mtu: us
     };
     let built = match &p.body {
         Body::Tcp(s) => {
-            let tcp = TcpParams { flags: s.flags, seq: s.seq, ack: s.ack, window: s.window };
+            let tcp = TcpParams { flags: s.flags, seq: s.seq, ack: s.ack, window: s.window, mss: s.mss };
             encapsulate(&s.payload, &base(Transport::Tcp, s.src_port, s.dst_port, tcp))
         }
         Body::Udp { src_port, dst_port, payload } => {
@@ -244,7 +244,7 @@ pub fn ipv6_frames(src_mac: Mac, dst_mac: Mac, p: &Packet6, mtu: usize) -> Resul
     };
     let built = match &p.body {
         Body::Tcp(s) => {
-            let tcp = TcpParams { flags: s.flags, seq: s.seq, ack: s.ack, window: s.window };
+            let tcp = TcpParams { flags: s.flags, seq: s.seq, ack: s.ack, window: s.window, mss: s.mss };
             encapsulate(&s.payload, &base(Transport::Tcp, s.src_port, s.dst_port, tcp))
         }
         Body::Udp { src_port, dst_port, payload } => {
@@ -623,6 +623,21 @@ pub fn parse_ipv6(p: &[u8]) -> Parsed {
 
 /// The TCP, UDP, ICMP or ICMPv6 message an IP packet carries, its checksum verified (with the
 /// pseudo-header of `src` and `dst` for all but ICMP over IPv4); the reason to drop it otherwise.
+/// The MSS option (kind 2, length 4) among TCP options, if there is one. Walks the
+/// kind-length list (kinds 0 and 1 are one byte: end of list, no-operation) and stops at
+/// anything that does not fit.
+fn mss_option(mut opts: &[u8]) -> Option<u16> {
+    loop {
+        match *opts {
+            [] | [0, ..] => return None,
+            [1, ref rest @ ..] => opts = rest,
+            [2, 4, hi, lo, ..] => return Some(u16::from_be_bytes([hi, lo])),
+            [_, len, ..] if len >= 2 && usize::from(len) <= opts.len() => opts = &opts[usize::from(len)..],
+            _ => return None,
+        }
+    }
+}
+
 fn upper_layer(src: IpAddr, dst: IpAddr, proto: u8, l4: &[u8]) -> Result<Body, Parsed> {
     let bad = |why: Text| Err(Parsed::Invalid(why.into()));
     let pseudo = PseudoHeader { src, dst, protocol: proto, upper_len: l4.len() };
@@ -640,8 +655,9 @@ fn upper_layer(src: IpAddr, dst: IpAddr, proto: u8, l4: &[u8]) -> Result<Body, P
             if !checksum::verify_with_pseudo(&pseudo, l4) {
                 return bad(Text::new("bad TCP checksum", "TCP 校验和错误"));
             }
+            let mss = mss_option(&l4[20..doff]);
             let payload = l4[doff..].to_vec();
-            Body::Tcp(Segment { src_port, dst_port, seq, ack, flags: off_flags & 0x0fff, window, payload })
+            Body::Tcp(Segment { src_port, dst_port, seq, ack, flags: off_flags & 0x0fff, window, mss, payload })
         }
         (17, v6) => {
             let (Some(src_port), Some(dst_port), Some(len), Some(sum)) = (be16(l4, 0), be16(l4, 2), be16(l4, 4), be16(l4, 6))
@@ -691,9 +707,11 @@ mod tests {
 
     #[test]
     fn every_kind_round_trips_through_bytes() {
-        let seg = Segment { src_port: 1, dst_port: 2, seq: 3, ack: 4, flags: 0x18, window: 5, payload: b"hi".to_vec() };
+        let seg = Segment { src_port: 1, dst_port: 2, seq: 3, ack: 4, flags: 0x18, window: 5, mss: None, payload: b"hi".to_vec() };
+        let syn = Segment { flags: 0x02, mss: Some(1460), payload: Vec::new(), ..seg.clone() };
         for body in [
             Body::Tcp(seg),
+            Body::Tcp(syn),
             Body::Udp { src_port: 5000, dst_port: 8081, payload: b"hello".to_vec() },
             Body::Icmp { kind: 8, code: 0, rest: [0, 1, 0, 1], data: b"ping".to_vec() },
         ] {
@@ -715,6 +733,20 @@ mod tests {
         assert_eq!(parse(&f), Parsed::Arp(a));
     }
 
+    #[test]
+    fn the_mss_option_is_found_among_others_and_bad_lists_end_the_walk() {
+        assert_eq!(mss_option(&[2, 4, 0x05, 0xb4]), Some(1460));
+        // NOP, NOP, SACK permitted (kind 4, length 2), then MSS: how SYNs often look.
+        assert_eq!(mss_option(&[1, 1, 4, 2, 2, 4, 0x02, 0x18]), Some(536));
+        assert_eq!(mss_option(&[0, 2, 4, 0x05, 0xb4]), None, "after end of list");
+        assert_eq!(mss_option(&[3, 0, 2, 4, 0x05, 0xb4]), None, "length 0 would loop");
+        assert_eq!(mss_option(&[2, 4, 0x05]), None, "cut");
+        let seg = Segment { src_port: 1, dst_port: 2, seq: 3, ack: 0, flags: 0x02, window: 5, mss: Some(536), payload: Vec::new() };
+        let f = ipv4_frame(A, B, &packet(Body::Tcp(seg))).unwrap();
+        assert_eq!(f[14 + 20 + 12] >> 4, 6, "data offset: 24 bytes, the option included");
+        assert_eq!(&f[14 + 40..14 + 44], &[2, 4, 0x02, 0x18]);
+    }
+
     const V6A: Ipv6Addr = Ipv6Addr::new(0xfd00, 1, 0, 0, 0, 0, 0, 1);
     const V6B: Ipv6Addr = Ipv6Addr::new(0xfd00, 1, 0, 0, 0, 0, 0, 2);
 
@@ -729,10 +761,12 @@ mod tests {
 
     #[test]
     fn ipv6_kinds_round_trip_and_checksums_are_checked() {
-        let seg = Segment { src_port: 1, dst_port: 2, seq: 3, ack: 4, flags: 0x18, window: 5, payload: b"hi".to_vec() };
+        let seg = Segment { src_port: 1, dst_port: 2, seq: 3, ack: 4, flags: 0x18, window: 5, mss: None, payload: b"hi".to_vec() };
         let ns = Ndp { target: V6B, lladdr: Some(A) }.data(NDP_SOURCE_LL);
+        let syn = Segment { flags: 0x02, mss: Some(1460), payload: Vec::new(), ..seg.clone() };
         for body in [
             Body::Tcp(seg),
+            Body::Tcp(syn),
             Body::Udp { src_port: 5000, dst_port: 8081, payload: b"hello".to_vec() },
             Body::Icmp { kind: ICMPV6_ECHO_REQUEST, code: 0, rest: [0, 1, 0, 1], data: b"ping".to_vec() },
             Body::Icmp { kind: ICMPV6_NEIGHBOR_SOLICITATION, code: 0, rest: [0; 4], data: ns.clone() },

@@ -48,11 +48,14 @@ pub struct TcpParams {
     pub seq: u32,
     pub ack: u32,
     pub window: u16,
+    /// The Maximum Segment Size option (kind 2, length 4, RFC 9293 section 3.7.1) a SYN
+    /// carries: the largest payload the sender wants to receive in one segment.
+    pub mss: Option<u16>,
 }
 
 impl Default for TcpParams {
     fn default() -> TcpParams {
-        TcpParams { flags: TCP_PSH | TCP_ACK, seq: 1, ack: 1, window: 64240 }
+        TcpParams { flags: TCP_PSH | TCP_ACK, seq: 1, ack: 1, window: 64240, mss: None }
     }
 }
 
@@ -435,15 +438,16 @@ impl Encapsulation {
     pub fn is_ipv6(&self) -> bool {
         self.options.dst.is_ipv6()
     }
-    /// Length of the transport header (8 for UDP, 20 for TCP without options).
+    /// Length of the transport header (8 for UDP, 20 for TCP, 24 with the MSS option).
     pub fn transport_header_len(&self) -> usize {
-        transport_header_len(self.options.transport)
+        transport_header_len(self.options.transport, &self.options.tcp)
     }
 }
 
-fn transport_header_len(t: Transport) -> usize {
+fn transport_header_len(t: Transport, tcp: &TcpParams) -> usize {
     match t {
         Transport::Udp => 8,
+        Transport::Tcp if tcp.mss.is_some() => 24,
         Transport::Tcp => 20,
     }
 }
@@ -704,7 +708,15 @@ fn transport_checksum(pseudo: &PseudoHeader, segment: &[u8], t: Transport, bad: 
             s.word(h, "urgent pointer", "紧急指针", w(18));
         }
     }
-    s.data(segment.get(transport_header_len(t)..).unwrap_or(&[]));
+    // TCP's header length is its data offset (options included), in 32-bit words.
+    let thl = match t {
+        Transport::Udp => 8,
+        Transport::Tcp => usize::from(segment.get(12).copied().unwrap_or(0x50) >> 4) * 4,
+    };
+    for i in (20..thl).step_by(2) {
+        s.word(h, "TCP option", "TCP 选项", w(i));
+    }
+    s.data(segment.get(thl..).unwrap_or(&[]));
     s.finish(t == Transport::Udp, bad)
 }
 
@@ -853,7 +865,7 @@ pub fn encapsulate(msg: &[u8], opts: &EncapOptions) -> Result<Encapsulation, Enc
         Transport::Tcp => 6,
         Transport::Udp => 17,
     };
-    let thl = transport_header_len(t);
+    let thl = transport_header_len(t, &opts.tcp);
     let ip_hl = if v6 { 40 } else { 20 };
     let max_seg = if v6 { 0xffff } else { 0xffff - ip_hl };
     let seg_len = thl + msg.len();
@@ -873,9 +885,12 @@ pub fn encapsulate(msg: &[u8], opts: &EncapOptions) -> Result<Encapsulation, Enc
         Transport::Tcp => {
             segment[4..8].copy_from_slice(&opts.tcp.seq.to_be_bytes());
             segment[8..12].copy_from_slice(&opts.tcp.ack.to_be_bytes());
-            let off_flags = (5u16 << 12) | (opts.tcp.flags & 0x0fff);
+            let off_flags = ((thl as u16 / 4) << 12) | (opts.tcp.flags & 0x0fff);
             segment[12..14].copy_from_slice(&off_flags.to_be_bytes());
             segment[14..16].copy_from_slice(&opts.tcp.window.to_be_bytes());
+            if let Some(mss) = opts.tcp.mss {
+                segment[20..24].copy_from_slice(&[2, 4, (mss >> 8) as u8, mss as u8]);
+            }
             16
         }
     };
@@ -2071,7 +2086,7 @@ mod tests {
             src: "[fd00::1]:40000".parse().expect("addr"),
             dst: "[fd00::2]:80".parse().expect("addr"),
             ttl: 7,
-            tcp: TcpParams { flags: TCP_PSH | TCP_ACK, seq: 123_456, ack: 654_321, window: 512 },
+            tcp: TcpParams { flags: TCP_PSH | TCP_ACK, seq: 123_456, ack: 654_321, window: 512, mss: None },
             ..EncapOptions::default()
         };
         let e6 = encapsulate(b"GET / HTTP/1.0\r\n\r\n", &o6).expect("encap6");
