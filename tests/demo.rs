@@ -168,12 +168,12 @@ fn step_prints_one_event_per_line_of_input_and_q_quits() {
     let d = tmpdir("demo-step");
     let full = text(&run_in(&d, &["--color", "never", "sim", "handshake"], ""));
     let total = events(&full);
-    assert_eq!(total, 30);
+    assert_eq!(total, 32);
     // Two Enters, then q: three events shown, then a clean stop.
     let o = run_in(&d, &["--color", "never", "sim", "handshake", "--step"], "\n\nq\n");
     let out = text(&o);
     assert_eq!(events(&out), 3, "{out}");
-    assert!(out.ends_with("stopped at event 3 of 30\n"), "{out}");
+    assert!(out.ends_with("stopped at event 3 of 32\n"), "{out}");
     assert!(!out.contains("frames crossed"), "{out}");
     // The end of the input runs the rest: the output is the same as without --step.
     assert_eq!(text(&run_in(&d, &["--color", "never", "sim", "handshake", "--step"], "\n\n\n")), full);
@@ -183,7 +183,7 @@ fn step_prints_one_event_per_line_of_input_and_q_quits() {
     let out = text(&o);
     assert_eq!(events(&out), 8, "{out}");
     assert!(out.contains("▶ 3. ARP") && !out.contains("▶ 4."), "{out}");
-    assert!(out.ends_with("在第 8 个事件处停止(共 44 个)\n"), "{out}");
+    assert!(out.ends_with("在第 8 个事件处停止(共 46 个)\n"), "{out}");
 }
 
 /// The detail tree's lines of each layer of `read -V`'s output, in order.
