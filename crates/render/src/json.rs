@@ -144,9 +144,12 @@ fn value(buf: &mut Vec<u8>, v: &Value) {
         }
         Value::Bytes(b) => {
             buf.push(b'"');
-            for &x in b {
-                buf.push(HEX[usize::from(x >> 4)]);
-                buf.push(HEX[usize::from(x & 0xf)]);
+            // Payloads run to kilobytes: size the hex once, then fill it in.
+            let start = buf.len();
+            buf.resize(start + 2 * b.len(), 0);
+            for (out, &x) in buf[start..].chunks_exact_mut(2).zip(b) {
+                out[0] = HEX[usize::from(x >> 4)];
+                out[1] = HEX[usize::from(x & 0xf)];
             }
             buf.push(b'"');
         }
