@@ -14,6 +14,7 @@ use netlayers_analyze::CrossFrame;
 use netlayers_capture::FrameSource;
 use netlayers_core::{Frame, LinkType};
 use netlayers_fastpath::FastList;
+use netlayers_sim::rng::Rng;
 use netlayers_stack::Dissector;
 
 fn captures() -> Vec<PathBuf> {
@@ -47,7 +48,7 @@ fn frames(path: &Path) -> Vec<Frame> {
     let mut src = FrameSource::open(path).expect("open capture");
     let mut out = Vec::new();
     loop {
-        let mut f = Frame { number: 0, ts: Default::default(), orig_len: 0, data: Vec::new(), link: LinkType::Ethernet, interface: 0 };
+        let mut f = Frame::empty();
         match src.next_into(&mut f) {
             Ok(true) => out.push(f),
             _ => return out,
@@ -100,24 +101,16 @@ fn the_fast_path_takes_the_common_frames_and_declines_the_rest() {
     }
 }
 
-/// A small seeded generator (xorshift64*), so a failure names a reproducible case.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
+/// Below `n` (at least 1), from the simulator's seeded generator: a failure names a
+/// reproducible case.
+fn below(rng: &mut Rng, n: usize) -> usize {
+    rng.range(0, n.max(1) as u64) as usize
 }
 
 #[test]
 fn mutated_frames_read_the_same_with_and_without_the_fast_path() {
     let dir = tmpdir("fast-path-mutants");
-    let mut rng = Rng(0x6e65_746c_6179_6572);
+    let mut rng = Rng::new(0x6e65_746c_6179_6572);
     let mut files = 0;
     for cap in captures() {
         let originals: Vec<Frame> = frames(&cap).into_iter().filter(|f| f.link == LinkType::Ethernet).collect();
@@ -133,17 +126,17 @@ fn mutated_frames_read_the_same_with_and_without_the_fast_path() {
             if f.data.is_empty() {
                 continue;
             }
-            for _ in 0..rng.below(13) {
+            for _ in 0..below(&mut rng, 13) {
                 let mut m = f.data.clone();
                 // Mostly in the EtherType, IP and TCP/UDP headers.
                 let at = match m.len() {
-                    n if n > 12 && rng.below(5) > 0 => 12 + rng.below(n.min(80) - 12),
-                    n => rng.below(n.min(96)),
+                    n if n > 12 && below(&mut rng, 5) > 0 => 12 + below(&mut rng, n.min(80) - 12),
+                    n => below(&mut rng, n.min(96)),
                 };
-                match rng.below(10) {
+                match below(&mut rng, 10) {
                     0 | 1 => m.truncate(at),
-                    2..=4 => m[at] = rng.next() as u8,
-                    _ => m[at] ^= 1 << rng.below(8),
+                    2..=4 => m[at] = rng.next_u64() as u8,
+                    _ => m[at] ^= 1 << below(&mut rng, 8),
                 }
                 out.push(m);
             }

@@ -16,14 +16,7 @@ use netlayers_stack::Dissector;
 /// Every frame of a capture, decoded and numbered into streams.
 fn frames(cap: &str) -> Vec<(netlayers_stack::Dissection, Vec<u8>)> {
     let mut src = FrameSource::open(std::path::Path::new(&capture(cap))).expect("open capture");
-    let mut frame = Frame {
-        number: 0,
-        ts: Default::default(),
-        orig_len: 0,
-        data: Vec::new(),
-        link: netlayers_core::LinkType::Ethernet,
-        interface: 0,
-    };
+    let mut frame = Frame::empty();
     let mut d = Dissector::new();
     let mut conv = Conversations::new();
     let mut all = Vec::new();

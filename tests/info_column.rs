@@ -16,14 +16,7 @@ use netlayers_stack::Dissector;
 /// Protocol and Info of every frame, as the table shows them.
 fn columns(cap: &std::path::Path) -> Vec<(String, String)> {
     let mut src = FrameSource::open(cap).expect("open capture");
-    let mut frame = Frame {
-        number: 0,
-        ts: Default::default(),
-        orig_len: 0,
-        data: Vec::new(),
-        link: netlayers_core::LinkType::Ethernet,
-        interface: 0,
-    };
+    let mut frame = Frame::empty();
     let (mut d, mut cross) = (Dissector::new(), CrossFrame::new());
     let mut out = Vec::new();
     while src.next_into(&mut frame).expect("read frame") {

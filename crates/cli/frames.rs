@@ -74,14 +74,7 @@ pub fn each_frame(
     source: &mut netlayers_capture::FrameSource,
     mut each: impl FnMut(&netlayers_core::Frame) -> anyhow::Result<()>,
 ) -> anyhow::Result<Option<netlayers_capture::CaptureError>> {
-    let mut frame = netlayers_core::Frame {
-        number: 0,
-        ts: Default::default(),
-        orig_len: 0,
-        data: Vec::with_capacity(2048),
-        link: netlayers_core::LinkType::Ethernet,
-        interface: 0,
-    };
+    let mut frame = netlayers_core::Frame::empty();
     // The commands that use this loop print when it is done.
     let mut progress = crate::progress::Progress::for_file(std::path::Path::new(source.name()), false);
     loop {

@@ -33,14 +33,7 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
     show.header(&mut buf);
     out.write_all(&buf)?;
 
-    let mut frame = Frame {
-        number: 0,
-        ts: Default::default(),
-        orig_len: 0,
-        data: Vec::with_capacity(2048),
-        link: netlayers_core::LinkType::Ethernet,
-        interface: 0,
-    };
+    let mut frame = Frame::empty();
     let mut shown = 0u64;
     let mut failure: Option<CaptureError> = None;
     let mut progress = crate::progress::Progress::for_file(a.path(), true);
@@ -121,14 +114,7 @@ fn read_ahead(path: &Path) -> Option<Box<dyn FnMut() -> Option<Frame>>> {
     }
     let mut source = FrameSource::open(path).ok()?;
     Some(Box::new(move || {
-        let mut frame = Frame {
-            number: 0,
-            ts: Default::default(),
-            orig_len: 0,
-            data: Vec::new(),
-            link: netlayers_core::LinkType::Ethernet,
-            interface: 0,
-        };
+        let mut frame = Frame::empty();
         // An error ahead only ends the reading ahead; the main pass reports it when it gets there.
         matches!(source.next_into(&mut frame), Ok(true)).then_some(frame)
     }))

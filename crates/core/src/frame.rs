@@ -96,3 +96,10 @@ pub struct Frame {
     /// pcapng interface id (0 for classic pcap).
     pub interface: u32,
 }
+
+impl Frame {
+    /// A frame with no bytes yet, to read into (`FrameSource::next_into` reuses its buffer).
+    pub fn empty() -> Frame {
+        Frame { number: 0, ts: Timestamp::default(), orig_len: 0, data: Vec::with_capacity(2048), link: LinkType::Ethernet, interface: 0 }
+    }
+}

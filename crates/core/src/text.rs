@@ -76,6 +76,20 @@ impl From<Text> for OwnedText {
     }
 }
 
+/// `n` in decimal ASCII digits, written into the end of `buf` (no `fmt`: the packet list
+/// writes several numbers per frame, and `fmt` is slow at them).
+pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

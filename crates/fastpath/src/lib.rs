@@ -207,20 +207,9 @@ fn options_ok(o: &[u8]) -> Option<Option<u8>> {
     Some(wscale)
 }
 
-/// Appends `n` in decimal (the Info words are mostly numbers; `fmt` is slow at them).
+/// Appends `n` in decimal (the Info words are mostly numbers).
 fn push_num(s: &mut String, n: impl Into<u64>) {
-    let mut n: u64 = n.into();
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
+    for &d in netlayers_core::text::decimal(n.into(), &mut [0; 20]) {
         s.push(char::from(d));
     }
 }

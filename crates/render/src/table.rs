@@ -147,19 +147,9 @@ fn right_aligned(buf: &mut Vec<u8>, width: usize, write: impl FnOnce(&mut Vec<u8
     }
 }
 
-/// `n` in decimal, without `fmt` (the packet list writes a few numbers per frame).
-fn push_decimal(buf: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&digits[i..]);
+/// `n` in decimal, without `fmt`.
+fn push_decimal(buf: &mut Vec<u8>, n: u64) {
+    buf.extend_from_slice(netlayers_core::text::decimal(n, &mut [0; 20]));
 }
 
 /// The Time column: `{:>10.6}` of the seconds, as `format!` writes it. When the value is not

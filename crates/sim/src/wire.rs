@@ -322,8 +322,8 @@ pub fn multicast_mac(a: Ipv6Addr) -> Mac {
 /// Neighbor Discovery option types carrying a link-layer address (RFC 4861 section 4.6.1).
 pub const NDP_SOURCE_LL: u8 = 1;
 pub const NDP_TARGET_LL: u8 = 2;
-/// Neighbor Advertisement flags, in the first byte after the checksum (RFC 4861 section 4.4).
-/// Neighbor Advertisement flags: from a router, an answer to a solicitation, override the cache.
+/// Neighbor Advertisement flags, in the first byte after the checksum (RFC 4861 section 4.4):
+/// from a router, an answer to a solicitation, override the cache.
 pub const NA_ROUTER: u8 = 0x80;
 pub const NA_SOLICITED: u8 = 0x40;
 pub const NA_OVERRIDE: u8 = 0x20;
