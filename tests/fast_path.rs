@@ -1,5 +1,6 @@
-//! The fast path (crates/fastpath) writes the packet-list rows of common frames, and counts
-//! them for `stats`, straight from their bytes. Its promise: the same output as building every
+//! The fast path (crates/fastpath) writes the packet-list rows and NDJSON lines of common
+//! frames, and counts them for `stats`, straight from their bytes. Its promise: the same output
+//! as building every
 //! frame's layers (`--no-fast-path`), on every capture of the repository and on mutated copies
 //! of them
 //! (header bytes changed at random, so the checks that send a frame back to the layers are
@@ -23,9 +24,9 @@ fn captures() -> Vec<PathBuf> {
     out
 }
 
-/// The commands that have a fast path: the packet list and the statistics (whose JSON holds
-/// every count, the expert's included).
-const COMMANDS: [&[&str]; 2] = [&["read"], &["stats", "--format", "json"]];
+/// The commands that have a fast path: the packet list, NDJSON, and the statistics (whose JSON
+/// holds every count, the expert's included).
+const COMMANDS: [&[&str]; 3] = [&["read"], &["read", "--format", "json"], &["stats", "--format", "json"]];
 
 fn both_ways(cmd: &[&str], path: &str) -> (std::process::Output, std::process::Output) {
     let with = |extra: &[&str]| run(&[cmd, extra, &[path]].concat());
@@ -73,31 +74,41 @@ fn the_fast_path_takes_the_common_frames_and_declines_the_rest() {
         let layers = netlayers_stack::decapsulate(f);
         layers.iter().rev().find(|l| l.protocol != "data").map_or(String::new(), |l| l.protocol.to_string())
     };
-    let mut taken = std::collections::BTreeMap::<String, u32>::new();
-    let mut declined = std::collections::BTreeMap::<String, u32>::new();
-    for cap in ["http.pcap", "dns.pcap", "arp.pcap", "ping.pcap", "ipv6-nd-ping.pcap", "crafted/tcp-options.pcap",
-        "ping-fragmented.pcap", "udp-closed-port.pcap", "crafted/vlan.pcap", "sll.pcap", "crafted/truncated.pcap"]
-    {
-        let (mut d, mut cross, mut fast) = (Dissector::new(), CrossFrame::new(), FastList::new());
-        for f in frames(Path::new(&capture(cap))) {
-            let mut buf = Vec::new();
-            if fast.row(&mut buf, &f, &mut d, &mut cross) {
-                assert!(buf.ends_with(b"\n") && buf.len() > 40, "{cap} #{}: one whole row", f.number);
-                *taken.entry(kind(&f)).or_default() += 1;
-            } else {
-                assert!(buf.is_empty(), "a declined frame writes nothing");
-                let _ = d.dissect(&f);
-                *declined.entry(kind(&f)).or_default() += 1;
+    // The packet list, then NDJSON.
+    for json in [false, true] {
+        let mut taken = std::collections::BTreeMap::<String, u32>::new();
+        let mut declined = std::collections::BTreeMap::<String, u32>::new();
+        for cap in ["http.pcap", "dns.pcap", "arp.pcap", "ping.pcap", "ipv6-nd-ping.pcap", "crafted/tcp-options.pcap",
+            "ping-fragmented.pcap", "udp-closed-port.pcap", "crafted/vlan.pcap", "sll.pcap", "crafted/truncated.pcap"]
+        {
+            let (mut d, mut cross, mut fast) = (Dissector::new(), CrossFrame::new(), FastList::new());
+            for f in frames(Path::new(&capture(cap))) {
+                let mut buf = Vec::new();
+                let took =
+                    if json { fast.json(&mut buf, &f, &mut d, &mut cross) } else { fast.row(&mut buf, &f, &mut d, &mut cross) };
+                if took {
+                    let what = if json { "NDJSON line" } else { "row" };
+                    assert!(buf.ends_with(b"\n") && buf.len() > 40, "{cap} #{}: one whole {what}", f.number);
+                    if json {
+                        let v: serde_json::Value = serde_json::from_slice(&buf).expect("a JSON object");
+                        assert_eq!(v["frame.number"], f.number, "{cap} #{}", f.number);
+                    }
+                    *taken.entry(kind(&f)).or_default() += 1;
+                } else {
+                    assert!(buf.is_empty(), "a declined frame writes nothing");
+                    let _ = d.dissect(&f);
+                    *declined.entry(kind(&f)).or_default() += 1;
+                }
             }
         }
-    }
-    for k in ["tcp", "http", "dns", "arp", "icmp", "icmpv6"] {
-        assert!(taken.get(k).is_some_and(|&n| n > 0), "{k} goes the fast way: taken {taken:?}");
-    }
-    // Fragments ("ip": nothing above), ICMP errors (they quote a packet); and the TCP, UDP …
-    // of VLAN-tagged frames, Linux cooked captures and frames cut by the snaplen.
-    for k in ["ip", "icmp", "tcp", "udp"] {
-        assert!(declined.get(k).is_some_and(|&n| n > 0), "{k} goes through the layers: declined {declined:?}");
+        for k in ["tcp", "http", "dns", "arp", "icmp", "icmpv6"] {
+            assert!(taken.get(k).is_some_and(|&n| n > 0), "json {json}: {k} goes the fast way: taken {taken:?}");
+        }
+        // Fragments ("ip": nothing above), ICMP errors (they quote a packet); and the TCP, UDP …
+        // of VLAN-tagged frames, Linux cooked captures and frames cut by the snaplen.
+        for k in ["ip", "icmp", "tcp", "udp"] {
+            assert!(declined.get(k).is_some_and(|&n| n > 0), "json {json}: {k} goes through the layers: declined {declined:?}");
+        }
     }
 }
 

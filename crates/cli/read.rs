@@ -27,8 +27,9 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
         }
     }
     let mut selection = crate::filter_args::Selection::new(a.filter.as_deref())?;
-    // Rows without colour only: the coloured row takes its colours from the layers.
-    let mut fast = (show.is_table() && !ui.color && !a.no_fast_path).then(netlayers_fastpath::FastList::new);
+    // Rows without colour only (the coloured row takes its colours from the layers), or NDJSON.
+    let json = a.format == Format::Json;
+    let mut fast = ((json || (show.is_table() && !ui.color)) && !a.no_fast_path).then(netlayers_fastpath::FastList::new);
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     show.header(&mut buf);
     out.write_all(&buf)?;
@@ -56,10 +57,16 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
                 break;
             }
         }
-        // The packet list of a common frame, straight from its bytes (same output, same state).
+        // The row or NDJSON line of a common frame, straight from its bytes (same output, same
+        // state).
         if let (Some(fast), Some(cross)) = (fast.as_mut(), selection.unfiltered()) {
             buf.clear();
-            if fast.row(&mut buf, &frame, &mut dissector, cross) {
+            let done = if json {
+                fast.json(&mut buf, &frame, &mut dissector, cross)
+            } else {
+                fast.row(&mut buf, &frame, &mut dissector, cross)
+            };
+            if done {
                 if a.frames.as_ref().is_none_or(|f| f.contains(frame.number)) {
                     out.write_all(&buf)?;
                     shown += 1;

@@ -449,6 +449,22 @@ impl Verdict {
         (!self.got.is_empty()).then(|| info_prefix(&self.got, self.dup))
     }
 
+    /// `tcp.analysis.initial_rtt` in seconds, once the connection's handshake was seen.
+    pub fn initial_rtt(&self) -> Option<f64> {
+        self.irtt
+    }
+
+    /// The keys of what was found (`tcp.analysis.retransmission` …), in the order the
+    /// `tcp.analysis.flags` tree lists them.
+    pub fn findings(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.got.iter().map(|s| s.key)
+    }
+
+    /// For a duplicate ACK: its number among the duplicates, and the frame of the ACK it repeats.
+    pub fn duplicate_ack(&self) -> Option<(u64, u64)> {
+        self.dup
+    }
+
     /// Whether the segment is a retransmission or out of order, whose payload tshark does not
     /// hand to HTTP, DNS … again.
     pub fn not_dissected(&self) -> bool {

@@ -30,10 +30,21 @@ pub fn data(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx) -> Step {
     if bytes.len() > PREVIEW {
         preview.push('…');
     }
-    let hex: String = bytes.iter().take(32).map(|b| format!("{b:02x}")).collect();
-    let more = if bytes.len() > 32 { "…" } else { "" };
+    // The first 32 bytes in hex, then the preview (built by hand: every data layer has one).
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut display = String::with_capacity(72 + preview.len());
+    for &b in bytes.iter().take(32) {
+        display.push(char::from(DIGITS[usize::from(b >> 4)]));
+        display.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    if bytes.len() > 32 {
+        display.push('…');
+    }
+    display.push_str("  \"");
+    display.push_str(&preview);
+    display.push('"');
     l.fields = vec![
-        Field::new(&DATA, Value::Bytes(bytes.to_vec()), w.abs(0..w.len())).with_display(format!("{hex}{more}  \"{preview}\"")),
+        Field::new(&DATA, Value::Bytes(bytes.to_vec()), w.abs(0..w.len())).with_display(display),
         Field::generated(&LEN, Value::UInt(bytes.len() as u64)),
     ];
     Step { layers: vec![l], next: Handoff::End, payload: w.end()..w.end() }

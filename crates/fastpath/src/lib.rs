@@ -20,11 +20,14 @@
 //! repository, and mutated copies of them, both ways and compares.
 #![forbid(unsafe_code)]
 
+mod json;
+
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
 use netlayers_analyze::stats::{FrameParts, Stats};
-use netlayers_analyze::{expert::Segment, CrossFrame};
+use netlayers_analyze::expert::{Segment, Verdict};
+use netlayers_analyze::CrossFrame;
 use netlayers_app::Claim;
 use netlayers_core::{DecodeCtx, Frame, Handoff, Layer, LayerKind, LinkType, PseudoHeader, Transport, Value};
 use netlayers_render::{Columns, FrameView};
@@ -54,6 +57,8 @@ struct Tcp<'a> {
     payload: &'a [u8],
     /// The whole segment, header included (for its checksum).
     segment: &'a [u8],
+    /// Where the segment starts in the frame.
+    at: usize,
 }
 
 /// The parts of a UDP header a row needs.
@@ -132,7 +137,8 @@ fn parse(frame: &Frame) -> Option<Net> {
     }
 }
 
-fn transport(proto: u8, seg: &[u8]) -> Option<Top<'_>> {
+/// The transport header of `seg`, which starts at byte `at` of the frame.
+fn transport(proto: u8, seg: &[u8], at: usize) -> Option<Top<'_>> {
     match proto {
         6 => {
             let hdr = usize::from(*seg.get(12)? >> 4) * 4;
@@ -153,6 +159,7 @@ fn transport(proto: u8, seg: &[u8]) -> Option<Top<'_>> {
                 wscale,
                 payload: &seg[hdr..],
                 segment: seg,
+                at,
             }))
         }
         17 => {
@@ -282,8 +289,8 @@ enum Upper<'a> {
     /// ARP, ICMP: what there is comes from the decoded layers.
     None,
     Udp(Udp<'a>),
-    /// With the relative-numbering bases and the expert's Info prefix.
-    Tcp(Tcp<'a>, TcpNumbers, Option<String>),
+    /// With the relative-numbering bases and the expert's verdict.
+    Tcp(Tcp<'a>, TcpNumbers, Verdict),
 }
 
 /// A frame the fast path took, after the cross-frame state saw it: what a row or the
@@ -340,9 +347,9 @@ impl FastList {
                 self.udp_info(u);
                 "UDP"
             }
-            Upper::Tcp(t, n, prefix) if seen.layers.is_empty() => {
-                if let Some(p) = prefix {
-                    self.info.push_str(p);
+            Upper::Tcp(t, n, verdict) if seen.layers.is_empty() => {
+                if let Some(p) = verdict.info_prefix() {
+                    self.info.push_str(&p);
                 }
                 if seen.continuation.is_some() {
                     self.info.push_str("Continuation");
@@ -362,9 +369,9 @@ impl FastList {
                         self.udp_info(u);
                         Some(("udp", "UDP", None))
                     }
-                    Upper::Tcp(t, n, prefix) => {
+                    Upper::Tcp(t, n, verdict) => {
                         self.tcp_info(t, n);
-                        Some(("tcp", "TCP", prefix.take()))
+                        Some(("tcp", "TCP", verdict.info_prefix()))
                     }
                 };
                 if let Some((kind, name, prefix)) = own {
@@ -513,6 +520,16 @@ pub struct Prepared {
 /// Whether the fast path takes `frame`: `Some` with what [`FastList::row_prepared`] and
 /// [`FastList::stats_prepared`] need, or `None` and the frame goes through the layers.
 pub fn prepare(frame: &Frame) -> Option<Prepared> {
+    prepare_for(frame, false)
+}
+
+/// [`prepare`] for [`FastList::json_prepared`]: an HTTP `Continuation` is decoded into its
+/// layers too (the NDJSON holds their fields; the packet list needs only the word).
+pub fn prepare_json(frame: &Frame) -> Option<Prepared> {
+    prepare_for(frame, true)
+}
+
+fn prepare_for(frame: &Frame, json: bool) -> Option<Prepared> {
     let ctx = DecodeCtx::default();
     let data = &frame.data[..];
     let mut p = Prepared { layers: Vec::new(), claim: None };
@@ -536,13 +553,13 @@ pub fn prepare(frame: &Frame) -> Option<Prepared> {
             }
         }
         Net::Ip { proto, payload, .. } => {
-            let top = transport(proto, &data[payload.clone()])?;
+            let top = transport(proto, &data[payload.clone()], payload.start)?;
             let (sport, dport, body, transport) = match &top {
                 Top::Tcp(t) => (t.sport, t.dport, t.payload, Transport::Tcp),
                 Top::Udp(u) => (u.sport, u.dport, u.payload, Transport::Udp),
             };
             let claim = netlayers_app::claim(transport, sport, dport, body);
-            if claim == Claim::Decoder {
+            if claim == Claim::Decoder || (json && claim != Claim::Data) {
                 let at = payload.end - body.len()..payload.end;
                 p.layers = decode_handoff(data, at, Handoff::Ports { transport, src: sport, dst: dport }, ctx);
                 if !self_contained(&p.layers) {
@@ -562,7 +579,7 @@ fn see<'a>(frame: &'a Frame, prepared: Prepared, dissector: &mut Dissector, cros
     let net = parse(frame)?;
     let macs = (data.get(0..6)?.try_into().ok()?, data.get(6..12)?.try_into().ok()?);
     let top = match &net {
-        Net::Ip { proto, payload, .. } if prepared.claim.is_some() => Some(transport(*proto, &data[payload.clone()])?),
+        Net::Ip { proto, payload, .. } if prepared.claim.is_some() => Some(transport(*proto, &data[payload.clone()], payload.start)?),
         _ => None,
     };
     let mut seen =
@@ -587,7 +604,9 @@ fn see<'a>(frame: &'a Frame, prepared: Prepared, dissector: &mut Dissector, cros
                 }
                 Some(Top::Tcp(t)) => {
                     let n = dissector.tcp_numbers((src, t.sport), (dst, t.dport), t.seq, Some(t.ack), t.flags, t.wscale);
-                    if claim == Claim::Decoder {
+                    if !seen.layers.is_empty() {
+                        // A request or response marks the connection; a decoded Continuation
+                        // before one is taken out.
                         dissector.http_above_tcp((src, t.sport), (dst, t.dport), &mut seen.layers);
                     }
                     let mut seg = Segment {
@@ -615,7 +634,7 @@ fn see<'a>(frame: &'a Frame, prepared: Prepared, dissector: &mut Dissector, cros
                         }
                     }
                     seen.data = claim == Claim::Data && dissected && !t.payload.is_empty();
-                    Upper::Tcp(t, n, verdict.info_prefix())
+                    Upper::Tcp(t, n, verdict)
                 }
                 None => Upper::None,
             };

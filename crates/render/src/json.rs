@@ -90,6 +90,56 @@ pub fn json(buf: &mut Vec<u8>, view: &FrameView<'_>) {
     });
 }
 
+/// Appends `,"key":value` for each of `fields` and their children by the rules of [`json`], each
+/// key only at its first occurrence among these fields: for a writer that wrote the keys of the
+/// layers below itself (the NDJSON fast path), none of them among these.
+pub fn json_fields<'a>(buf: &mut Vec<u8>, fields: impl IntoIterator<Item = &'a Field>) {
+    SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        seen.clear();
+        for f in fields {
+            field(buf, f, &mut seen);
+        }
+    });
+}
+
+/// Appends `value` as [`json`] writes it. Not for `Value::None`.
+pub fn json_value(buf: &mut Vec<u8>, v: &Value) {
+    value(buf, v);
+}
+
+/// Appends `bytes` as a JSON string of lowercase hex digits without separators, as [`json`]
+/// writes byte fields.
+pub fn json_hex(buf: &mut Vec<u8>, bytes: &[u8]) {
+    // Payloads run to kilobytes (most of what NDJSON writes): reserve once, then two digits per
+    // byte from a table, sixteen digits at a time.
+    buf.reserve(2 * bytes.len() + 2);
+    buf.push(b'"');
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut out = [0u8; 16];
+        for (o, &x) in out.chunks_exact_mut(2).zip(chunk) {
+            o.copy_from_slice(&HEX_PAIRS[usize::from(x)]);
+        }
+        buf.extend_from_slice(&out);
+    }
+    for &x in chunks.remainder() {
+        buf.extend_from_slice(&HEX_PAIRS[usize::from(x)]);
+    }
+    buf.push(b'"');
+}
+
+/// The two lowercase hex digits of every byte.
+static HEX_PAIRS: [[u8; 2]; 256] = {
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [HEX[i >> 4], HEX[i & 0xf]];
+        i += 1;
+    }
+    t
+};
+
 fn field(buf: &mut Vec<u8>, f: &Field, seen: &mut Seen) {
     let key = f.spec.key;
     // A generated flag (an expert finding such as tcp.analysis.retransmission) has no value of
@@ -142,17 +192,7 @@ fn value(buf: &mut Vec<u8>, v: &Value) {
             buf.extend_from_slice(s.as_str().as_bytes());
             buf.push(b'"');
         }
-        Value::Bytes(b) => {
-            buf.push(b'"');
-            // Payloads run to kilobytes: size the hex once, then fill it in.
-            let start = buf.len();
-            buf.resize(start + 2 * b.len(), 0);
-            for (out, &x) in buf[start..].chunks_exact_mut(2).zip(b) {
-                out[0] = HEX[usize::from(x >> 4)];
-                out[1] = HEX[usize::from(x & 0xf)];
-            }
-            buf.push(b'"');
-        }
+        Value::Bytes(b) => json_hex(buf, b),
         Value::Text(s) => write_json_string(buf, s),
         // Never reached: grouping fields are skipped before their value is written.
         Value::None => buf.extend_from_slice(b"null"),
@@ -212,7 +252,7 @@ pub fn write_json_string(buf: &mut Vec<u8>, s: &str) {
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// A number in decimal, without the formatting machinery (it is most of what a frame writes).
-fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
+pub fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
@@ -279,6 +319,19 @@ mod tests {
         assert!(!seen.insert(owned));
         seen.clear();
         assert!(seen.insert("eth.src"));
+    }
+
+    #[test]
+    fn bytes_print_as_lowercase_hex_of_every_length() {
+        // Lengths around the 8-byte chunks, every byte value.
+        let all: Vec<u8> = (0..=255u8).collect();
+        for len in (0..=40).chain([255, 256]) {
+            let bytes: Vec<u8> = all.iter().cycle().skip(len * 7).take(len).copied().collect();
+            let mut b = Vec::new();
+            json_hex(&mut b, &bytes);
+            let want: String = bytes.iter().map(|x| format!("{x:02x}")).collect();
+            assert_eq!(String::from_utf8(b).unwrap(), format!("\"{want}\""), "{len} bytes");
+        }
     }
 
     #[test]

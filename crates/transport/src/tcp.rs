@@ -311,8 +311,8 @@ pub fn push_flag_names(flags: u16, out: &mut String) {
     }
 }
 
-/// `·······AP···`: one letter per bit, high bit first.
-fn flag_string(flags: u16) -> String {
+/// `·······AP···` (`tcp.flags.str`): one letter per bit, high bit first.
+pub fn flag_string(flags: u16) -> String {
     const LETTERS: &[u8; 12] = b"RRRACEUAPRSF";
     LETTERS
         .iter()
@@ -432,7 +432,7 @@ pub fn tcp(frame: &[u8], at: Range<usize>, ctx: DecodeCtx, pseudo: &PseudoHeader
 
 /// Sequence number after this segment: data length, plus one for SYN and for FIN (one in all
 /// when both are set, as tshark counts).
-fn next_seq(seq: u32, len: usize, flags: u16) -> u32 {
+pub fn next_seq(seq: u32, len: usize, flags: u16) -> u32 {
     let extra = u32::from(flags & (F_SYN | F_FIN) != 0);
     seq.wrapping_add(len as u32).wrapping_add(extra)
 }
@@ -1011,18 +1011,38 @@ fn relative_numbers(layer: &mut Layer, seq_base: u32, ack_base: Option<u32>) -> 
             }
         }
         if let Some(sack) = find_mut(&mut layer.fields, "tcp.options.sack") {
-            for c in sack.children.iter_mut() {
-                if matches!(c.spec.key, "tcp.options.sack_le" | "tcp.options.sack_re") {
-                    if let Some(raw) = raw_of(c) {
-                        let rel = raw.wrapping_sub(base);
-                        c.value = Value::UInt(rel.into());
-                        c.display = Some(format!("{rel} (relative)"));
-                    }
-                }
-            }
+            relative_sack(sack, base);
         }
     }
     true
+}
+
+/// SACK edges relative to `base`, the other side's initial sequence number.
+fn relative_sack(sack: &mut Field, base: u32) {
+    for c in sack.children.iter_mut() {
+        if matches!(c.spec.key, "tcp.options.sack_le" | "tcp.options.sack_re") {
+            if let Some(raw) = raw_of(c) {
+                let rel = raw.wrapping_sub(base);
+                c.value = Value::UInt(rel.into());
+                c.display = Some(format!("{rel} (relative)"));
+            }
+        }
+    }
+}
+
+/// The `tcp.options` field of the segment at `seg` in `frame` whose header is `hdr_len` bytes
+/// (more than 20, all captured), SACK edges relative to `ack_base` as [`tcp_relative`] makes
+/// them: what the TCP layer holds, for a caller that reads the rest of the header itself (the
+/// NDJSON fast path).
+pub fn options_field(frame: &[u8], seg: Range<usize>, hdr_len: usize, ack_base: Option<u32>) -> Field {
+    let w = Window::new(frame, seg);
+    let mut f = options(&w, hdr_len);
+    if let Some(base) = ack_base {
+        if let Some(sack) = find_mut(std::slice::from_mut(&mut f), "tcp.options.sack") {
+            relative_sack(sack, base);
+        }
+    }
+    f
 }
 
 /// The wire value of a SACK edge, or `None` if it was already made relative. SACK edges have no
