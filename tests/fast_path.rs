@@ -24,9 +24,15 @@ fn captures() -> Vec<PathBuf> {
     out
 }
 
-/// The commands that have a fast path: the packet list, NDJSON, and the statistics (whose JSON
+/// The commands that have a fast path: the packet list, NDJSON (whole, and some fields picked
+/// with `-e`, where the fast path leaves the payload's hex out), and the statistics (whose JSON
 /// holds every count, the expert's included).
-const COMMANDS: [&[&str]; 3] = [&["read"], &["read", "--format", "json"], &["stats", "--format", "json"]];
+const COMMANDS: [&[&str]; 4] = [
+    &["read"],
+    &["read", "--format", "json"],
+    &["read", "-e", "tcp.seq", "-e", "frame.number", "-e", "data.len", "-e", "dns.qry.name", "-e", "udp.stream", "-e", "tcp.analysis.initial_rtt"],
+    &["stats", "--format", "json"],
+];
 
 fn both_ways(cmd: &[&str], path: &str) -> (std::process::Output, std::process::Output) {
     let with = |extra: &[&str]| run(&[cmd, extra, &[path]].concat());

@@ -100,3 +100,41 @@ fn every_contract_field_equals_tshark() {
         );
     }
 }
+
+/// `read -e F …` (as `tshark -T fields -e F …`): one line per frame with exactly the asked
+/// fields the frame has, in the order asked, with tshark's values — the contract's keys asked
+/// in reverse order, so order is the selection's and not the decoder's.
+#[test]
+fn selected_fields_are_tsharks_in_the_order_asked() {
+    let asked: Vec<&str> = CONTRACT.iter().rev().copied().collect();
+    let mut compared = 0usize;
+    for (cap, exp) in pairs() {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_netlayers"));
+        cmd.arg("read").arg(&cap);
+        for k in &asked {
+            cmd.args(["-e", k]);
+        }
+        let out = cmd.output().expect("run netlayers");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let theirs = ndjson(&std::fs::read_to_string(&exp).expect("read expected"), &exp);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), theirs.len(), "{}: one line per frame", cap.display());
+        for (line, t) in lines.iter().zip(&theirs) {
+            // The keys in the order written (serde_json's map would sort them).
+            let keys: Vec<String> = line
+                .trim_matches(|c| c == '{' || c == '}')
+                .split(",\"")
+                .filter(|p| !p.is_empty())
+                .map(|p| p.trim_start_matches('"').split("\":").next().unwrap_or("").to_string())
+                .collect();
+            let want: Vec<&str> = asked.iter().copied().filter(|k| t.contains_key(*k)).collect();
+            assert_eq!(keys, want, "{}: {line}", cap.display());
+            let ours: BTreeMap<String, Value> = serde_json::from_str(line).expect("JSON");
+            for k in &want {
+                assert_eq!(ours.get(*k), t.get(*k), "{} {k}: {line}", cap.display());
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 3000, "values compared: {compared}");
+}

@@ -56,6 +56,7 @@ netlayers read captures/dns.pcap --detail           every field, its bytes and m
 netlayers read captures/dns.pcap -V --explain --lang zh   with explanations, in Chinese\n  \
 netlayers read captures/ping.pcap --hex --frames 1,3-4    coloured hexdump by layer\n  \
 netlayers read captures/http.pcap --format json    NDJSON, Wireshark field names\n  \
+netlayers read captures/http.pcap -e ip.src -e http.request.uri   only these fields (as tshark -e)\n  \
 netlayers read captures/ping-fragmented.pcap --no-reassembly   each IP fragment on its own\n  \
 netlayers read captures/dns.pcap -Y 'dns.flags.response == 1 && dns.qry.type == 28'\n  \
 tcpdump -i lo -w - | netlayers read -               from stdin")]
@@ -138,6 +139,11 @@ pub struct ReadArgs {
     /// Only frames matching this Wireshark display filter, e.g. `tcp.port == 80 && ip.addr == 10.0.0.0/24`
     #[arg(short = 'Y', long = "filter", value_name = "EXPR")]
     pub filter: Option<String>,
+    /// Only this field in each NDJSON line; repeat for more (`-e ip.src -e tcp.dstport`). As
+    /// `tshark -T fields -e`: in the order given, a field the frame lacks left out. Implies
+    /// `--format json`
+    #[arg(short = 'e', long = "field", value_name = "FIELD", value_parser = crate::select::parse_field)]
+    pub fields: Vec<String>,
     /// Show every IP fragment on its own. By default (table and -V), as in Wireshark, the frame
     /// that completes a fragmented datagram shows the layers decoded from all of it, and the
     /// other fragments show only their IP header and data; -Y then filters what is shown.

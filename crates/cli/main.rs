@@ -19,6 +19,7 @@ mod live;
 mod output;
 mod progress;
 mod read;
+mod select;
 mod sim;
 mod stats;
 

@@ -14,12 +14,16 @@ use crate::output::{Outcome, Ui};
 
 pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
     let mut source = FrameSource::open(a.path())?;
-    let show = FrameOutput::new(a.format, a.detail, a.explain, a.hex, ui);
+    // `-e FIELD` picks fields out of the NDJSON.
+    let format = if a.fields.is_empty() { a.format } else { Format::Json };
+    let mut pick = (!a.fields.is_empty()).then(|| crate::select::FieldSelection::new(&a.fields));
+    let mut picked: Vec<u8> = Vec::new();
+    let show = FrameOutput::new(format, a.detail, a.explain, a.hex, ui);
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     // IP reassembly is for the views people read (table, tree, hexdump); the NDJSON keeps each
     // frame's own fields, so scripts see what every frame holds.
-    let reassemble = a.format == Format::Table && !a.no_reassembly;
+    let reassemble = format == Format::Table && !a.no_reassembly;
     let mut dissector = Dissector::new().with_reassembly(reassemble);
     if reassemble {
         if let Some(next) = read_ahead(a.path()) {
@@ -28,8 +32,16 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
     }
     let mut selection = crate::filter_args::Selection::new(a.filter.as_deref())?;
     // Rows without colour only (the coloured row takes its colours from the layers), or NDJSON.
-    let json = a.format == Format::Json;
-    let mut fast = ((json || (show.is_table() && !ui.color)) && !a.no_fast_path).then(netlayers_fastpath::FastList::new);
+    let json = format == Format::Json;
+    let mut fast = ((json || (show.is_table() && !ui.color)) && !a.no_fast_path).then(|| {
+        let payloads = ["tcp.payload", "udp.payload", "data.data"];
+        let fast = netlayers_fastpath::FastList::new();
+        if pick.is_some() && !a.fields.iter().any(|f| payloads.contains(&f.as_str())) {
+            fast.without_payload_bytes()
+        } else {
+            fast
+        }
+    });
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     show.header(&mut buf);
     out.write_all(&buf)?;
@@ -68,7 +80,7 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
             };
             if done {
                 if a.frames.as_ref().is_none_or(|f| f.contains(frame.number)) {
-                    out.write_all(&buf)?;
+                    write_frame(&mut out, &buf, pick.as_mut(), &mut picked)?;
                     shown += 1;
                     if a.count.is_some_and(|c| shown >= c) {
                         break;
@@ -96,7 +108,7 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
         }
         buf.clear();
         show.frame(&mut buf, &d, &frame.data);
-        out.write_all(&buf)?;
+        write_frame(&mut out, &buf, pick.as_mut(), &mut picked)?;
         shown += 1;
         if a.count.is_some_and(|c| shown >= c) {
             break;
@@ -109,6 +121,23 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
         return Err(e.into());
     }
     Ok(if shown == 0 { Outcome::NothingMatched } else { Outcome::Success })
+}
+
+/// Writes one frame's output, only the `-e` fields of it if there is a selection.
+fn write_frame(
+    out: &mut impl Write,
+    buf: &[u8],
+    pick: Option<&mut crate::select::FieldSelection>,
+    picked: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    match pick {
+        Some(p) => {
+            picked.clear();
+            p.apply(buf, picked);
+            out.write_all(picked)
+        }
+        None => out.write_all(buf),
+    }
 }
 
 /// A second reader of the capture, for the dissector to read ahead (so a fragment can say in

@@ -62,6 +62,7 @@ impl FastList {
         // The layered path starts the capture's clock at its first frame, whichever path shows it.
         let _ = dissector.rel_time(frame.ts);
         let d = &frame.data[..];
+        let hex = if self.no_payload_bytes { no_hex } else { json_hex };
         num(buf, b"{\"frame.number\":", frame.number);
         num(buf, b",\"frame.len\":", frame.orig_len);
         num(buf, b",\"frame.cap_len\":", d.len() as u64);
@@ -78,9 +79,9 @@ impl FastList {
         }
         match &seen.upper {
             Upper::None => {}
-            Upper::Udp(u) => udp(buf, u, &seen),
+            Upper::Udp(u) => udp(buf, u, &seen, hex),
             Upper::Tcp(t, n, verdict) => {
-                tcp(buf, frame, t, n, &seen);
+                tcp(buf, frame, t, n, &seen, hex);
                 if let Some(r) = verdict.initial_rtt() {
                     buf.extend_from_slice(b",\"tcp.analysis.initial_rtt\":\"");
                     let _ = write!(buf, "{r:.9}");
@@ -104,7 +105,7 @@ impl FastList {
         };
         if seen.data {
             buf.extend_from_slice(b",\"data.data\":");
-            json_hex(buf, payload);
+            hex(buf, payload);
             num(buf, b",\"data.len\":", payload.len() as u64);
         }
         json_fields(buf, seen.layers.iter().flat_map(|l| &l.fields));
@@ -166,7 +167,16 @@ fn pseudo(seen: &Seen<'_>, protocol: u8, upper_len: usize) -> Option<PseudoHeade
     Some(PseudoHeader { src, dst, protocol, upper_len })
 }
 
-fn udp(buf: &mut Vec<u8>, u: &Udp<'_>, seen: &Seen<'_>) {
+/// What `hex` writes for payload bytes when the caller asked for none (see
+/// [`FastList::without_payload_bytes`]).
+fn no_hex(buf: &mut Vec<u8>, _: &[u8]) {
+    buf.extend_from_slice(b"\"\"");
+}
+
+/// How payload bytes are written: [`json_hex`] or [`no_hex`].
+type Hex = fn(&mut Vec<u8>, &[u8]);
+
+fn udp(buf: &mut Vec<u8>, u: &Udp<'_>, seen: &Seen<'_>, hex: Hex) {
     let sum = be16(u.segment, 6);
     // As the UDP decoder: no checksum (0) is "not present" over IPv4 and illegal over IPv6.
     let status = match pseudo(seen, 17, u.segment.len()) {
@@ -188,11 +198,11 @@ fn udp(buf: &mut Vec<u8>, u: &Udp<'_>, seen: &Seen<'_>) {
     num(buf, b",\"udp.stream\":", seen.stream);
     if !u.payload.is_empty() {
         buf.extend_from_slice(b",\"udp.payload\":");
-        json_hex(buf, u.payload);
+        hex(buf, u.payload);
     }
 }
 
-fn tcp(buf: &mut Vec<u8>, frame: &Frame, t: &Tcp<'_>, n: &TcpNumbers, seen: &Seen<'_>) {
+fn tcp(buf: &mut Vec<u8>, frame: &Frame, t: &Tcp<'_>, n: &TcpNumbers, seen: &Seen<'_>, hex: Hex) {
     let len = t.payload.len();
     let seq = t.seq.wrapping_sub(n.seq_base);
     // As the TCP decoder: without a known base, an ACK counts from its own number; without the
@@ -249,6 +259,6 @@ fn tcp(buf: &mut Vec<u8>, frame: &Frame, t: &Tcp<'_>, n: &TcpNumbers, seen: &See
     }
     if len > 0 {
         buf.extend_from_slice(b",\"tcp.payload\":");
-        json_hex(buf, t.payload);
+        hex(buf, t.payload);
     }
 }
