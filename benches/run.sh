@@ -20,7 +20,7 @@ FIELDS=(frame.number frame.len eth.src eth.dst eth.type ip.src ip.dst ip.proto i
         ipv6.src ipv6.dst tcp.srcport tcp.dstport tcp.seq_raw tcp.ack_raw tcp.flags tcp.len
         tcp.window_size_value udp.srcport udp.dstport udp.length icmp.type icmp.code
         dns.id dns.qry.name http.request.method http.request.uri arp.opcode)
-EF=(); for f in "${FIELDS[@]}"; do EF+=(-e "$f"); done
+EF=(); for f in "${FIELDS[@]}"; do EF+=(-e "$f"); done   # the same -e list for both tools
 
 # run NAME CMD... : prints seconds and peak KiB
 run() {
@@ -36,8 +36,9 @@ echo "capture: $CAP ($(du -m "$CAP" | cut -f1) MB, $(nproc) cores, $(uname -m))"
     run "netlayers read"                "$NL" read "$CAP"
     command -v tcpdump >/dev/null && run "tcpdump -nn -r"  tcpdump -nn -r "$CAP"
     command -v tshark  >/dev/null && run "tshark -n -r"    tshark -n -r "$CAP"
-    run "netlayers read --format json"  "$NL" read "$CAP" --format json
+    run "netlayers read -e (${#FIELDS[@]} fields)" "$NL" read "$CAP" "${EF[@]}"
     command -v tshark  >/dev/null && run "tshark -T fields (${#FIELDS[@]} fields)" tshark -n -r "$CAP" -T fields "${EF[@]}"
+    run "netlayers read --format json (all)" "$NL" read "$CAP" --format json
     run "netlayers stats"               "$NL" stats "$CAP"
     command -v tshark  >/dev/null && run "tshark -q -z io,phs -z conv,tcp" tshark -n -r "$CAP" -q -z io,phs -z conv,tcp
 } | awk -F'\t' -v mb="$(du -m "$CAP" | cut -f1)" '

@@ -105,10 +105,14 @@ fn value_end(line: &[u8], start: usize) -> usize {
 /// For clap: a field name netlayers writes (a Wireshark display-filter field name).
 pub fn parse_field(s: &str) -> Result<String, String> {
     if s.contains('.') && crate::fields::known_field(s) {
-        Ok(s.to_string())
-    } else {
-        Err("not a field netlayers knows (Wireshark field names such as ip.src, tcp.dstport, dns.qry.name)".to_string())
+        return Ok(s.to_string());
     }
+    // The display filter's words for an unknown name, with its "did you mean".
+    let why = match netlayers_analyze::Filter::compile(s, &crate::fields::known_field) {
+        Err(e) => e.message(netlayers_core::Lang::En).to_string(),
+        Ok(_) => format!("{s} names a protocol, not a field"),
+    };
+    Err(format!("{why}; -e takes Wireshark field names such as ip.src, tcp.dstport, dns.qry.name"))
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! The packet list's fast path: the common frames shown straight from their bytes.
+//! The fast path: the common frames shown straight from their bytes — packet-list rows (here),
+//! NDJSON lines (json.rs) and `stats` counts.
 //!
 //! Everywhere else netlayers decodes a frame into its layers and fields (the one model of
 //! ARCHITECTURE.md) and renders from them. For the packet list that is most of the work and
