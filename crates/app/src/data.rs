@@ -31,11 +31,9 @@ pub fn data(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx) -> Step {
         preview.push('…');
     }
     // The first 32 bytes in hex, then the preview (built by hand: every data layer has one).
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut display = String::with_capacity(72 + preview.len());
     for &b in bytes.iter().take(32) {
-        display.push(char::from(DIGITS[usize::from(b >> 4)]));
-        display.push(char::from(DIGITS[usize::from(b & 0xf)]));
+        display.extend(netlayers_core::text::hex_pair(b).map(char::from));
     }
     if bytes.len() > 32 {
         display.push('…');

@@ -90,9 +90,32 @@ pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     }
 }
 
+/// The two lowercase hex digits of `b` (a table: payloads of kilobytes are written in hex).
+pub fn hex_pair(b: u8) -> [u8; 2] {
+    HEX_PAIRS[usize::from(b)]
+}
+
+static HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [DIGITS[i >> 4], DIGITS[i & 0xf]];
+        i += 1;
+    }
+    t
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_pairs_are_lowercase_digits() {
+        for b in 0..=255u8 {
+            assert_eq!(hex_pair(b), *format!("{b:02x}").as_bytes());
+        }
+    }
     #[test]
     fn locale_detection() {
         assert_eq!(Lang::from_locale("zh_CN.UTF-8"), Lang::Zh);

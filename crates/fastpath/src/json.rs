@@ -15,16 +15,15 @@ use std::io::Write as _;
 use std::net::IpAddr;
 
 use netlayers_core::{Frame, PseudoHeader, Value};
-use netlayers_render::{json_fields, json_hex, json_u64, json_value};
+use netlayers_render::{json_fields, json_hex, json_value};
 use netlayers_stack::{Dissector, TcpNumbers};
-use netlayers_transport::WindowScale;
 
-use crate::{see, FastList, Prepared, Seen, Tcp, Udp, Upper, F_ACK, F_SYN};
+use crate::{see, FastList, Prepared, Seen, Tcp, Udp, Upper, F_ACK};
 
 /// Appends `,"key":` — `key` given with its quotes and colon, e.g. `b",\"ip.ttl\":"`.
 fn num(buf: &mut Vec<u8>, key: &[u8], n: impl Into<u64>) {
     buf.extend_from_slice(key);
-    json_u64(buf, n.into());
+    buf.extend_from_slice(netlayers_core::text::decimal(n.into(), &mut [0; 20]));
 }
 
 fn boolean(buf: &mut Vec<u8>, key: &[u8], b: bool) {
@@ -205,9 +204,8 @@ fn udp(buf: &mut Vec<u8>, u: &Udp<'_>, seen: &Seen<'_>, hex: Hex) {
 fn tcp(buf: &mut Vec<u8>, frame: &Frame, t: &Tcp<'_>, n: &TcpNumbers, seen: &Seen<'_>, hex: Hex) {
     let len = t.payload.len();
     let seq = t.seq.wrapping_sub(n.seq_base);
-    // As the TCP decoder: without a known base, an ACK counts from its own number; without the
-    // ACK flag the field stays raw.
-    let ack_base = n.ack_base.or(if t.flags & F_ACK != 0 { Some(t.ack.wrapping_sub(1)) } else { None });
+    // Without the ACK flag the field stays raw.
+    let ack_base = t.ack_base(n);
     let ack = if t.flags & F_ACK != 0 { t.ack.wrapping_sub(ack_base.unwrap_or(0)) } else { t.ack };
     let hdr_len = t.segment.len() - len;
     num(buf, b",\"tcp.srcport\":", t.sport);
@@ -239,10 +237,7 @@ fn tcp(buf: &mut Vec<u8>, frame: &Frame, t: &Tcp<'_>, n: &TcpNumbers, seen: &See
     buf.extend_from_slice(b",\"tcp.flags.str\":\"");
     buf.extend_from_slice(netlayers_transport::flag_string(t.flags).as_bytes());
     buf.push(b'"');
-    let shift = match n.scale {
-        WindowScale::Shift(s) if t.flags & F_SYN == 0 => Some(s.min(netlayers_transport::MAX_WSCALE_SHIFT)),
-        _ => None,
-    };
+    let shift = t.window_shift(n);
     num(buf, b",\"tcp.window_size_value\":", t.window);
     num(buf, b",\"tcp.window_size\":", u64::from(t.window) << shift.unwrap_or(0));
     if let Some(s) = shift {

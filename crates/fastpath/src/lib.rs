@@ -65,6 +65,22 @@ struct Tcp<'a> {
     at: usize,
 }
 
+impl Tcp<'_> {
+    /// The base of relative acknowledgment numbers (and SACK edges), as the TCP decoder takes
+    /// it: the other side's, or without a known one, an ACK counts from its own number.
+    fn ack_base(&self, n: &TcpNumbers) -> Option<u32> {
+        n.ack_base.or(if self.flags & F_ACK != 0 { Some(self.ack.wrapping_sub(1)) } else { None })
+    }
+
+    /// The window-scale shift that applies to this segment's window (never a SYN's).
+    fn window_shift(&self, n: &TcpNumbers) -> Option<u8> {
+        match n.scale {
+            WindowScale::Shift(s) if self.flags & F_SYN == 0 => Some(s.min(netlayers_transport::MAX_WSCALE_SHIFT)),
+            _ => None,
+        }
+    }
+}
+
 /// The parts of a UDP header a row needs.
 struct Udp<'a> {
     sport: u16,
@@ -501,16 +517,11 @@ impl FastList {
         netlayers_transport::push_flag_names(t.flags, info);
         info.push_str("] Seq=");
         push_num(info, t.seq.wrapping_sub(n.seq_base));
-        // As the TCP decoder: without a known base, an ACK counts from its own number.
-        let ack_base = n.ack_base.or(if t.flags & F_ACK != 0 { Some(t.ack.wrapping_sub(1)) } else { None });
+        let ack_base = t.ack_base(n);
         if t.flags & F_ACK != 0 {
             push_word(info, "Ack", t.ack.wrapping_sub(ack_base.unwrap_or(0)));
         }
-        let shift = match n.scale {
-            WindowScale::Shift(s) if t.flags & F_SYN == 0 => s.min(netlayers_transport::MAX_WSCALE_SHIFT),
-            _ => 0,
-        };
-        push_word(info, "Win", u64::from(t.window) << shift);
+        push_word(info, "Win", u64::from(t.window) << t.window_shift(n).unwrap_or(0));
         if t.flags & F_URG != 0 {
             push_word(info, "Urg", t.urgent);
         }

@@ -19,6 +19,7 @@
 
 use std::cell::RefCell;
 
+use netlayers_core::text::hex_pair;
 use netlayers_core::{Field, Value};
 
 use crate::write::{out, write_ipv6};
@@ -119,26 +120,16 @@ pub fn json_hex(buf: &mut Vec<u8>, bytes: &[u8]) {
     for chunk in &mut chunks {
         let mut out = [0u8; 16];
         for (o, &x) in out.chunks_exact_mut(2).zip(chunk) {
-            o.copy_from_slice(&HEX_PAIRS[usize::from(x)]);
+            o.copy_from_slice(&hex_pair(x));
         }
         buf.extend_from_slice(&out);
     }
     for &x in chunks.remainder() {
-        buf.extend_from_slice(&HEX_PAIRS[usize::from(x)]);
+        buf.extend_from_slice(&hex_pair(x));
     }
     buf.push(b'"');
 }
 
-/// The two lowercase hex digits of every byte.
-static HEX_PAIRS: [[u8; 2]; 256] = {
-    let mut t = [[0u8; 2]; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = [HEX[i >> 4], HEX[i & 0xf]];
-        i += 1;
-    }
-    t
-};
 
 fn field(buf: &mut Vec<u8>, f: &Field, seen: &mut Seen) {
     let key = f.spec.key;
@@ -170,8 +161,7 @@ fn value(buf: &mut Vec<u8>, v: &Value) {
                 if i > 0 {
                     buf.push(b':');
                 }
-                buf.push(HEX[usize::from(x >> 4)]);
-                buf.push(HEX[usize::from(x & 0xf)]);
+                buf.extend_from_slice(&hex_pair(x));
             }
             buf.push(b'"');
         }
@@ -249,21 +239,10 @@ pub fn write_json_string(buf: &mut Vec<u8>, s: &str) {
     buf.push(b'"');
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// A number in decimal, without the formatting machinery (it is most of what a frame writes).
-pub fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&digits[at..]);
+fn push_u64(buf: &mut Vec<u8>, n: u64) {
+    buf.extend_from_slice(netlayers_core::text::decimal(n, &mut [0; 20]));
 }
 
 fn needs_unicode_escape(c: char) -> bool {
