@@ -39,19 +39,7 @@ fn outputs_match_their_goldens() {
             std::fs::write(&file, &got).expect("write golden");
             continue;
         }
-        match std::fs::read_to_string(&file) {
-            Ok(want) if want == got => {}
-            Ok(want) => {
-                let line = want.lines().zip(got.lines()).position(|(a, b)| a != b).unwrap_or(0);
-                failures.push(format!(
-                    "{name}: differs first at line {}:\n  golden: {}\n  now:    {}",
-                    line + 1,
-                    want.lines().nth(line).unwrap_or("<end>"),
-                    got.lines().nth(line).unwrap_or("<end>")
-                ));
-            }
-            Err(_) => failures.push(format!("{name}: golden file missing (run with UPDATE_GOLDEN=1 and review)")),
-        }
+        failures.extend(golden_difference(&file, name, &got));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

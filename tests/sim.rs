@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{run, tmpdir};
+use common::{golden_difference, run, tmpdir};
 
 const SCENARIOS: [&str; 11] =
     ["arp", "handshake", "chat", "udp-chat", "tcp-vs-udp", "port-unreachable", "teardown", "fragment", "route", "ipv6", "route6"];
@@ -493,19 +493,7 @@ fn outputs_and_captures_match_their_goldens() {
             std::fs::write(dir.join(&pcap_name), &bytes).unwrap();
             continue;
         }
-        match std::fs::read_to_string(dir.join(name)) {
-            Ok(want) if want == got => {}
-            Ok(want) => {
-                let line = want.lines().zip(got.lines()).position(|(a, b)| a != b).unwrap_or(0);
-                failures.push(format!(
-                    "{name}: differs first at line {}:\n  golden: {}\n  now:    {}",
-                    line + 1,
-                    want.lines().nth(line).unwrap_or("<end>"),
-                    got.lines().nth(line).unwrap_or("<end>")
-                ));
-            }
-            Err(_) => failures.push(format!("{name}: golden missing (UPDATE_GOLDEN=1, then review)")),
-        }
+        failures.extend(golden_difference(&dir.join(name), name, &got));
         if std::fs::read(dir.join(&pcap_name)).ok().as_deref() != Some(&bytes[..]) {
             failures.push(format!("{pcap_name}: the capture's bytes changed (or the golden is missing)"));
         }

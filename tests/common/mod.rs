@@ -94,3 +94,21 @@ pub fn udp_frame(payload: &[u8]) -> Vec<u8> {
     f.extend_from_slice(payload);
     f
 }
+
+/// How `got` differs from the golden file `file` (shown as `name`): the first line that
+/// differs, or that the file is missing; `None` when they are the same.
+pub fn golden_difference(file: &Path, name: &str, got: &str) -> Option<String> {
+    match std::fs::read_to_string(file) {
+        Ok(want) if want == got => None,
+        Ok(want) => {
+            let line = want.lines().zip(got.lines()).position(|(a, b)| a != b).unwrap_or(0);
+            Some(format!(
+                "{name}: differs first at line {}:\n  golden: {}\n  now:    {}",
+                line + 1,
+                want.lines().nth(line).unwrap_or("<end>"),
+                got.lines().nth(line).unwrap_or("<end>")
+            ))
+        }
+        Err(_) => Some(format!("{name}: golden file missing (run with UPDATE_GOLDEN=1 and review)")),
+    }
+}
