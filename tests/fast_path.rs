@@ -25,7 +25,7 @@ fn captures() -> Vec<PathBuf> {
 }
 
 /// The commands that have a fast path: the packet list, NDJSON (whole, and some fields picked
-/// with `-e`, where the fast path leaves the payload's hex out), and the statistics (whose JSON
+/// with `-e`, whose values are written only for the asked keys), and the statistics (whose JSON
 /// holds every count, the expert's included).
 const COMMANDS: [&[&str]; 4] = [
     &["read"],
@@ -91,7 +91,7 @@ fn the_fast_path_takes_the_common_frames_and_declines_the_rest() {
             for f in frames(Path::new(&capture(cap))) {
                 let mut buf = Vec::new();
                 let took =
-                    if json { fast.json(&mut buf, &f, &mut d, &mut cross) } else { fast.row(&mut buf, &f, &mut d, &mut cross) };
+                    if json { fast.json(&mut netlayers_render::Line(&mut buf), &f, &mut d, &mut cross) } else { fast.row(&mut buf, &f, &mut d, &mut cross) };
                 if took {
                     let what = if json { "NDJSON line" } else { "row" };
                     assert!(buf.ends_with(b"\n") && buf.len() > 40, "{cap} #{}: one whole {what}", f.number);

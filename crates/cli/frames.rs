@@ -41,13 +41,7 @@ impl FrameOutput {
     /// reassembled datagram's payload, if the frame completed one, is in `d`).
     pub fn frame(&self, buf: &mut Vec<u8>, d: &Dissection, data: &[u8]) {
         let data = d.bytes(data);
-        let view = FrameView {
-            number: d.number,
-            rel_time: d.rel_time,
-            orig_len: d.orig_len,
-            cap_len: d.cap_len,
-            layers: &d.layers,
-        };
+        let view = view(d);
         match self.format {
             Format::Json => netlayers_render::json(buf, &view),
             Format::Table => {
@@ -63,6 +57,11 @@ impl FrameOutput {
             }
         }
     }
+}
+
+/// What the renderers see of a dissected frame.
+pub fn view(d: &Dissection) -> FrameView<'_> {
+    FrameView { number: d.number, rel_time: d.rel_time, orig_len: d.orig_len, cap_len: d.cap_len, layers: &d.layers }
 }
 
 /// Reads every frame of `source` into one reused buffer and hands it to `each`, in order. Stops

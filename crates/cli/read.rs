@@ -14,10 +14,9 @@ use crate::output::{Outcome, Ui};
 
 pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
     let mut source = FrameSource::open(a.path())?;
-    // `-e FIELD` picks fields out of the NDJSON.
+    // `-e FIELD` keeps some of each frame's NDJSON pairs.
     let format = if a.fields.is_empty() { a.format } else { Format::Json };
     let mut pick = (!a.fields.is_empty()).then(|| crate::select::FieldSelection::new(&a.fields));
-    let mut picked: Vec<u8> = Vec::new();
     let show = FrameOutput::new(format, a.detail, a.explain, a.hex, ui);
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -33,15 +32,7 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
     let mut selection = crate::filter_args::Selection::new(a.filter.as_deref())?;
     // Rows without colour only (the coloured row takes its colours from the layers), or NDJSON.
     let json = format == Format::Json;
-    let mut fast = ((json || (show.is_table() && !ui.color)) && !a.no_fast_path).then(|| {
-        let payloads = ["tcp.payload", "udp.payload", "data.data"];
-        let fast = netlayers_fastpath::FastList::new();
-        if pick.is_some() && !a.fields.iter().any(|f| payloads.contains(&f.as_str())) {
-            fast.without_payload_bytes()
-        } else {
-            fast
-        }
-    });
+    let mut fast = ((json || (show.is_table() && !ui.color)) && !a.no_fast_path).then(netlayers_fastpath::FastList::new);
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     show.header(&mut buf);
     out.write_all(&buf)?;
@@ -73,14 +64,14 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
         // state).
         if let (Some(fast), Some(cross)) = (fast.as_mut(), selection.unfiltered()) {
             buf.clear();
-            let done = if json {
-                fast.json(&mut buf, &frame, &mut dissector, cross)
-            } else {
-                fast.row(&mut buf, &frame, &mut dissector, cross)
+            let done = match (json, pick.as_mut()) {
+                (true, Some(p)) => fast.json(&mut p.picker(&mut buf), &frame, &mut dissector, cross),
+                (true, None) => fast.json(&mut netlayers_render::Line(&mut buf), &frame, &mut dissector, cross),
+                (false, _) => fast.row(&mut buf, &frame, &mut dissector, cross),
             };
             if done {
                 if a.frames.as_ref().is_none_or(|f| f.contains(frame.number)) {
-                    write_frame(&mut out, &buf, pick.as_mut(), &mut picked)?;
+                    out.write_all(&buf)?;
                     shown += 1;
                     if a.count.is_some_and(|c| shown >= c) {
                         break;
@@ -107,8 +98,11 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
             continue;
         }
         buf.clear();
-        show.frame(&mut buf, &d, &frame.data);
-        write_frame(&mut out, &buf, pick.as_mut(), &mut picked)?;
+        match pick.as_mut() {
+            Some(p) => netlayers_render::json_to(&mut p.picker(&mut buf), &crate::frames::view(&d)),
+            None => show.frame(&mut buf, &d, &frame.data),
+        }
+        out.write_all(&buf)?;
         shown += 1;
         if a.count.is_some_and(|c| shown >= c) {
             break;
@@ -121,23 +115,6 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
         return Err(e.into());
     }
     Ok(if shown == 0 { Outcome::NothingMatched } else { Outcome::Success })
-}
-
-/// Writes one frame's output, only the `-e` fields of it if there is a selection.
-fn write_frame(
-    out: &mut impl Write,
-    buf: &[u8],
-    pick: Option<&mut crate::select::FieldSelection>,
-    picked: &mut Vec<u8>,
-) -> std::io::Result<()> {
-    match pick {
-        Some(p) => {
-            picked.clear();
-            p.apply(buf, picked);
-            out.write_all(picked)
-        }
-        None => out.write_all(buf),
-    }
 }
 
 /// A second reader of the capture, for the dissector to read ahead (so a fragment can say in

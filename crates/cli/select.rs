@@ -1,23 +1,28 @@
 //! `-e FIELD` on `read`: only the named fields in each NDJSON line, in the order given, as
 //! `tshark -T fields -e FIELD …` prints them.
 //!
-//! The line is written whole (by the fast path or from the layers), then its pairs are picked
-//! out: the writer stays one, and what a key means never depends on `-e`.
+//! The NDJSON writers (the fast path's and the layers') hand every pair of a frame to a
+//! [`Pairs`] sink; [`Picker`] keeps the asked ones and writes them in the asked order. The
+//! writers stay one, so what a key means never depends on `-e`; a field not asked for costs a
+//! look at its key, and its value (a payload's hex …) is never written.
 
 use std::collections::HashMap;
-
-use foldhash::fast::FixedState;
 use std::ops::Range;
 
-/// The fields asked for, and where each was found in the current line.
+use foldhash::fast::FixedState;
+use netlayers_render::Pairs;
+
+/// The fields asked for, and where each was found in the current frame.
 pub struct FieldSelection {
     /// Field name → its place in the output order.
     index: HashMap<Box<[u8]>, usize, FixedState>,
     /// The `"key":` prefix of each, in output order.
     keys: Vec<Vec<u8>>,
-    /// The value of each in the current line.
+    /// The value of each in the current frame, in `values`.
     found: Vec<Option<Range<usize>>>,
-    /// Whether a key with this [`sketch`] may be one of them: most keys of a line are passed
+    /// The current frame's values of the asked fields, one after another.
+    values: Vec<u8>,
+    /// Whether a key with this [`sketch`] may be one of them: most keys of a frame are passed
     /// over without hashing them.
     maybe: [bool; 256],
 }
@@ -32,7 +37,13 @@ fn sketch(key: &[u8]) -> u8 {
 impl FieldSelection {
     /// `names` in the order given, each once.
     pub fn new(names: &[String]) -> FieldSelection {
-        let mut s = FieldSelection { index: HashMap::default(), keys: Vec::new(), found: Vec::new(), maybe: [false; 256] };
+        let mut s = FieldSelection {
+            index: HashMap::default(),
+            keys: Vec::new(),
+            found: Vec::new(),
+            values: Vec::new(),
+            maybe: [false; 256],
+        };
         for n in names {
             s.maybe[usize::from(sketch(n.as_bytes()))] = true;
             if !s.index.contains_key(n.as_bytes()) {
@@ -44,61 +55,59 @@ impl FieldSelection {
         s
     }
 
-    /// Appends to `out` the object of one NDJSON `line` (as netlayers writes it: a flat object,
-    /// keys without escapes, then a newline) with only the selected keys, in selection order.
-    /// A line without any of them still gives `{}`, so lines and frames stay one to one.
-    pub fn apply(&mut self, line: &[u8], out: &mut Vec<u8>) {
-        self.found.iter_mut().for_each(|f| *f = None);
-        let mut i = 1; // after '{'
-        while i < line.len() && line[i] == b'"' {
-            let key_start = i + 1;
-            // Keys are short and never escaped.
-            let Some(key_len) = line[key_start..].iter().position(|&b| b == b'"') else { break };
-            let key = &line[key_start..key_start + key_len];
-            let value_start = key_start + key_len + 2; // past `":`
-            let value_end = value_end(line, value_start);
-            if self.maybe[usize::from(sketch(key))] {
-                if let Some(&at) = self.index.get(key) {
-                    self.found[at] = Some(value_start..value_end);
-                }
-            }
-            // Past the ',' (or onto the '}', which ends the loop).
-            i = value_end + 1;
-        }
-        out.push(b'{');
-        let mut first = true;
-        for (key, value) in self.keys.iter().zip(&self.found) {
-            if let Some(v) = value {
-                if !first {
-                    out.push(b',');
-                }
-                out.extend_from_slice(key);
-                out.extend_from_slice(&line[v.clone()]);
-                first = false;
-            }
-        }
-        out.extend_from_slice(b"}\n");
+    /// A sink for one frame's pairs that appends, when the object is closed, the selected
+    /// ones to `out` as one NDJSON line, in selection order. A frame without any of them still
+    /// gives `{}`, so lines and frames stay one to one.
+    pub fn picker<'a>(&'a mut self, out: &'a mut Vec<u8>) -> Picker<'a> {
+        Picker { selection: self, out }
     }
 }
 
-/// Where the JSON value starting at `start` ends: after a string's closing quote (escapes
-/// skipped), or at the ',' or '}' after a number or literal.
-fn value_end(line: &[u8], start: usize) -> usize {
-    if line.get(start) == Some(&b'"') {
-        // Strings run to kilobytes of hex: jump from quote to quote; a quote preceded by an odd
-        // number of backslashes is escaped.
-        let mut j = start + 1;
-        while let Some(n) = memchr::memchr(b'"', &line[j..]) {
-            let q = j + n;
-            let backslashes = line[j..q].iter().rev().take_while(|&&b| b == b'\\').count();
-            if backslashes % 2 == 0 {
-                return q + 1;
-            }
-            j = q + 1;
+/// See [`FieldSelection::picker`].
+pub struct Picker<'a> {
+    selection: &'a mut FieldSelection,
+    out: &'a mut Vec<u8>,
+}
+
+impl Pairs for Picker<'_> {
+    fn open(&mut self, number: u64) {
+        let s = &mut *self.selection;
+        s.found.iter_mut().for_each(|f| *f = None);
+        s.values.clear();
+        self.pair(b"frame.number", |b| b.extend_from_slice(netlayers_core::text::decimal(number, &mut [0; 20])));
+    }
+
+    #[inline]
+    fn pair(&mut self, key: &[u8], value: impl FnOnce(&mut Vec<u8>)) {
+        let s = &mut *self.selection;
+        if !s.maybe[usize::from(sketch(key))] {
+            return;
         }
-        line.len()
-    } else {
-        line[start..].iter().position(|&b| b == b',' || b == b'}').map_or(line.len(), |n| start + n)
+        if let Some(&at) = s.index.get(key) {
+            // A key's first occurrence is its value (the writers give each key once anyway).
+            if s.found[at].is_none() {
+                let start = s.values.len();
+                value(&mut s.values);
+                s.found[at] = Some(start..s.values.len());
+            }
+        }
+    }
+
+    fn close(&mut self) {
+        let s = &*self.selection;
+        self.out.push(b'{');
+        let mut first = true;
+        for (key, value) in s.keys.iter().zip(&s.found) {
+            if let Some(v) = value {
+                if !first {
+                    self.out.push(b',');
+                }
+                self.out.extend_from_slice(key);
+                self.out.extend_from_slice(&s.values[v.clone()]);
+                first = false;
+            }
+        }
+        self.out.extend_from_slice(b"}\n");
     }
 }
 
@@ -119,23 +128,48 @@ pub fn parse_field(s: &str) -> Result<String, String> {
 mod tests {
     use super::*;
 
-    fn pick(names: &[&str], line: &str) -> String {
+    /// What the picker keeps of a frame whose writer hands over `pairs` (key, JSON value).
+    fn pick(names: &[&str], pairs: &[(&str, &str)]) -> String {
         let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let mut selection = FieldSelection::new(&names);
         let mut out = Vec::new();
-        FieldSelection::new(&names).apply(line.as_bytes(), &mut out);
+        // Twice: nothing of the first frame stays in the second.
+        for number in [7, 1] {
+            out.clear();
+            let mut p = selection.picker(&mut out);
+            p.open(number);
+            for (k, v) in pairs {
+                p.pair(k.as_bytes(), |b| b.extend_from_slice(v.as_bytes()));
+            }
+            p.close();
+        }
         String::from_utf8(out).unwrap()
     }
 
     #[test]
     fn picks_in_the_order_asked_and_skips_what_is_absent() {
-        let line = "{\"frame.number\":1,\"ip.src\":\"10.0.0.1\",\"tcp.flags.syn\":true,\"http.host\":\"a,\\\"b}\\\\\",\"tcp.len\":0}\n";
-        assert_eq!(pick(&["tcp.len", "ip.src"], line), "{\"tcp.len\":0,\"ip.src\":\"10.0.0.1\"}\n");
-        assert_eq!(pick(&["http.host", "frame.number"], line), "{\"http.host\":\"a,\\\"b}\\\\\",\"frame.number\":1}\n");
-        assert_eq!(pick(&["udp.port", "tcp.flags.syn", "tcp.flags.syn"], line), "{\"tcp.flags.syn\":true}\n");
-        assert_eq!(pick(&["dns.id"], line), "{}\n");
+        let pairs = [("ip.src", "\"10.0.0.1\""), ("tcp.flags.syn", "true"), ("http.host", "\"a,\\\"b}\\\\\""), ("tcp.len", "0")];
+        assert_eq!(pick(&["tcp.len", "ip.src"], &pairs), "{\"tcp.len\":0,\"ip.src\":\"10.0.0.1\"}\n");
+        assert_eq!(pick(&["http.host", "frame.number"], &pairs), "{\"http.host\":\"a,\\\"b}\\\\\",\"frame.number\":1}\n");
+        assert_eq!(pick(&["udp.port", "tcp.flags.syn", "tcp.flags.syn"], &pairs), "{\"tcp.flags.syn\":true}\n");
+        assert_eq!(pick(&["dns.id"], &pairs), "{}\n");
         // Whatever was picked is still JSON.
-        let v: serde_json::Value = serde_json::from_str(&pick(&["http.host", "tcp.len"], line)).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&pick(&["http.host", "tcp.len"], &pairs)).unwrap();
         assert_eq!(v["http.host"], "a,\"b}\\");
+    }
+
+    #[test]
+    fn a_value_not_asked_for_is_never_written() {
+        let names = vec!["ip.src".to_string()];
+        let mut selection = FieldSelection::new(&names);
+        let mut out = Vec::new();
+        let mut p = selection.picker(&mut out);
+        p.open(1);
+        p.pair(b"tcp.payload", |_| panic!("tcp.payload was not asked for"));
+        p.pair(b"ip.src", |b| b.extend_from_slice(b"\"10.0.0.1\""));
+        p.pair(b"ip.src", |_| panic!("a key's first value is its value"));
+        p.close();
+        assert_eq!(out, b"{\"ip.src\":\"10.0.0.1\"}\n");
     }
 
     #[test]

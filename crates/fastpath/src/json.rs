@@ -15,25 +15,33 @@ use std::io::Write as _;
 use std::net::IpAddr;
 
 use netlayers_core::{Frame, PseudoHeader, Value};
-use netlayers_render::{json_fields, json_hex, json_value};
+use netlayers_render::{json_fields, json_hex, json_value, Pairs};
 use netlayers_stack::{Dissector, TcpNumbers};
 
 use crate::{see, FastList, Prepared, Seen, Tcp, Udp, Upper, F_ACK};
 
-/// Appends `,"key":` — `key` given with its quotes and colon, e.g. `b",\"ip.ttl\":"`.
-fn num(buf: &mut Vec<u8>, key: &[u8], n: impl Into<u64>) {
-    buf.extend_from_slice(key);
-    buf.extend_from_slice(netlayers_core::text::decimal(n.into(), &mut [0; 20]));
+/// A number under `key`, given as a following pair writes it (`b",\"ip.ttl\":"`).
+fn num(out: &mut impl Pairs, key: &'static [u8], n: impl Into<u64>) {
+    let n = n.into();
+    out.pair_written(key, |buf| buf.extend_from_slice(netlayers_core::text::decimal(n, &mut [0; 20])));
 }
 
-fn boolean(buf: &mut Vec<u8>, key: &[u8], b: bool) {
-    buf.extend_from_slice(key);
-    buf.extend_from_slice(if b { b"true" } else { b"false" });
+/// [`num`] for a value worth computing only if it is written (a checksum's status).
+fn num_lazy(out: &mut impl Pairs, key: &'static [u8], n: impl FnOnce() -> u8) {
+    out.pair_written(key, |buf| buf.extend_from_slice(netlayers_core::text::decimal(n().into(), &mut [0; 20])));
 }
 
-fn value(buf: &mut Vec<u8>, key: &[u8], v: &Value) {
-    buf.extend_from_slice(key);
-    json_value(buf, v);
+fn boolean(out: &mut impl Pairs, key: &'static [u8], b: bool) {
+    out.pair_written(key, |buf| buf.extend_from_slice(if b { b"true" } else { b"false" }));
+}
+
+fn value(out: &mut impl Pairs, key: &'static [u8], v: &Value) {
+    out.pair_written(key, |buf| json_value(buf, v));
+}
+
+/// Bytes under `key`, in hex.
+fn hex(out: &mut impl Pairs, key: &'static [u8], bytes: &[u8]) {
+    out.pair_written(key, |buf| json_hex(buf, bytes));
 }
 
 fn be16(b: &[u8], at: usize) -> u16 {
@@ -41,17 +49,18 @@ fn be16(b: &[u8], at: usize) -> u16 {
 }
 
 impl FastList {
-    /// Appends `frame`'s NDJSON line to `buf` and returns `true`, having updated the cross-frame
-    /// state as the layered path would; or returns `false` having changed nothing, and the
-    /// caller writes the frame through the layers.
-    pub fn json(&mut self, buf: &mut Vec<u8>, frame: &Frame, dissector: &mut Dissector, cross: &mut netlayers_analyze::CrossFrame) -> bool {
-        crate::prepare_json(frame).is_some_and(|p| self.json_prepared(buf, frame, p, dissector, cross))
+    /// Hands `frame`'s NDJSON pairs to `out` (a [`netlayers_render::Line`] for the whole line)
+    /// and returns `true`, having updated the cross-frame state as the layered path would; or
+    /// returns `false` having changed nothing, and the caller writes the frame through the
+    /// layers.
+    pub fn json(&mut self, out: &mut impl Pairs, frame: &Frame, dissector: &mut Dissector, cross: &mut netlayers_analyze::CrossFrame) -> bool {
+        crate::prepare_json(frame).is_some_and(|p| self.json_prepared(out, frame, p, dissector, cross))
     }
 
     /// [`FastList::json`] for a frame [`crate::prepare_json`]d ahead.
     pub fn json_prepared(
         &mut self,
-        buf: &mut Vec<u8>,
+        out: &mut impl Pairs,
         frame: &Frame,
         prepared: Prepared,
         dissector: &mut Dissector,
@@ -61,39 +70,38 @@ impl FastList {
         // The layered path starts the capture's clock at its first frame, whichever path shows it.
         let _ = dissector.rel_time(frame.ts);
         let d = &frame.data[..];
-        let hex = if self.no_payload_bytes { no_hex } else { json_hex };
-        num(buf, b"{\"frame.number\":", frame.number);
-        num(buf, b",\"frame.len\":", frame.orig_len);
-        num(buf, b",\"frame.cap_len\":", d.len() as u64);
+        out.open(frame.number);
+        num(out, b",\"frame.len\":", frame.orig_len);
+        num(out, b",\"frame.cap_len\":", d.len() as u64);
         if frame.interface != 0 {
             // A pcapng file's second interface and on (the frame layer names it then).
-            num(buf, b",\"frame.interface_id\":", frame.interface);
+            num(out, b",\"frame.interface_id\":", frame.interface);
         }
-        ethernet(buf, d);
+        ethernet(out, d);
         if let Some((src, dst)) = seen.ip {
             match (src, dst) {
-                (IpAddr::V4(_), _) => ipv4(buf, &d[14..34]),
-                _ => ipv6(buf, &d[14..54]),
+                (IpAddr::V4(_), _) => ipv4(out, &d[14..34]),
+                _ => ipv6(out, &d[14..54]),
             }
         }
         match &seen.upper {
             Upper::None => {}
-            Upper::Udp(u) => udp(buf, u, &seen, hex),
+            Upper::Udp(u) => udp(out, u, &seen),
             Upper::Tcp(t, n, verdict) => {
-                tcp(buf, frame, t, n, &seen, hex);
+                tcp(out, frame, t, n, &seen);
                 if let Some(r) = verdict.initial_rtt() {
-                    buf.extend_from_slice(b",\"tcp.analysis.initial_rtt\":\"");
-                    let _ = write!(buf, "{r:.9}");
-                    buf.push(b'"');
+                    out.pair_written(b",\"tcp.analysis.initial_rtt\":", |buf| {
+                        buf.push(b'"');
+                        let _ = write!(buf, "{r:.9}");
+                        buf.push(b'"');
+                    });
                 }
                 for key in verdict.findings() {
-                    buf.extend_from_slice(b",\"");
-                    buf.extend_from_slice(key.as_bytes());
-                    buf.extend_from_slice(b"\":true");
+                    out.pair(key.as_bytes(), |buf| buf.extend_from_slice(b"true"));
                 }
                 if let Some((n, f)) = verdict.duplicate_ack() {
-                    num(buf, b",\"tcp.analysis.duplicate_ack_num\":", n);
-                    num(buf, b",\"tcp.analysis.duplicate_ack_frame\":", f);
+                    num(out, b",\"tcp.analysis.duplicate_ack_num\":", n);
+                    num(out, b",\"tcp.analysis.duplicate_ack_frame\":", f);
                 }
             }
         }
@@ -103,62 +111,65 @@ impl FastList {
             Upper::None => &[],
         };
         if seen.data {
-            buf.extend_from_slice(b",\"data.data\":");
-            hex(buf, payload);
-            num(buf, b",\"data.len\":", payload.len() as u64);
+            hex(out, b",\"data.data\":", payload);
+            num(out, b",\"data.len\":", payload.len() as u64);
         }
-        json_fields(buf, seen.layers.iter().flat_map(|l| &l.fields));
-        buf.extend_from_slice(b"}\n");
+        json_fields(out, seen.layers.iter().flat_map(|l| &l.fields));
+        out.close();
         true
     }
 }
 
-fn ethernet(buf: &mut Vec<u8>, d: &[u8]) {
+fn ethernet(out: &mut impl Pairs, d: &[u8]) {
     let mac = |at: usize| Value::Mac([d[at], d[at + 1], d[at + 2], d[at + 3], d[at + 4], d[at + 5]]);
-    value(buf, b",\"eth.dst\":", &mac(0));
-    boolean(buf, b",\"eth.dst.lg\":", d[0] & 2 != 0);
-    boolean(buf, b",\"eth.dst.ig\":", d[0] & 1 != 0);
-    value(buf, b",\"eth.src\":", &mac(6));
-    boolean(buf, b",\"eth.src.lg\":", d[6] & 2 != 0);
-    boolean(buf, b",\"eth.src.ig\":", d[6] & 1 != 0);
-    num(buf, b",\"eth.type\":", be16(d, 12));
+    value(out, b",\"eth.dst\":", &mac(0));
+    boolean(out, b",\"eth.dst.lg\":", d[0] & 2 != 0);
+    boolean(out, b",\"eth.dst.ig\":", d[0] & 1 != 0);
+    value(out, b",\"eth.src\":", &mac(6));
+    boolean(out, b",\"eth.src.lg\":", d[6] & 2 != 0);
+    boolean(out, b",\"eth.src.ig\":", d[6] & 1 != 0);
+    num(out, b",\"eth.type\":", be16(d, 12));
 }
 
 /// An IPv4 header without options (`h` is its 20 bytes).
-fn ipv4(buf: &mut Vec<u8>, h: &[u8]) {
+fn ipv4(out: &mut impl Pairs, h: &[u8]) {
     let flags = h[6] >> 5;
-    num(buf, b",\"ip.version\":4,\"ip.hdr_len\":20,\"ip.dsfield\":", h[1]);
-    num(buf, b",\"ip.dsfield.dscp\":", h[1] >> 2);
-    num(buf, b",\"ip.dsfield.ecn\":", h[1] & 3);
-    num(buf, b",\"ip.len\":", be16(h, 2));
-    num(buf, b",\"ip.id\":", be16(h, 4));
-    num(buf, b",\"ip.flags\":", flags);
-    boolean(buf, b",\"ip.flags.rb\":", flags & 4 != 0);
-    boolean(buf, b",\"ip.flags.df\":", flags & 2 != 0);
-    boolean(buf, b",\"ip.flags.mf\":", flags & 1 != 0);
-    num(buf, b",\"ip.frag_offset\":", be16(h, 6) & 0x1fff);
-    num(buf, b",\"ip.ttl\":", h[8]);
-    num(buf, b",\"ip.proto\":", h[9]);
-    num(buf, b",\"ip.checksum\":", be16(h, 10));
-    num(buf, b",\"ip.checksum.status\":", u8::from(netlayers_core::checksum::internet(h) == 0));
-    value(buf, b",\"ip.src\":", &Value::Ipv4([h[12], h[13], h[14], h[15]].into()));
-    value(buf, b",\"ip.dst\":", &Value::Ipv4([h[16], h[17], h[18], h[19]].into()));
+    num(out, b",\"ip.version\":", 4u8);
+    num(out, b",\"ip.hdr_len\":", 20u8);
+    num(out, b",\"ip.dsfield\":", h[1]);
+    num(out, b",\"ip.dsfield.dscp\":", h[1] >> 2);
+    num(out, b",\"ip.dsfield.ecn\":", h[1] & 3);
+    num(out, b",\"ip.len\":", be16(h, 2));
+    num(out, b",\"ip.id\":", be16(h, 4));
+    num(out, b",\"ip.flags\":", flags);
+    boolean(out, b",\"ip.flags.rb\":", flags & 4 != 0);
+    boolean(out, b",\"ip.flags.df\":", flags & 2 != 0);
+    boolean(out, b",\"ip.flags.mf\":", flags & 1 != 0);
+    num(out, b",\"ip.frag_offset\":", be16(h, 6) & 0x1fff);
+    num(out, b",\"ip.ttl\":", h[8]);
+    num(out, b",\"ip.proto\":", h[9]);
+    num(out, b",\"ip.checksum\":", be16(h, 10));
+    num_lazy(out, b",\"ip.checksum.status\":", || u8::from(netlayers_core::checksum::internet(h) == 0));
+    value(out, b",\"ip.src\":", &Value::Ipv4([h[12], h[13], h[14], h[15]].into()));
+    value(out, b",\"ip.dst\":", &Value::Ipv4([h[16], h[17], h[18], h[19]].into()));
 }
 
 /// An IPv6 header without extension headers (`h` is its 40 bytes).
-fn ipv6(buf: &mut Vec<u8>, h: &[u8]) {
+fn ipv6(out: &mut impl Pairs, h: &[u8]) {
     let word = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
     let tclass = (word >> 20) & 0xff;
-    num(buf, b",\"ipv6.version\":6,\"ip.version\":6,\"ipv6.tclass\":", tclass);
-    num(buf, b",\"ipv6.tclass.dscp\":", tclass >> 2);
-    num(buf, b",\"ipv6.tclass.ecn\":", tclass & 3);
-    num(buf, b",\"ipv6.flow\":", word & 0xf_ffff);
-    num(buf, b",\"ipv6.plen\":", be16(h, 4));
-    num(buf, b",\"ipv6.nxt\":", h[6]);
-    num(buf, b",\"ipv6.hlim\":", h[7]);
+    num(out, b",\"ipv6.version\":", 6u8);
+    num(out, b",\"ip.version\":", 6u8);
+    num(out, b",\"ipv6.tclass\":", tclass);
+    num(out, b",\"ipv6.tclass.dscp\":", tclass >> 2);
+    num(out, b",\"ipv6.tclass.ecn\":", tclass & 3);
+    num(out, b",\"ipv6.flow\":", word & 0xf_ffff);
+    num(out, b",\"ipv6.plen\":", be16(h, 4));
+    num(out, b",\"ipv6.nxt\":", h[6]);
+    num(out, b",\"ipv6.hlim\":", h[7]);
     let addr = |at: usize| Value::Ipv6(<[u8; 16]>::try_from(&h[at..at + 16]).unwrap_or_default().into());
-    value(buf, b",\"ipv6.src\":", &addr(8));
-    value(buf, b",\"ipv6.dst\":", &addr(24));
+    value(out, b",\"ipv6.src\":", &addr(8));
+    value(out, b",\"ipv6.dst\":", &addr(24));
 }
 
 fn pseudo(seen: &Seen<'_>, protocol: u8, upper_len: usize) -> Option<PseudoHeader> {
@@ -166,19 +177,10 @@ fn pseudo(seen: &Seen<'_>, protocol: u8, upper_len: usize) -> Option<PseudoHeade
     Some(PseudoHeader { src, dst, protocol, upper_len })
 }
 
-/// What `hex` writes for payload bytes when the caller asked for none (see
-/// [`FastList::without_payload_bytes`]).
-fn no_hex(buf: &mut Vec<u8>, _: &[u8]) {
-    buf.extend_from_slice(b"\"\"");
-}
-
-/// How payload bytes are written: [`json_hex`] or [`no_hex`].
-type Hex = fn(&mut Vec<u8>, &[u8]);
-
-fn udp(buf: &mut Vec<u8>, u: &Udp<'_>, seen: &Seen<'_>, hex: Hex) {
+fn udp(out: &mut impl Pairs, u: &Udp<'_>, seen: &Seen<'_>) {
     let sum = be16(u.segment, 6);
     // As the UDP decoder: no checksum (0) is "not present" over IPv4 and illegal over IPv6.
-    let status = match pseudo(seen, 17, u.segment.len()) {
+    let status = || match pseudo(seen, 17, u.segment.len()) {
         Some(p) if sum == 0 => {
             if p.src.is_ipv4() {
                 3
@@ -189,37 +191,36 @@ fn udp(buf: &mut Vec<u8>, u: &Udp<'_>, seen: &Seen<'_>, hex: Hex) {
         Some(p) => u8::from(netlayers_core::checksum::verify_with_pseudo(&p, u.segment)),
         None => 2,
     };
-    num(buf, b",\"udp.srcport\":", u.sport);
-    num(buf, b",\"udp.dstport\":", u.dport);
-    num(buf, b",\"udp.length\":", u.segment.len() as u64);
-    num(buf, b",\"udp.checksum\":", sum);
-    num(buf, b",\"udp.checksum.status\":", status);
-    num(buf, b",\"udp.stream\":", seen.stream);
+    num(out, b",\"udp.srcport\":", u.sport);
+    num(out, b",\"udp.dstport\":", u.dport);
+    num(out, b",\"udp.length\":", u.segment.len() as u64);
+    num(out, b",\"udp.checksum\":", sum);
+    num_lazy(out, b",\"udp.checksum.status\":", status);
+    num(out, b",\"udp.stream\":", seen.stream);
     if !u.payload.is_empty() {
-        buf.extend_from_slice(b",\"udp.payload\":");
-        hex(buf, u.payload);
+        hex(out, b",\"udp.payload\":", u.payload);
     }
 }
 
-fn tcp(buf: &mut Vec<u8>, frame: &Frame, t: &Tcp<'_>, n: &TcpNumbers, seen: &Seen<'_>, hex: Hex) {
+fn tcp(out: &mut impl Pairs, frame: &Frame, t: &Tcp<'_>, n: &TcpNumbers, seen: &Seen<'_>) {
     let len = t.payload.len();
     let seq = t.seq.wrapping_sub(n.seq_base);
     // Without the ACK flag the field stays raw.
     let ack_base = t.ack_base(n);
     let ack = if t.flags & F_ACK != 0 { t.ack.wrapping_sub(ack_base.unwrap_or(0)) } else { t.ack };
     let hdr_len = t.segment.len() - len;
-    num(buf, b",\"tcp.srcport\":", t.sport);
-    num(buf, b",\"tcp.dstport\":", t.dport);
-    num(buf, b",\"tcp.stream\":", seen.stream);
-    num(buf, b",\"tcp.len\":", len as u64);
-    num(buf, b",\"tcp.seq\":", seq);
-    num(buf, b",\"tcp.seq_raw\":", t.seq);
-    num(buf, b",\"tcp.nxtseq\":", netlayers_transport::next_seq(seq, len, t.flags));
-    num(buf, b",\"tcp.ack\":", ack);
-    num(buf, b",\"tcp.ack_raw\":", t.ack);
-    num(buf, b",\"tcp.hdr_len\":", hdr_len as u64);
-    num(buf, b",\"tcp.flags\":", t.flags);
-    let bits: [(&[u8], u16); 10] = [
+    num(out, b",\"tcp.srcport\":", t.sport);
+    num(out, b",\"tcp.dstport\":", t.dport);
+    num(out, b",\"tcp.stream\":", seen.stream);
+    num(out, b",\"tcp.len\":", len as u64);
+    num(out, b",\"tcp.seq\":", seq);
+    num(out, b",\"tcp.seq_raw\":", t.seq);
+    num(out, b",\"tcp.nxtseq\":", netlayers_transport::next_seq(seq, len, t.flags));
+    num(out, b",\"tcp.ack\":", ack);
+    num(out, b",\"tcp.ack_raw\":", t.ack);
+    num(out, b",\"tcp.hdr_len\":", hdr_len as u64);
+    num(out, b",\"tcp.flags\":", t.flags);
+    let bits: [(&'static [u8], u16); 10] = [
         (b",\"tcp.flags.res\":", 0xe00),
         (b",\"tcp.flags.ae\":", 0x100),
         (b",\"tcp.flags.cwr\":", 0x080),
@@ -232,28 +233,29 @@ fn tcp(buf: &mut Vec<u8>, frame: &Frame, t: &Tcp<'_>, n: &TcpNumbers, seen: &See
         (b",\"tcp.flags.fin\":", 0x001),
     ];
     for (key, mask) in bits {
-        boolean(buf, key, t.flags & mask != 0);
+        boolean(out, key, t.flags & mask != 0);
     }
-    buf.extend_from_slice(b",\"tcp.flags.str\":\"");
-    buf.extend_from_slice(netlayers_transport::flag_string(t.flags).as_bytes());
-    buf.push(b'"');
+    out.pair_written(b",\"tcp.flags.str\":", |buf| {
+        buf.push(b'"');
+        buf.extend_from_slice(netlayers_transport::flag_string(t.flags).as_bytes());
+        buf.push(b'"');
+    });
     let shift = t.window_shift(n);
-    num(buf, b",\"tcp.window_size_value\":", t.window);
-    num(buf, b",\"tcp.window_size\":", u64::from(t.window) << shift.unwrap_or(0));
+    num(out, b",\"tcp.window_size_value\":", t.window);
+    num(out, b",\"tcp.window_size\":", u64::from(t.window) << shift.unwrap_or(0));
     if let Some(s) = shift {
-        num(buf, b",\"tcp.window_size_scalefactor\":", 1u64 << s);
+        num(out, b",\"tcp.window_size_scalefactor\":", 1u64 << s);
     }
-    let good = pseudo(seen, 6, t.segment.len()).is_some_and(|p| netlayers_core::checksum::verify_with_pseudo(&p, t.segment));
-    num(buf, b",\"tcp.checksum\":", be16(t.segment, 16));
-    num(buf, b",\"tcp.checksum.status\":", u8::from(good));
-    num(buf, b",\"tcp.urgent_pointer\":", t.urgent);
+    let good = || pseudo(seen, 6, t.segment.len()).is_some_and(|p| netlayers_core::checksum::verify_with_pseudo(&p, t.segment));
+    num(out, b",\"tcp.checksum\":", be16(t.segment, 16));
+    num_lazy(out, b",\"tcp.checksum.status\":", || u8::from(good()));
+    num(out, b",\"tcp.urgent_pointer\":", t.urgent);
     if !t.options.is_empty() {
         let range = t.at..t.at + t.segment.len();
         let options = netlayers_transport::options_field(&frame.data, range, hdr_len, ack_base);
-        json_fields(buf, [&options]);
+        json_fields(out, [&options]);
     }
     if len > 0 {
-        buf.extend_from_slice(b",\"tcp.payload\":");
-        hex(buf, t.payload);
+        hex(out, b",\"tcp.payload\":", t.payload);
     }
 }

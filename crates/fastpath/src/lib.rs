@@ -40,9 +40,6 @@ use netlayers_transport::WindowScale;
 pub struct FastList {
     /// The Info text being built, reused from frame to frame.
     info: String,
-    /// NDJSON leaves the payload's bytes out (`""`): for a caller that keeps none of
-    /// `tcp.payload`, `udp.payload`, `data.data` (`read -e`).
-    no_payload_bytes: bool,
 }
 
 /// The parts of a TCP header a row needs.
@@ -336,14 +333,6 @@ struct Seen<'a> {
 impl FastList {
     pub fn new() -> FastList {
         FastList::default()
-    }
-
-    /// NDJSON lines with `tcp.payload`, `udp.payload` and `data.data` written as `""`, for a
-    /// caller that picks fields out of the line and keeps none of these (writing the payload in
-    /// hex is most of the work for a full-size segment).
-    pub fn without_payload_bytes(mut self) -> FastList {
-        self.no_payload_bytes = true;
-        self
     }
 
     /// Appends `frame`'s packet-list row (without colour) to `buf` and returns `true`, having

@@ -68,38 +68,90 @@ thread_local! {
     static SEEN: RefCell<Seen> = RefCell::new(Seen::default());
 }
 
+/// Where the pairs of one NDJSON object go: [`Line`] writes them all; a selection of keys
+/// (`read -e`) keeps some, in its own order. A writer hands over every pair it has, in its
+/// order; a sink that does not want a key never runs the pair's `value`, so a field left out
+/// costs a look at its key, not its writing.
+///
+/// Keys are Wireshark field names: ASCII letters, digits, `.`, `_` and `-`, never escaped.
+pub trait Pairs {
+    /// Opens the object with its first key, `frame.number`.
+    fn open(&mut self, number: u64);
+    /// One pair: `key` (without quotes) and what appends its value to the buffer given.
+    fn pair(&mut self, key: &[u8], value: impl FnOnce(&mut Vec<u8>));
+    /// [`Pairs::pair`] with the key as a following pair writes it: `,"ip.ttl":`.
+    fn pair_written(&mut self, written: &'static [u8], value: impl FnOnce(&mut Vec<u8>)) {
+        self.pair(&written[2..written.len() - 2], value);
+    }
+    /// Closes the object and ends the line.
+    fn close(&mut self);
+}
+
+/// Every pair, appended to the buffer as it comes: the whole NDJSON line.
+pub struct Line<'a>(pub &'a mut Vec<u8>);
+
+impl Pairs for Line<'_> {
+    #[inline]
+    fn open(&mut self, number: u64) {
+        self.0.extend_from_slice(b"{\"frame.number\":");
+        push_u64(self.0, number);
+    }
+
+    #[inline]
+    fn pair(&mut self, key: &[u8], value: impl FnOnce(&mut Vec<u8>)) {
+        debug_assert!(key.iter().all(|&b| b.is_ascii_alphanumeric() || b"._-".contains(&b)), "key {key:?}");
+        self.0.extend_from_slice(b",\"");
+        self.0.extend_from_slice(key);
+        self.0.extend_from_slice(b"\":");
+        value(self.0);
+    }
+
+    #[inline]
+    fn pair_written(&mut self, written: &'static [u8], value: impl FnOnce(&mut Vec<u8>)) {
+        self.0.extend_from_slice(written);
+        value(self.0);
+    }
+
+    #[inline]
+    fn close(&mut self) {
+        self.0.extend_from_slice(b"}\n");
+    }
+}
+
 /// One frame as one line of NDJSON (the object and a newline).
 pub fn json(buf: &mut Vec<u8>, view: &FrameView<'_>) {
+    json_to(&mut Line(buf), view);
+}
+
+/// [`json`]'s pairs, to any [`Pairs`].
+pub fn json_to(out: &mut impl Pairs, view: &FrameView<'_>) {
     SEEN.with(|seen| {
         let mut seen = seen.borrow_mut();
         seen.clear();
-        buf.extend_from_slice(b"{\"frame.number\":");
-        push_u64(buf, view.number);
-        buf.extend_from_slice(b",\"frame.len\":");
-        push_u64(buf, u64::from(view.orig_len));
-        buf.extend_from_slice(b",\"frame.cap_len\":");
-        push_u64(buf, view.cap_len as u64);
+        out.open(view.number);
+        out.pair(b"frame.len", |b| push_u64(b, u64::from(view.orig_len)));
+        out.pair(b"frame.cap_len", |b| push_u64(b, view.cap_len as u64));
         for k in ["frame.number", "frame.len", "frame.cap_len"] {
             seen.insert(k);
         }
         for layer in view.layers {
             for f in &layer.fields {
-                field(buf, f, &mut seen);
+                field(out, f, &mut seen);
             }
         }
-        buf.extend_from_slice(b"}\n");
+        out.close();
     });
 }
 
-/// Appends `,"key":value` for each of `fields` and their children by the rules of [`json`], each
-/// key only at its first occurrence among these fields: for a writer that wrote the keys of the
-/// layers below itself (the NDJSON fast path), none of them among these.
-pub fn json_fields<'a>(buf: &mut Vec<u8>, fields: impl IntoIterator<Item = &'a Field>) {
+/// Hands `fields` and their children to `out` by the rules of [`json`], each key only at its
+/// first occurrence among these fields: for a writer that wrote the keys of the layers below
+/// itself (the NDJSON fast path), none of them among these.
+pub fn json_fields<'a>(out: &mut impl Pairs, fields: impl IntoIterator<Item = &'a Field>) {
     SEEN.with(|seen| {
         let mut seen = seen.borrow_mut();
         seen.clear();
         for f in fields {
-            field(buf, f, &mut seen);
+            field(out, f, &mut seen);
         }
     });
 }
@@ -131,23 +183,22 @@ pub fn json_hex(buf: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 
-fn field(buf: &mut Vec<u8>, f: &Field, seen: &mut Seen) {
+fn field(out: &mut impl Pairs, f: &Field, seen: &mut Seen) {
     let key = f.spec.key;
     // A generated flag (an expert finding such as tcp.analysis.retransmission) has no value of
     // its own and no children: present means true.
     let flag = f.generated && f.children.is_empty() && matches!(f.value, Value::None);
     if (flag || !matches!(f.value, Value::None)) && seen.insert(key) {
-        buf.push(b',');
-        write_json_string(buf, key);
-        buf.push(b':');
-        if flag {
-            buf.extend_from_slice(b"true");
-        } else {
-            value(buf, &f.value);
-        }
+        out.pair(key.as_bytes(), |buf| {
+            if flag {
+                buf.extend_from_slice(b"true");
+            } else {
+                value(buf, &f.value);
+            }
+        });
     }
     for c in &f.children {
-        field(buf, c, seen);
+        field(out, c, seen);
     }
 }
 
