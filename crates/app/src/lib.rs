@@ -102,8 +102,10 @@ pub enum Claim {
     /// No decoder takes it: the payload is data.
     Data,
     /// An HTTP port's segment that does not start a message: an HTTP `Continuation`, with a
-    /// data layer after it when `body` (bytes after its header-like lines).
-    HttpContinuation { body: bool },
+    /// data layer after it when `body` (bytes after its header-like lines); `lines` when it
+    /// starts with such lines (without them, the HTTP layer has no fields and the data layer
+    /// holds the whole payload).
+    HttpContinuation { body: bool, lines: bool },
     /// A decoder takes it (DNS, an HTTP message, SSH …).
     Decoder,
 }
@@ -118,7 +120,8 @@ pub fn claim(transport: Transport, src: u16, dst: u16, payload: &[u8]) -> Claim 
         match by_port(transport, port) {
             None => continue,
             Some(App::Http) if !http::starts_message(payload) => {
-                return Claim::HttpContinuation { body: http::continuation_lines(payload, |_| {}) < payload.len() };
+                let from = http::continuation_lines(payload, |_| {});
+                return Claim::HttpContinuation { body: from < payload.len(), lines: from > 0 };
             }
             Some(_) => return Claim::Decoder,
         }

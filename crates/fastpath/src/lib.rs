@@ -326,7 +326,8 @@ struct Seen<'a> {
     layers: Vec<Layer>,
     /// A TCP payload shown as an HTTP `Continuation` (with a body after its lines, or not).
     continuation: Option<bool>,
-    /// A TCP or UDP payload shown as data (no decoder claims it and it was dissected).
+    /// A TCP or UDP payload shown as data, written from the bytes: no decoder claims it (or, in
+    /// NDJSON, it is an HTTP Continuation that is all body) and it was dissected.
     data: bool,
 }
 
@@ -527,6 +528,9 @@ pub struct Prepared {
     layers: Vec<Layer>,
     /// What the application decoders would do with a TCP or UDP payload.
     claim: Option<Claim>,
+    /// NDJSON of an HTTP `Continuation` that is all body: not decoded, since its layers' only
+    /// keys are `data.data` and `data.len`, which the writer takes from the bytes.
+    continuation_as_data: bool,
 }
 
 /// Whether the fast path takes `frame`: `Some` with what [`FastList::row_prepared`] and
@@ -535,8 +539,9 @@ pub fn prepare(frame: &Frame) -> Option<Prepared> {
     prepare_for(frame, false)
 }
 
-/// [`prepare`] for [`FastList::json_prepared`]: an HTTP `Continuation` is decoded into its
-/// layers too (the NDJSON holds their fields; the packet list needs only the word).
+/// [`prepare`] for [`FastList::json_prepared`]: an HTTP `Continuation` that starts with
+/// header-like lines is decoded into its layers too (the NDJSON holds their fields; the packet
+/// list needs only the word).
 pub fn prepare_json(frame: &Frame) -> Option<Prepared> {
     prepare_for(frame, true)
 }
@@ -544,7 +549,7 @@ pub fn prepare_json(frame: &Frame) -> Option<Prepared> {
 fn prepare_for(frame: &Frame, json: bool) -> Option<Prepared> {
     let ctx = DecodeCtx::default();
     let data = &frame.data[..];
-    let mut p = Prepared { layers: Vec::new(), claim: None };
+    let mut p = Prepared { layers: Vec::new(), claim: None, continuation_as_data: false };
     match parse(frame)? {
         Net::Arp => {
             p.layers = decode_handoff(data, 14..data.len(), Handoff::EtherType(0x0806), ctx);
@@ -571,7 +576,8 @@ fn prepare_for(frame: &Frame, json: bool) -> Option<Prepared> {
                 Top::Udp(u) => (u.sport, u.dport, u.payload, Transport::Udp),
             };
             let claim = netlayers_app::claim(transport, sport, dport, body);
-            if claim == Claim::Decoder || (json && claim != Claim::Data) {
+            p.continuation_as_data = json && matches!(claim, Claim::HttpContinuation { lines: false, .. });
+            if claim == Claim::Decoder || (json && claim != Claim::Data && !p.continuation_as_data) {
                 let at = payload.end - body.len()..payload.end;
                 p.layers = decode_handoff(data, at, Handoff::Ports { transport, src: sport, dst: dport }, ctx);
                 if !self_contained(&p.layers) {
@@ -594,6 +600,7 @@ fn see<'a>(frame: &'a Frame, prepared: Prepared, dissector: &mut Dissector, cros
         Net::Ip { proto, payload, .. } if prepared.claim.is_some() => Some(transport(*proto, &data[payload.clone()], payload.start)?),
         _ => None,
     };
+    let continuation_as_data = prepared.continuation_as_data;
     let mut seen =
         Seen { macs, ip: None, upper: Upper::None, stream: 0, layers: prepared.layers, continuation: None, data: false };
     match net {
@@ -638,14 +645,16 @@ fn see<'a>(frame: &'a Frame, prepared: Prepared, dissector: &mut Dissector, cros
                     if !dissected {
                         seen.layers.clear();
                     }
-                    if let Claim::HttpContinuation { body } = claim {
+                    if let Claim::HttpContinuation { body, .. } = claim {
                         // Before the connection carried a request or response, tshark shows
                         // the bytes as TCP payload only.
                         if dissected && dissector.http_seen((src, t.sport), (dst, t.dport)) {
                             seen.continuation = Some(body);
                         }
                     }
-                    seen.data = claim == Claim::Data && dissected && !t.payload.is_empty();
+                    // A Continuation kept as HTTP shows its bytes as data (decoded, or not).
+                    let data = claim == Claim::Data || (continuation_as_data && seen.continuation.is_some());
+                    seen.data = data && dissected && !t.payload.is_empty();
                     Upper::Tcp(t, n, verdict)
                 }
                 None => Upper::None,
