@@ -637,8 +637,21 @@ fn loopback_capture_shows_each_packet_once() {
     }
     // The kernel gives a packet socket on `lo` every packet twice (leaving and arriving).
     let p = Pair::new("lo", 8, false);
-    let cap = start(p.netlayers(&p.a, &["capture", "-i", "lo", "--format", "json", "--duration", "10"]), "netlayers capture -i lo");
-    let mut cap = cap;
+    let (code, out, err) = capture_one_datagram_on_lo(&p, &["--format", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("1 frame captured"), "{err}");
+    let frames: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect("NDJSON")).collect();
+    assert_eq!(frames.len(), 1, "one UDP datagram, one frame: {out}");
+    // 14 (all-zero Ethernet header) + 20 (IPv4) + 8 (UDP) + 4.
+    assert_eq!(frames[0]["frame.len"], 46);
+}
+
+/// Captures on `lo` in `p`'s first namespace (with `args`) while a kernel socket sends one
+/// 4-byte UDP datagram to another there; what the capture printed once ended by SIGINT.
+fn capture_one_datagram_on_lo(p: &Pair, args: &[&str]) -> (Option<i32>, String, String) {
+    let mut all = vec!["capture", "-i", "lo", "--duration", "10"];
+    all.extend(args);
+    let mut cap = start(p.netlayers(&p.a, &all), "netlayers capture -i lo");
     cap.wait_for("capturing on", Duration::from_secs(10));
     let script = "import socket\n\
 r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
@@ -651,11 +664,18 @@ print(r.recv(10).decode())\n";
     assert_eq!((code, out.trim()), (Some(0), "once"), "{err}");
     std::thread::sleep(Duration::from_millis(500));
     cap.signal("-INT");
-    let (code, out, err) = cap.finish(Duration::from_secs(10));
+    cap.finish(Duration::from_secs(10))
+}
+
+/// `capture -e` as `tshark -i … -T fields -e`: only the asked fields, in the order asked.
+#[test]
+fn capture_prints_only_the_asked_fields() {
+    if !needs_root() {
+        return;
+    }
+    let p = Pair::new("lo-e", 9, false);
+    let (code, out, err) = capture_one_datagram_on_lo(&p, &["-e", "udp.dstport", "-e", "frame.len", "-e", "tcp.srcport", "-e", "ip.src"]);
     assert_eq!(code, Some(0), "{err}");
-    assert!(err.contains("1 frame captured"), "{err}");
-    let frames: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect("NDJSON")).collect();
-    assert_eq!(frames.len(), 1, "one UDP datagram, one frame: {out}");
-    // 14 (all-zero Ethernet header) + 20 (IPv4) + 8 (UDP) + 4.
-    assert_eq!(frames[0]["frame.len"], 46);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines, ["{\"udp.dstport\":7777,\"frame.len\":46,\"ip.src\":\"127.0.0.1\"}"], "{err}");
 }

@@ -79,7 +79,8 @@ sudo netlayers send -i veth0 -V hello                                   and show
     #[command(after_help = "Examples:\n  sudo netlayers capture -i lo -c 10\n  \
 sudo netlayers capture -i eth0 -V                 every field of every frame\n  \
 sudo netlayers capture -i eth0 -w out.pcap        save while showing; Ctrl-C ends cleanly\n  \
-sudo netlayers capture -i eth0 --format json | jq .")]
+sudo netlayers capture -i eth0 --format json | jq .\n  \
+sudo netlayers capture -i eth0 -e ip.src -e dns.qry.name   only these fields (as tshark -e)")]
     Capture(crate::live::CaptureArgs),
     /// List network interfaces: MAC, addresses, MTU, up/down
     #[command(after_help = "Examples:\n  netlayers ifaces\n  netlayers ifaces --format json")]

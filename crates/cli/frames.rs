@@ -59,6 +59,15 @@ impl FrameOutput {
     }
 }
 
+/// Appends one frame's output to `buf`: [`FrameOutput::frame`], or only the `-e` fields of its
+/// NDJSON line when `pick` holds them.
+pub fn show_frame(show: &FrameOutput, pick: Option<&mut crate::select::FieldSelection>, buf: &mut Vec<u8>, d: &Dissection, data: &[u8]) {
+    match pick {
+        Some(p) => netlayers_render::json_to(&mut p.picker(buf), &view(d)),
+        None => show.frame(buf, d, data),
+    }
+}
+
 /// What the renderers see of a dissected frame.
 pub fn view(d: &Dissection) -> FrameView<'_> {
     FrameView { number: d.number, rel_time: d.rel_time, orig_len: d.orig_len, cap_len: d.cap_len, layers: &d.layers }

@@ -68,6 +68,11 @@ pub struct CaptureArgs {
     /// Only show frames matching this Wireshark display filter (-w still saves every frame)
     #[arg(short = 'Y', long = "filter", value_name = "EXPR")]
     pub filter: Option<String>,
+    /// Only this field in each NDJSON line; repeat for more (`-e ip.src -e tcp.dstport`). As
+    /// `tshark -T fields -e`: in the order given, a field the frame lacks left out. Implies
+    /// `--format json`
+    #[arg(short = 'e', long = "field", value_name = "FIELD", value_parser = crate::select::parse_field)]
+    pub fields: Vec<String>,
     /// Show every IP fragment on its own. By default (table and -V), the frame that completes a
     /// fragmented datagram shows the layers decoded from all of it, as Wireshark does live;
     /// `--format json` never reassembles
@@ -335,14 +340,17 @@ pub fn run_capture(a: &CaptureArgs, ui: &Ui) -> Result<Outcome> {
             format!("正在 {name}({})上抓包,链路类型:以太网,快照长度 {} 字节:按 Ctrl-C 停止", describe(cap.iface()), cap.snaplen()),
         )
     );
-    let show = FrameOutput::new(a.format, a.detail, a.explain, a.hex, ui);
+    // `-e FIELD` keeps some of each frame's NDJSON pairs.
+    let format = if a.fields.is_empty() { a.format } else { Format::Json };
+    let mut pick = (!a.fields.is_empty()).then(|| crate::select::FieldSelection::new(&a.fields));
+    let show = FrameOutput::new(format, a.detail, a.explain, a.hex, ui);
     // `-w -` puts the pcap on stdout, so nothing else may go there.
     let quiet = a.quiet || a.write.as_deref().is_some_and(|p| p.as_os_str() == "-");
     let deadline = a.duration.map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
     let mut stdout = std::io::stdout().lock();
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     // Live, there is no reading ahead: a fragment knows only the frames before it, as in tshark.
-    let mut dissector = Dissector::new().with_reassembly(a.format == Format::Table && !a.no_reassembly);
+    let mut dissector = Dissector::new().with_reassembly(format == Format::Table && !a.no_reassembly);
     if !quiet {
         show.header(&mut buf);
         stdout.write_all(&buf)?;
@@ -370,7 +378,7 @@ pub fn run_capture(a: &CaptureArgs, ui: &Ui) -> Result<Outcome> {
                 d.with_reassembled = with_reassembled;
                 if admitted {
                     buf.clear();
-                    show.frame(&mut buf, &d, &frame.data);
+                    crate::frames::show_frame(&show, pick.as_mut(), &mut buf, &d, &frame.data);
                     stdout.write_all(&buf)?;
                     // Live output is read as it comes (often through a pipe): never hold a frame back.
                     stdout.flush()?;

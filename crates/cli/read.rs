@@ -98,10 +98,7 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
             continue;
         }
         buf.clear();
-        match pick.as_mut() {
-            Some(p) => netlayers_render::json_to(&mut p.picker(&mut buf), &crate::frames::view(&d)),
-            None => show.frame(&mut buf, &d, &frame.data),
-        }
+        crate::frames::show_frame(&show, pick.as_mut(), &mut buf, &d, &frame.data);
         out.write_all(&buf)?;
         shown += 1;
         if a.count.is_some_and(|c| shown >= c) {
