@@ -72,6 +72,37 @@ fn every_capture_reads_the_same_with_and_without_the_fast_path() {
     }
 }
 
+/// `read` reads and prepares frames on a second thread, batch by batch (crates/cli/ahead.rs):
+/// the output must be the one thread's, byte for byte, exit code and error included — on a
+/// capture of many batches made of every capture's Ethernet frames, whole and cut in its last
+/// frame.
+#[test]
+fn reading_on_two_threads_is_reading_on_one() {
+    let mut all: Vec<Vec<u8>> = Vec::new();
+    for cap in captures() {
+        all.extend(frames(&cap).into_iter().filter(|f| f.link == LinkType::Ethernet).map(|f| f.data));
+    }
+    let many: Vec<&[u8]> = all.iter().cycle().take(20 * all.len()).map(Vec::as_slice).collect();
+    assert!(many.len() > 5_000, "frames: {}", many.len());
+    let mut bytes = pcap(1, &many);
+    let dir = tmpdir("two-threads");
+    let whole = write(&dir, "whole.pcap", &bytes);
+    bytes.truncate(bytes.len() - 3);
+    let cut = write(&dir, "cut.pcap", &bytes);
+    let more: [&[&str]; 2] = [&["read", "-c", "3000"], &["read", "-Y", "tcp || dns"]];
+    for (cmd, path) in COMMANDS.iter().chain(&more).flat_map(|c| [(c, &whole), (c, &cut)]) {
+        let args = [cmd, &[path.as_str()][..]].concat();
+        let two = run(&args);
+        let one = bin().args(&args).env("NETLAYERS_THREADS", "1").output().expect("run netlayers");
+        assert_eq!(two.status.code(), one.status.code(), "{cmd:?} {path}: exit code");
+        assert_eq!(String::from_utf8_lossy(&two.stderr), String::from_utf8_lossy(&one.stderr), "{cmd:?} {path}: stderr");
+        assert!(two.stdout == one.stdout, "{cmd:?} {path}: two threads wrote other output than one");
+        // (stats says nothing of a cut file but where it was cut.)
+        assert!(two.stdout.len() > 1000 || (cmd[0] == "stats" && path == &cut), "{cmd:?} {path}: output");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The fast path must actually take the common frames, or the tests here prove nothing; and it
 /// must leave alone what it cannot show alone.
 #[test]

@@ -8,12 +8,13 @@ use netlayers_capture::{CaptureError, FrameSource};
 use netlayers_core::Frame;
 use netlayers_stack::Dissector;
 
+use crate::ahead::{Ahead, Prepare};
 use crate::args::{Format, ReadArgs};
 use crate::frames::FrameOutput;
 use crate::output::{Outcome, Ui};
 
 pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
-    let mut source = FrameSource::open(a.path())?;
+    let source = FrameSource::open(a.path())?;
     // `-e FIELD` keeps some of each frame's NDJSON pairs.
     let format = if a.fields.is_empty() { a.format } else { Format::Json };
     let mut pick = (!a.fields.is_empty()).then(|| crate::select::FieldSelection::new(&a.fields));
@@ -37,22 +38,29 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
     show.header(&mut buf);
     out.write_all(&buf)?;
 
-    let mut frame = Frame::empty();
+    // The fast path's stateless half is done ahead, on the second core, with the reading.
+    let prepare = match (&fast, selection.unfiltered().is_some(), json) {
+        (Some(_), true, true) => Prepare::Json,
+        (Some(_), true, false) => Prepare::Row,
+        _ => Prepare::Nothing,
+    };
+    let mut frames = Ahead::new(source, prepare);
+    let name = frames.name().to_string();
     let mut shown = 0u64;
     let mut failure: Option<CaptureError> = None;
     let mut progress = crate::progress::Progress::for_file(a.path(), true);
     loop {
-        match source.next_into(&mut frame) {
-            Ok(true) => {}
-            Ok(false) => break,
+        progress.frame(|| frames.bytes_read());
+        let (frame, prepared) = match frames.next() {
+            Ok(Some(next)) => next,
+            Ok(None) => break,
             Err(e) => {
                 failure = Some(e);
                 break;
             }
-        }
-        progress.frame(|| source.bytes_read());
+        };
         if !frame.link.is_supported() {
-            failure = Some(CaptureError::unsupported_link(source.name(), &frame));
+            failure = Some(CaptureError::unsupported_link(&name, frame));
             break;
         }
         if let Some(frames) = &a.frames {
@@ -62,12 +70,12 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
         }
         // The row or NDJSON line of a common frame, straight from its bytes (same output, same
         // state).
-        if let (Some(fast), Some(cross)) = (fast.as_mut(), selection.unfiltered()) {
+        if let (Some(fast), Some(cross), Some(prepared)) = (fast.as_mut(), selection.unfiltered(), prepared) {
             buf.clear();
             let done = match (json, pick.as_mut()) {
-                (true, Some(p)) => fast.json(&mut p.picker(&mut buf), &frame, &mut dissector, cross),
-                (true, None) => fast.json(&mut netlayers_render::Line(&mut buf), &frame, &mut dissector, cross),
-                (false, _) => fast.row(&mut buf, &frame, &mut dissector, cross),
+                (true, Some(p)) => fast.json_prepared(&mut p.picker(&mut buf), frame, prepared, &mut dissector, cross),
+                (true, None) => fast.json_prepared(&mut netlayers_render::Line(&mut buf), frame, prepared, &mut dissector, cross),
+                (false, _) => fast.row_prepared(&mut buf, frame, prepared, &mut dissector, cross),
             };
             if done {
                 if a.frames.as_ref().is_none_or(|f| f.contains(frame.number)) {
@@ -82,7 +90,7 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
         }
         // The dissector sees every frame (relative TCP numbers depend on earlier ones); the
         // selection only decides what is printed.
-        let mut d = dissector.dissect(&frame);
+        let mut d = dissector.dissect(frame);
         // The filter reads bytes where the layers' ranges point: with a reassembled datagram,
         // past the frame's own (see `Dissection::with_reassembled`). Taken out of `d` while
         // `admit` adds fields to its layers.

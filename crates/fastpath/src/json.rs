@@ -54,15 +54,16 @@ impl FastList {
     /// returns `false` having changed nothing, and the caller writes the frame through the
     /// layers.
     pub fn json(&mut self, out: &mut impl Pairs, frame: &Frame, dissector: &mut Dissector, cross: &mut netlayers_analyze::CrossFrame) -> bool {
-        crate::prepare_json(frame).is_some_and(|p| self.json_prepared(out, frame, p, dissector, cross))
+        crate::prepare_json(frame).is_some_and(|mut p| self.json_prepared(out, frame, &mut p, dissector, cross))
     }
 
-    /// [`FastList::json`] for a frame [`crate::prepare_json`]d ahead.
+    /// [`FastList::json`] for a frame [`crate::prepare_json`]d ahead (its layers are left in
+    /// `prepared`).
     pub fn json_prepared(
         &mut self,
         out: &mut impl Pairs,
         frame: &Frame,
-        prepared: Prepared,
+        prepared: &mut Prepared,
         dissector: &mut Dissector,
         cross: &mut netlayers_analyze::CrossFrame,
     ) -> bool {
@@ -116,6 +117,7 @@ impl FastList {
         }
         json_fields(out, seen.layers.iter().flat_map(|l| &l.fields));
         out.close();
+        prepared.layers = seen.layers;
         true
     }
 }

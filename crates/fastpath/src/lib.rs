@@ -341,15 +341,16 @@ impl FastList {
     /// would; or returns `false` having changed nothing, and the caller shows the frame
     /// through the layers.
     pub fn row(&mut self, buf: &mut Vec<u8>, frame: &Frame, dissector: &mut Dissector, cross: &mut CrossFrame) -> bool {
-        prepare(frame).is_some_and(|p| self.row_prepared(buf, frame, p, dissector, cross))
+        prepare(frame).is_some_and(|mut p| self.row_prepared(buf, frame, &mut p, dissector, cross))
     }
 
-    /// [`FastList::row`] for a frame [`prepare`]d ahead.
+    /// [`FastList::row`] for a frame [`prepare`]d ahead. The layers decoded ahead are left in
+    /// `prepared`, for the thread that made them to free.
     pub fn row_prepared(
         &mut self,
         buf: &mut Vec<u8>,
         frame: &Frame,
-        prepared: Prepared,
+        prepared: &mut Prepared,
         dissector: &mut Dissector,
         cross: &mut CrossFrame,
     ) -> bool {
@@ -399,10 +400,12 @@ impl FastList {
                     seen.layers.insert(0, own);
                     self.layered(buf, frame, rel_time, addrs, &seen.layers);
                     // Keep the Info buffer for the next frame.
-                    self.info = seen.layers[0].info.take().unwrap_or_default();
+                    let own = seen.layers.remove(0);
+                    self.info = own.info.unwrap_or_default();
                 } else {
                     self.layered(buf, frame, rel_time, addrs, &seen.layers);
                 }
+                prepared.layers = seen.layers;
                 return true;
             }
         };
@@ -417,6 +420,7 @@ impl FastList {
             info_plain: true,
         };
         netlayers_render::plain_row(buf, &cols);
+        prepared.layers = seen.layers;
         true
     }
 
@@ -424,14 +428,14 @@ impl FastList {
     /// the layered path does (and counted bad checksums in the expert's summary); or returns
     /// `false` having changed nothing.
     pub fn stats(&mut self, frame: &Frame, dissector: &mut Dissector, cross: &mut CrossFrame, stats: &mut Stats) -> bool {
-        prepare(frame).is_some_and(|p| self.stats_prepared(frame, p, dissector, cross, stats))
+        prepare(frame).is_some_and(|mut p| self.stats_prepared(frame, &mut p, dissector, cross, stats))
     }
 
-    /// [`FastList::stats`] for a frame [`prepare`]d ahead.
+    /// [`FastList::stats`] for a frame [`prepare`]d ahead (its layers are left in `prepared`).
     pub fn stats_prepared(
         &mut self,
         frame: &Frame,
-        prepared: Prepared,
+        prepared: &mut Prepared,
         dissector: &mut Dissector,
         cross: &mut CrossFrame,
         stats: &mut Stats,
@@ -468,6 +472,7 @@ impl FastList {
         }
         stats.add_parts(frame.ts, frame.orig_len, frame.link, &parts);
         count_bad_checksums(frame, &seen, cross);
+        prepared.layers = seen.layers;
         true
     }
 
@@ -591,7 +596,7 @@ fn prepare_for(frame: &Frame, json: bool) -> Option<Prepared> {
 }
 
 /// Updates the cross-frame state with a prepared frame as the layered path would.
-fn see<'a>(frame: &'a Frame, prepared: Prepared, dissector: &mut Dissector, cross: &mut CrossFrame) -> Option<Seen<'a>> {
+fn see<'a>(frame: &'a Frame, prepared: &mut Prepared, dissector: &mut Dissector, cross: &mut CrossFrame) -> Option<Seen<'a>> {
     let data = &frame.data[..];
     // Read again (cheap, and nothing changes before it): the headers the state needs.
     let net = parse(frame)?;
@@ -602,7 +607,7 @@ fn see<'a>(frame: &'a Frame, prepared: Prepared, dissector: &mut Dissector, cros
     };
     let continuation_as_data = prepared.continuation_as_data;
     let mut seen =
-        Seen { macs, ip: None, upper: Upper::None, stream: 0, layers: prepared.layers, continuation: None, data: false };
+        Seen { macs, ip: None, upper: Upper::None, stream: 0, layers: std::mem::take(&mut prepared.layers), continuation: None, data: false };
     match net {
         Net::Arp => cross.other_frame(),
         Net::Ip { src, dst, .. } if top.is_none() => {
