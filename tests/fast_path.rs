@@ -89,7 +89,8 @@ fn reading_on_two_threads_is_reading_on_one() {
     let whole = write(&dir, "whole.pcap", &bytes);
     bytes.truncate(bytes.len() - 3);
     let cut = write(&dir, "cut.pcap", &bytes);
-    let more: [&[&str]; 2] = [&["read", "-c", "3000"], &["read", "-Y", "tcp || dns"]];
+    let more: [&[&str]; 3] =
+        [&["read", "-c", "3000"], &["read", "-Y", "tcp || dns"], &["read", "-e", "udp.payload", "-e", "frame.number", "-e", "data.data"]];
     for (cmd, path) in COMMANDS.iter().chain(&more).flat_map(|c| [(c, &whole), (c, &cut)]) {
         let args = [cmd, &[path.as_str()][..]].concat();
         let two = run(&args);

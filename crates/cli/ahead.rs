@@ -29,6 +29,8 @@ pub enum Prepare {
     Row,
     /// [`netlayers_fastpath::prepare_json`], for NDJSON.
     Json,
+    /// [`netlayers_fastpath::prepare_json_with_hex`], for NDJSON with the payloads' bytes.
+    JsonWithPayloads,
 }
 
 /// Frames per batch: enough that handing a batch over costs nothing per frame, few enough that
@@ -80,6 +82,7 @@ impl Batch {
                 Prepare::Nothing => None,
                 Prepare::Row => netlayers_fastpath::prepare(frame),
                 Prepare::Json => netlayers_fastpath::prepare_json(frame),
+                Prepare::JsonWithPayloads => netlayers_fastpath::prepare_json_with_hex(frame),
             });
             self.len += 1;
         }
@@ -158,8 +161,12 @@ impl Ahead {
     /// Replaces the used batch with the next one; `Some` when the input ended.
     fn refill(&mut self) -> Option<Option<CaptureError>> {
         match &mut self.reader {
-            // One frame at a time: its bytes are still in the cache when it is shown.
-            Reader::Here { source, prepare } => self.batch.fill(source, *prepare, 1),
+            // One frame at a time: its bytes are still in the cache when it is shown (and the
+            // payload's hex is not worth writing ahead).
+            Reader::Here { source, prepare } => {
+                let prepare = if *prepare == Prepare::JsonWithPayloads { Prepare::Json } else { *prepare };
+                self.batch.fill(source, prepare, 1)
+            }
             Reader::Thread { filled, used, thread } => match filled.recv() {
                 Ok(Message::Batch(b)) => {
                     let old = std::mem::replace(&mut self.batch, b);

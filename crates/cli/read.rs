@@ -39,7 +39,9 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
     out.write_all(&buf)?;
 
     // The fast path's stateless half is done ahead, on the second core, with the reading.
+    let payloads = pick.as_ref().is_none_or(|p| ["tcp.payload", "udp.payload", "data.data"].iter().any(|k| p.asks(k)));
     let prepare = match (&fast, selection.unfiltered().is_some(), json) {
+        (Some(_), true, true) if payloads => Prepare::JsonWithPayloads,
         (Some(_), true, true) => Prepare::Json,
         (Some(_), true, false) => Prepare::Row,
         _ => Prepare::Nothing,

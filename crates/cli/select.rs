@@ -55,6 +55,11 @@ impl FieldSelection {
         s
     }
 
+    /// Whether `key` is one of the fields asked for.
+    pub fn asks(&self, key: &str) -> bool {
+        self.index.contains_key(key.as_bytes())
+    }
+
     /// A sink for one frame's pairs that appends, when the object is closed, the selected
     /// ones to `out` as one NDJSON line, in selection order. A frame without any of them still
     /// gives `{}`, so lines and frames stay one to one.

@@ -39,9 +39,12 @@ fn value(out: &mut impl Pairs, key: &'static [u8], v: &Value) {
     out.pair_written(key, |buf| json_value(buf, v));
 }
 
-/// Bytes under `key`, in hex.
-fn hex(out: &mut impl Pairs, key: &'static [u8], bytes: &[u8]) {
-    out.pair_written(key, |buf| json_hex(buf, bytes));
+/// The payload under `key`, in hex: as `ahead` has it written already, or written now.
+fn hex(out: &mut impl Pairs, key: &'static [u8], bytes: &[u8], ahead: Option<&[u8]>) {
+    match ahead {
+        Some(h) => out.pair_written(key, |buf| buf.extend_from_slice(h)),
+        None => out.pair_written(key, |buf| json_hex(buf, bytes)),
+    }
 }
 
 fn be16(b: &[u8], at: usize) -> u16 {
@@ -67,7 +70,14 @@ impl FastList {
         dissector: &mut Dissector,
         cross: &mut netlayers_analyze::CrossFrame,
     ) -> bool {
-        let Some(seen) = see(frame, prepared, dissector, cross) else { return false };
+        // The payload's hex, if written ahead; back into `prepared` at the end, for the thread
+        // that made it to free.
+        let payload_hex = prepared.payload_hex.take();
+        let ahead = payload_hex.as_deref();
+        let Some(seen) = see(frame, prepared, dissector, cross) else {
+            prepared.payload_hex = payload_hex;
+            return false;
+        };
         // The layered path starts the capture's clock at its first frame, whichever path shows it.
         let _ = dissector.rel_time(frame.ts);
         let d = &frame.data[..];
@@ -87,9 +97,9 @@ impl FastList {
         }
         match &seen.upper {
             Upper::None => {}
-            Upper::Udp(u) => udp(out, u, &seen),
+            Upper::Udp(u) => udp(out, u, &seen, ahead),
             Upper::Tcp(t, n, verdict) => {
-                tcp(out, frame, t, n, &seen);
+                tcp(out, frame, t, n, &seen, ahead);
                 if let Some(r) = verdict.initial_rtt() {
                     out.pair_written(b",\"tcp.analysis.initial_rtt\":", |buf| {
                         buf.push(b'"');
@@ -112,12 +122,13 @@ impl FastList {
             Upper::None => &[],
         };
         if seen.data {
-            hex(out, b",\"data.data\":", payload);
+            hex(out, b",\"data.data\":", payload, ahead);
             num(out, b",\"data.len\":", payload.len() as u64);
         }
         json_fields(out, seen.layers.iter().flat_map(|l| &l.fields));
         out.close();
         prepared.layers = seen.layers;
+        prepared.payload_hex = payload_hex;
         true
     }
 }
@@ -179,7 +190,7 @@ fn pseudo(seen: &Seen<'_>, protocol: u8, upper_len: usize) -> Option<PseudoHeade
     Some(PseudoHeader { src, dst, protocol, upper_len })
 }
 
-fn udp(out: &mut impl Pairs, u: &Udp<'_>, seen: &Seen<'_>) {
+fn udp(out: &mut impl Pairs, u: &Udp<'_>, seen: &Seen<'_>, ahead: Option<&[u8]>) {
     let sum = be16(u.segment, 6);
     // As the UDP decoder: no checksum (0) is "not present" over IPv4 and illegal over IPv6.
     let status = || match pseudo(seen, 17, u.segment.len()) {
@@ -200,11 +211,11 @@ fn udp(out: &mut impl Pairs, u: &Udp<'_>, seen: &Seen<'_>) {
     num_lazy(out, b",\"udp.checksum.status\":", status);
     num(out, b",\"udp.stream\":", seen.stream);
     if !u.payload.is_empty() {
-        hex(out, b",\"udp.payload\":", u.payload);
+        hex(out, b",\"udp.payload\":", u.payload, ahead);
     }
 }
 
-fn tcp(out: &mut impl Pairs, frame: &Frame, t: &Tcp<'_>, n: &TcpNumbers, seen: &Seen<'_>) {
+fn tcp(out: &mut impl Pairs, frame: &Frame, t: &Tcp<'_>, n: &TcpNumbers, seen: &Seen<'_>, ahead: Option<&[u8]>) {
     let len = t.payload.len();
     let seq = t.seq.wrapping_sub(n.seq_base);
     // Without the ACK flag the field stays raw.
@@ -258,6 +269,6 @@ fn tcp(out: &mut impl Pairs, frame: &Frame, t: &Tcp<'_>, n: &TcpNumbers, seen: &
         json_fields(out, [&options]);
     }
     if len > 0 {
-        hex(out, b",\"tcp.payload\":", t.payload);
+        hex(out, b",\"tcp.payload\":", t.payload, ahead);
     }
 }

@@ -536,25 +536,35 @@ pub struct Prepared {
     /// NDJSON of an HTTP `Continuation` that is all body: not decoded, since its layers' only
     /// keys are `data.data` and `data.len`, which the writer takes from the bytes.
     continuation_as_data: bool,
+    /// The TCP or UDP payload as NDJSON writes it (a JSON string of hex digits), written ahead
+    /// by [`prepare_json_with_hex`]: the line copies it instead of writing it (twice, when the
+    /// payload is data too).
+    payload_hex: Option<Vec<u8>>,
 }
 
 /// Whether the fast path takes `frame`: `Some` with what [`FastList::row_prepared`] and
 /// [`FastList::stats_prepared`] need, or `None` and the frame goes through the layers.
 pub fn prepare(frame: &Frame) -> Option<Prepared> {
-    prepare_for(frame, false)
+    prepare_for(frame, false, false)
 }
 
 /// [`prepare`] for [`FastList::json_prepared`]: an HTTP `Continuation` that starts with
 /// header-like lines is decoded into its layers too (the NDJSON holds their fields; the packet
 /// list needs only the word).
 pub fn prepare_json(frame: &Frame) -> Option<Prepared> {
-    prepare_for(frame, true)
+    prepare_for(frame, true, false)
 }
 
-fn prepare_for(frame: &Frame, json: bool) -> Option<Prepared> {
+/// [`prepare_json`] with the payload's hex written ahead too: for a caller that prepares on
+/// another thread and writes whole NDJSON lines (the hex is most of a full-size frame's line).
+pub fn prepare_json_with_hex(frame: &Frame) -> Option<Prepared> {
+    prepare_for(frame, true, true)
+}
+
+fn prepare_for(frame: &Frame, json: bool, hex: bool) -> Option<Prepared> {
     let ctx = DecodeCtx::default();
     let data = &frame.data[..];
-    let mut p = Prepared { layers: Vec::new(), claim: None, continuation_as_data: false };
+    let mut p = Prepared { layers: Vec::new(), claim: None, continuation_as_data: false, payload_hex: None };
     match parse(frame)? {
         Net::Arp => {
             p.layers = decode_handoff(data, 14..data.len(), Handoff::EtherType(0x0806), ctx);
@@ -590,6 +600,11 @@ fn prepare_for(frame: &Frame, json: bool) -> Option<Prepared> {
                 }
             }
             p.claim = Some(claim);
+            if hex && !body.is_empty() {
+                let mut h = Vec::with_capacity(2 * body.len() + 2);
+                netlayers_render::json_hex(&mut h, body);
+                p.payload_hex = Some(h);
+            }
         }
     }
     Some(p)
