@@ -43,6 +43,8 @@ pub struct FastList {
     /// NDJSON leaves the payload's bytes out (`""`): for a caller that keeps none of
     /// `tcp.payload`, `udp.payload`, `data.data` (`read -e`).
     no_payload_bytes: bool,
+    /// What `stats` counts of a frame, reused from frame to frame (its protocol list is a Vec).
+    parts: FrameParts,
 }
 
 /// The parts of a TCP header a row needs.
@@ -450,7 +452,11 @@ impl FastList {
         let _ = dissector.rel_time(frame.ts);
         // The protocol path as the layers would have it: eth, IP, transport, then whatever
         // was decoded above (ARP and ICMP are among those).
-        let mut parts = FrameParts { eth: Some((seen.macs.1, seen.macs.0)), ip: seen.ip, ..FrameParts::default() };
+        let parts = &mut self.parts;
+        parts.protocols.clear();
+        parts.eth = Some((seen.macs.1, seen.macs.0));
+        parts.ip = seen.ip;
+        parts.transport = None;
         parts.protocols.push("eth");
         if let Some((s, _)) = seen.ip {
             parts.protocols.push(if s.is_ipv4() { "ip" } else { "ipv6" });
@@ -476,7 +482,7 @@ impl FastList {
         if seen.data {
             parts.protocols.push("data");
         }
-        stats.add_parts(frame.ts, frame.orig_len, frame.link, &parts);
+        stats.add_parts(frame.ts, frame.orig_len, frame.link, parts);
         count_bad_checksums(frame, &seen, cross);
         true
     }
