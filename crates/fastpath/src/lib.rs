@@ -448,7 +448,7 @@ impl FastList {
         cross: &mut CrossFrame,
         stats: &mut Stats,
     ) -> bool {
-        let Some(seen) = see(frame, prepared, dissector, cross) else { return false };
+        let Some(seen) = see_for(frame, prepared, dissector, cross, false) else { return false };
         let _ = dissector.rel_time(frame.ts);
         // The protocol path as the layers would have it: eth, IP, transport, then whatever
         // was decoded above (ARP and ICMP are among those).
@@ -603,6 +603,15 @@ fn prepare_for(frame: &Frame, json: bool) -> Option<Prepared> {
 
 /// Updates the cross-frame state with a prepared frame as the layered path would.
 fn see<'a>(frame: &'a Frame, prepared: Prepared, dissector: &mut Dissector, cross: &mut CrossFrame) -> Option<Seen<'a>> {
+    see_for(frame, prepared, dissector, cross, true)
+}
+
+/// [`see`], and with `numbers` false without the relative sequence numbers and window scaling
+/// (the returned [`TcpNumbers`] are then zero): `stats` shows neither, and nothing it counts
+/// depends on them (the expert and the stream index read raw numbers), so it skips their two
+/// lookups per segment. The layered path's frames of a connection then number from their own
+/// first segment, which only the packet list and the tree would show.
+fn see_for<'a>(frame: &'a Frame, prepared: Prepared, dissector: &mut Dissector, cross: &mut CrossFrame, numbers: bool) -> Option<Seen<'a>> {
     let data = &frame.data[..];
     // Read again (cheap, and nothing changes before it): the headers the state needs.
     let net = parse(frame)?;
@@ -632,7 +641,11 @@ fn see<'a>(frame: &'a Frame, prepared: Prepared, dissector: &mut Dissector, cros
                     Upper::Udp(u)
                 }
                 Some(Top::Tcp(t)) => {
-                    let n = dissector.tcp_numbers((src, t.sport), (dst, t.dport), t.seq, Some(t.ack), t.flags, t.wscale);
+                    let n = if numbers {
+                        dissector.tcp_numbers((src, t.sport), (dst, t.dport), t.seq, Some(t.ack), t.flags, t.wscale)
+                    } else {
+                        TcpNumbers { seq_base: 0, ack_base: None, scale: WindowScale::Unknown }
+                    };
                     if !seen.layers.is_empty() {
                         // A request or response marks the connection; a decoded Continuation
                         // before one is taken out.
