@@ -176,6 +176,10 @@ impl Conv {
             && ((self.end_a() == *s && self.end_b() == *d) || (self.end_a() == *d && self.end_b() == *s))
     }
 
+    fn hash(&self, h: &foldhash::fast::RandomState) -> u64 {
+        conv_hash(h, self.kind, self.family, self.stream, &self.end_a(), &self.end_b())
+    }
+
     /// Whether the conversation's kind has ports (TCP, UDP).
     fn has_ports(&self) -> bool {
         matches!(self.kind, ConvKind::Tcp | ConvKind::Udp)
@@ -194,6 +198,15 @@ fn conv_hash(h: &foldhash::fast::RandomState, kind: ConvKind, family: Family, st
     x.finish()
 }
 
+/// The conversations of one kind.
+#[derive(Debug, Default)]
+struct ConvTable {
+    list: Blocks<Conv>,
+    /// Positions in `list`, hashed by [`conv_hash`] of the conversation itself: its ends are
+    /// not stored twice.
+    index: HashTable<u32>,
+}
+
 /// A list that grows a block at a time: no doubling, so no moment holding two copies, and at
 /// most one block unused.
 #[derive(Debug)]
@@ -204,6 +217,16 @@ struct Blocks<T> {
 impl<T> Default for Blocks<T> {
     fn default() -> Self {
         Blocks { blocks: Vec::new() }
+    }
+}
+
+impl ConvTable {
+    /// The index again, after [`Stats::release_index`].
+    fn build_index(&mut self, hasher: &foldhash::fast::RandomState) {
+        let list = &self.list;
+        for (i, c) in list.iter().enumerate() {
+            self.index.insert_unique(c.hash(hasher), i as u32, |&j| list.get(j).hash(hasher));
+        }
     }
 }
 
@@ -261,11 +284,10 @@ pub struct Stats {
     pub last: Option<Timestamp>,
     pub links: Vec<LinkType>,
     phs: PhsNode,
-    /// In order of first appearance, all kinds together.
-    convs: Blocks<Conv>,
-    /// Positions in `convs`, hashed by [`conv_hash`] of the conversation itself: its ends are
-    /// not stored twice.
-    index: HashTable<u32>,
+    /// Each kind's conversations, in order of first appearance, with their index. Kept apart
+    /// so that the few Ethernet and IP conversations, met by almost every frame, lie together
+    /// in memory instead of among the many TCP and UDP ones.
+    convs: [ConvTable; 5],
     /// A TCP conversation's position by its `tcp.stream` (`u32::MAX`: none yet), checked before
     /// the index: streams are numbered densely, and the conversations of the streams in use
     /// lie together at the end of the list, so this is fewer cache misses than a hash lookup.
@@ -397,11 +419,11 @@ impl Stats {
             ConvKind::Tcp => self.by_stream.get(stream as usize).copied().filter(|&i| i != u32::MAX),
             _ => None,
         };
-        let i = match cached.filter(|&i| self.convs.get(i).is(kind, family, stream, &s, &d)) {
+        let i = match cached.filter(|&i| self.convs[kind as usize].list.get(i).is(kind, family, stream, &s, &d)) {
             Some(i) => i,
             None => self.find_or_add(kind, family, s, d, stream, rel),
         };
-        let c = self.convs.get_mut(i);
+        let c = self.convs[kind as usize].list.get_mut(i);
         if c.end_a() == s {
             c.frames_ab += 1;
             c.bytes_ab += len;
@@ -414,16 +436,18 @@ impl Stats {
 
     /// The position of a conversation, added (without frames yet) if it is new.
     fn find_or_add(&mut self, kind: ConvKind, family: Family, s: End, d: End, stream: u64, rel: f64) -> u32 {
-        if self.index.is_empty() && !self.convs.blocks.is_empty() {
-            self.build_index();
+        let hasher = &self.hasher;
+        let t = &mut self.convs[kind as usize];
+        if t.index.is_empty() && !t.list.blocks.is_empty() {
+            t.build_index(hasher);
         }
-        let hash = conv_hash(&self.hasher, kind, family, stream, &s, &d);
-        let convs = &self.convs;
-        let found = self.index.find(hash, |&i| convs.get(i).is(kind, family, stream, &s, &d)).copied();
+        let hash = conv_hash(hasher, kind, family, stream, &s, &d);
+        let list = &t.list;
+        let found = t.index.find(hash, |&i| list.get(i).is(kind, family, stream, &s, &d)).copied();
         match found {
             Some(i) => i,
             None => {
-                let i = self.convs.push(Conv {
+                let i = t.list.push(Conv {
                     a: s.addr,
                     b: d.addr,
                     stream,
@@ -438,11 +462,8 @@ impl Stats {
                     kind,
                     family,
                 });
-                let (convs, hasher) = (&self.convs, &self.hasher);
-                self.index.insert_unique(hash, i, |&j| {
-                    let c = convs.get(j);
-                    conv_hash(hasher, c.kind, c.family, c.stream, &c.end_a(), &c.end_b())
-                });
+                let list = &t.list;
+                t.index.insert_unique(hash, i, |&j| list.get(j).hash(hasher));
                 if kind == ConvKind::Tcp {
                     self.remember_stream(stream, i);
                 }
@@ -463,36 +484,20 @@ impl Stats {
         }
     }
 
-    /// The index again, after [`Stats::release_index`].
-    fn build_index(&mut self) {
-        let (convs, hasher) = (&self.convs, &self.hasher);
-        let hash = |i: &u32| {
-            let c = convs.get(*i);
-            conv_hash(hasher, c.kind, c.family, c.stream, &c.end_a(), &c.end_b())
-        };
-        for (i, c) in self.convs.iter().enumerate() {
-            let i = i as u32;
-            self.index.insert_unique(hash(&i), i, hash);
-            if c.kind == ConvKind::Tcp {
-                if let Some(slot @ &mut u32::MAX) = self.by_stream.get_mut(c.stream as usize) {
-                    *slot = i;
-                }
-            }
-        }
-    }
-
     /// Frees the index of conversations, which only counting needs, before the report is
     /// written (a frame counted afterwards builds it again).
     pub fn release_index(&mut self) {
-        self.index = HashTable::new();
+        for t in &mut self.convs {
+            t.index = HashTable::new();
+        }
         self.by_stream = Vec::new();
     }
 
     /// Conversations of one kind, in order of first appearance.
     pub fn conversations(&self, kind: ConvKind) -> Vec<Conversation> {
-        self.convs
+        self.convs[kind as usize]
+            .list
             .iter()
-            .filter(|c| c.kind == kind)
             .map(|c| {
                 let mut a = String::new();
                 let mut b = String::new();
@@ -521,14 +526,13 @@ impl Stats {
         self.endpoint_sums(kind)
             .iter()
             .map(|e| {
-                let c = self.convs.get(e.conv);
-                let end = if e.side_b { c.end_b() } else { c.end_a() };
+                let (family, end, ports) = self.endpoint_end(kind, e);
                 let mut addr = String::new();
-                write_addr(&mut addr, c.family, &end.addr);
+                write_addr(&mut addr, family, &end.addr);
                 Endpoint {
                     kind,
                     addr,
-                    port: c.has_ports().then_some(end.port),
+                    port: ports.then_some(end.port),
                     tx_frames: e.tx_frames,
                     tx_bytes: e.tx_bytes,
                     rx_frames: e.rx_frames,
@@ -544,42 +548,36 @@ impl Stats {
         use std::hash::BuildHasher;
         let mut out: Vec<EndpointSum> = Vec::new();
         let mut index: HashTable<u32> = HashTable::new();
+        let list = &self.convs[kind as usize].list;
         let end_of = |e: &EndpointSum| {
-            let c = self.convs.get(e.conv);
+            let c = list.get(e.conv);
             (c.family, if e.side_b { c.end_b() } else { c.end_a() })
         };
         let hash = |family: Family, end: &End| self.hasher.hash_one((family as u8, end.addr, end.port));
-        let mut i = 0u32;
-        for block in &self.convs.blocks {
-            for c in block {
-                let conv = i;
-                i += 1;
-                if c.kind != kind {
-                    continue;
-                }
-                for (side_b, end, tf, tb, rf, rb) in [
-                    (false, c.end_a(), c.frames_ab, c.bytes_ab, c.frames_ba, c.bytes_ba),
-                    (true, c.end_b(), c.frames_ba, c.bytes_ba, c.frames_ab, c.bytes_ab),
-                ] {
-                    let h = hash(c.family, &end);
-                    let at = match index.find(h, |&j| end_of(&out[j as usize]) == (c.family, end)) {
-                        Some(&j) => j as usize,
-                        None => {
-                            out.push(EndpointSum { conv, side_b, tx_frames: 0, tx_bytes: 0, rx_frames: 0, rx_bytes: 0 });
-                            let j = (out.len() - 1) as u32;
-                            index.insert_unique(h, j, |&j| {
-                                let (f, e) = end_of(&out[j as usize]);
-                                hash(f, &e)
-                            });
-                            j as usize
-                        }
-                    };
-                    let e = &mut out[at];
-                    e.tx_frames += tf;
-                    e.tx_bytes += tb;
-                    e.rx_frames += rf;
-                    e.rx_bytes += rb;
-                }
+        for (conv, c) in list.iter().enumerate() {
+            let conv = conv as u32;
+            for (side_b, end, tf, tb, rf, rb) in [
+                (false, c.end_a(), c.frames_ab, c.bytes_ab, c.frames_ba, c.bytes_ba),
+                (true, c.end_b(), c.frames_ba, c.bytes_ba, c.frames_ab, c.bytes_ab),
+            ] {
+                let h = hash(c.family, &end);
+                let at = match index.find(h, |&j| end_of(&out[j as usize]) == (c.family, end)) {
+                    Some(&j) => j as usize,
+                    None => {
+                        out.push(EndpointSum { conv, side_b, tx_frames: 0, tx_bytes: 0, rx_frames: 0, rx_bytes: 0 });
+                        let j = (out.len() - 1) as u32;
+                        index.insert_unique(h, j, |&j| {
+                            let (f, e) = end_of(&out[j as usize]);
+                            hash(f, &e)
+                        });
+                        j as usize
+                    }
+                };
+                let e = &mut out[at];
+                e.tx_frames += tf;
+                e.tx_bytes += tb;
+                e.rx_frames += rf;
+                e.rx_bytes += rb;
             }
         }
         out
@@ -664,7 +662,8 @@ impl Stats {
         )?;
 
         for kind in ConvKind::ALL {
-            if !self.convs.iter().any(|c| c.kind == kind) {
+            let list = &self.convs[kind as usize].list;
+            if list.blocks.is_empty() {
                 continue;
             }
             writeln!(out, "\n{} {}", kind.title().get(lang), t("conversations", "会话"))?;
@@ -676,7 +675,7 @@ impl Stats {
                     t("Frames A→B", "帧 A→B"), t("Bytes A→B", "字节 A→B"), t("Frames B→A", "帧 B→A"), t("Bytes B→A", "字节 B→A"),
                     t("Frames", "帧数"), t("Bytes", "字节数"), t("Rel start", "相对开始"), t("Duration", "持续时间"),
                 ],
-                || self.convs.iter().filter(move |c| c.kind == kind),
+                || list.iter(),
                 |x, c| {
                     write_addr(c.next(), x.family, &x.a);
                     c.port(x.has_ports().then_some(x.port_a));
@@ -703,7 +702,7 @@ impl Stats {
                 ],
                 || endpoints.iter(),
                 |e, c| {
-                    let (family, end, ports) = self.endpoint_end(e);
+                    let (family, end, ports) = self.endpoint_end(kind, e);
                     write_addr(c.next(), family, &end.addr);
                     c.port(ports.then_some(end.port));
                     c.num(e.tx_frames + e.rx_frames);
@@ -744,8 +743,8 @@ impl Stats {
     }
 
     /// The address an endpoint is (its family, address and port, and whether the port shows).
-    fn endpoint_end(&self, e: &EndpointSum) -> (Family, End, bool) {
-        let c = self.convs.get(e.conv);
+    fn endpoint_end(&self, kind: ConvKind, e: &EndpointSum) -> (Family, End, bool) {
+        let c = self.convs[kind as usize].list.get(e.conv);
         (c.family, if e.side_b { c.end_b() } else { c.end_a() }, c.has_ports())
     }
 
@@ -790,7 +789,7 @@ impl Stats {
             }
             quoted(out, kind.key())?;
             out.write_all(b":[")?;
-            for (i, c) in self.convs.iter().filter(|c| c.kind == kind).enumerate() {
+            for (i, c) in self.convs[kind as usize].list.iter().enumerate() {
                 if i > 0 {
                     out.write_all(b",")?;
                 }
@@ -821,7 +820,7 @@ impl Stats {
                 if i > 0 {
                     out.write_all(b",")?;
                 }
-                let (family, end, ports) = self.endpoint_end(e);
+                let (family, end, ports) = self.endpoint_end(kind, e);
                 out.write_all(b"{\"addr\":")?;
                 quoted_addr(out, &mut addr, family, &end.addr)?;
                 out.write_all(b",\"port\":")?;
