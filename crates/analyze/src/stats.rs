@@ -160,6 +160,9 @@ struct Conv {
     family: Family,
 }
 
+// The size the documentation gives (docs/performance.md): a change shows here first.
+const _: () = assert!(std::mem::size_of::<Conv>() == 96);
+
 impl Conv {
     fn end_a(&self) -> End {
         End { addr: self.a, port: self.port_a }
@@ -169,6 +172,7 @@ impl Conv {
         End { addr: self.b, port: self.port_b }
     }
 
+    /// Whether this is the conversation of a frame from `s` to `d` (either way round).
     fn is(&self, kind: ConvKind, family: Family, stream: u64, s: &End, d: &End) -> bool {
         self.kind == kind
             && self.family == family
@@ -207,8 +211,18 @@ struct ConvTable {
     index: HashTable<u32>,
 }
 
-/// A list that grows a block at a time: no doubling, so no moment holding two copies, and at
-/// most one block unused.
+impl ConvTable {
+    /// The index again, after [`Stats::release_index`].
+    fn build_index(&mut self, hasher: &foldhash::fast::RandomState) {
+        let list = &self.list;
+        for (i, c) in list.iter().enumerate() {
+            self.index.insert_unique(c.hash(hasher), i as u32, |&j| list.get(j).hash(hasher));
+        }
+    }
+}
+
+/// A list that grows a block at a time: no doubling, so never two copies at once while it
+/// grows, and only its last block partly used.
 #[derive(Debug)]
 struct Blocks<T> {
     blocks: Vec<Vec<T>>,
@@ -217,16 +231,6 @@ struct Blocks<T> {
 impl<T> Default for Blocks<T> {
     fn default() -> Self {
         Blocks { blocks: Vec::new() }
-    }
-}
-
-impl ConvTable {
-    /// The index again, after [`Stats::release_index`].
-    fn build_index(&mut self, hasher: &foldhash::fast::RandomState) {
-        let list = &self.list;
-        for (i, c) in list.iter().enumerate() {
-            self.index.insert_unique(c.hash(hasher), i as u32, |&j| list.get(j).hash(hasher));
-        }
     }
 }
 
