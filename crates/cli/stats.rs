@@ -72,12 +72,17 @@ pub fn run(a: &StatsArgs, ui: &Ui) -> Result<Outcome> {
         FileFormat::PcapNg => "pcapng",
     };
     let summary = cross.expert.summary();
-    let text = match a.format {
-        Format::Json => stats.render_json(format, &summary),
-        Format::Table => stats.render_text(format, &summary, ui.lang),
-    };
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
+    // What only counting needed goes before the report is written (megabytes of
+    // per-connection tables and the conversations' index): the report's peak is the
+    // capture's peak.
+    drop((fast, dissector, cross));
+    stats.release_index();
+    // Written as it is formatted: the report of a big capture is megabytes of rows.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match a.format {
+        Format::Json => stats.write_json(&mut out, format, &summary)?,
+        Format::Table => stats.write_text(&mut out, format, &summary, ui.lang)?,
+    }
     out.flush()?;
     Ok(if stats.frames == 0 { Outcome::NothingMatched } else { Outcome::Success })
 }

@@ -40,6 +40,8 @@ use netlayers_transport::WindowScale;
 pub struct FastList {
     /// The Info text being built, reused from frame to frame.
     info: String,
+    /// What `stats` counts of a frame, reused from frame to frame (its protocol list is a Vec).
+    parts: FrameParts,
 }
 
 /// The parts of a TCP header a row needs.
@@ -440,11 +442,15 @@ impl FastList {
         cross: &mut CrossFrame,
         stats: &mut Stats,
     ) -> bool {
-        let Some(seen) = see(frame, prepared, dissector, cross) else { return false };
+        let Some(seen) = see_for(frame, prepared, dissector, cross, false) else { return false };
         let _ = dissector.rel_time(frame.ts);
         // The protocol path as the layers would have it: eth, IP, transport, then whatever
         // was decoded above (ARP and ICMP are among those).
-        let mut parts = FrameParts { eth: Some((seen.macs.1, seen.macs.0)), ip: seen.ip, ..FrameParts::default() };
+        let parts = &mut self.parts;
+        parts.protocols.clear();
+        parts.eth = Some((seen.macs.1, seen.macs.0));
+        parts.ip = seen.ip;
+        parts.transport = None;
         parts.protocols.push("eth");
         if let Some((s, _)) = seen.ip {
             parts.protocols.push(if s.is_ipv4() { "ip" } else { "ipv6" });
@@ -470,7 +476,7 @@ impl FastList {
         if seen.data {
             parts.protocols.push("data");
         }
-        stats.add_parts(frame.ts, frame.orig_len, frame.link, &parts);
+        stats.add_parts(frame.ts, frame.orig_len, frame.link, parts);
         count_bad_checksums(frame, &seen, cross);
         prepared.layers = seen.layers;
         true
@@ -612,6 +618,15 @@ fn prepare_for(frame: &Frame, json: bool, hex: bool) -> Option<Prepared> {
 
 /// Updates the cross-frame state with a prepared frame as the layered path would.
 fn see<'a>(frame: &'a Frame, prepared: &mut Prepared, dissector: &mut Dissector, cross: &mut CrossFrame) -> Option<Seen<'a>> {
+    see_for(frame, prepared, dissector, cross, true)
+}
+
+/// [`see`], and with `numbers` false without the relative sequence numbers and window scaling
+/// (the returned [`TcpNumbers`] are then zero): `stats` shows neither, and nothing it counts
+/// depends on them (the expert and the stream index read raw numbers), so it skips their two
+/// lookups per segment. The layered path's frames of a connection then number from their own
+/// first segment, which only the packet list and the tree would show.
+fn see_for<'a>(frame: &'a Frame, prepared: &mut Prepared, dissector: &mut Dissector, cross: &mut CrossFrame, numbers: bool) -> Option<Seen<'a>> {
     let data = &frame.data[..];
     // Read again (cheap, and nothing changes before it): the headers the state needs.
     let net = parse(frame)?;
@@ -642,7 +657,11 @@ fn see<'a>(frame: &'a Frame, prepared: &mut Prepared, dissector: &mut Dissector,
                     Upper::Udp(u)
                 }
                 Some(Top::Tcp(t)) => {
-                    let n = dissector.tcp_numbers((src, t.sport), (dst, t.dport), t.seq, Some(t.ack), t.flags, t.wscale);
+                    let n = if numbers {
+                        dissector.tcp_numbers((src, t.sport), (dst, t.dport), t.seq, Some(t.ack), t.flags, t.wscale)
+                    } else {
+                        TcpNumbers { seq_base: 0, ack_base: None, scale: WindowScale::Unknown }
+                    };
                     if !seen.layers.is_empty() {
                         // A request or response marks the connection; a decoded Continuation
                         // before one is taken out.
