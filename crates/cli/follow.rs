@@ -46,7 +46,7 @@ pub struct FollowArgs {
 }
 
 pub fn run(a: &FollowArgs, ui: &Ui) -> Result<Outcome> {
-    let mut source = FrameSource::open(&a.file)?;
+    let source = FrameSource::open(&a.file)?;
     let format = match a.format {
         FollowFormatArg::Ascii => FollowFormat::Ascii,
         FollowFormatArg::Hex => FollowFormat::Hex,
@@ -58,7 +58,7 @@ pub fn run(a: &FollowArgs, ui: &Ui) -> Result<Outcome> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut buf = Vec::with_capacity(1 << 16);
-    let failure = crate::frames::each_frame(&mut source, |frame| {
+    let failure = crate::frames::each_frame(source, crate::ahead::Prepare::Nothing, |frame, _| {
         let mut d = dissector.dissect(frame);
         conversations.annotate(&mut d.layers);
         buf.clear();

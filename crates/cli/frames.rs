@@ -73,28 +73,31 @@ pub fn view(d: &Dissection) -> FrameView<'_> {
     FrameView { number: d.number, rel_time: d.rel_time, orig_len: d.orig_len, cap_len: d.cap_len, layers: &d.layers }
 }
 
-/// Reads every frame of `source` into one reused buffer and hands it to `each`, in order. Stops
-/// at the end of the input, at the first read error, or at a frame whose link type cannot be
-/// decoded; such an error is returned as `Ok(Some(..))` once the frames before it were handled,
-/// so a command can finish its output and then report it. An error from `each` (a closed
-/// pipe …) ends the reading at once.
+/// Reads every frame of `source` and hands it to `each`, in order, with what was prepared of
+/// it ahead (see [`crate::ahead`]: on a second thread when there is one). Stops at the end of
+/// the input, at the first read error, or at a frame whose link type cannot be decoded; such an
+/// error is returned as `Ok(Some(..))` once the frames before it were handled, so a command can
+/// finish its output and then report it. An error from `each` (a closed pipe …) ends the
+/// reading at once.
 pub fn each_frame(
-    source: &mut netlayers_capture::FrameSource,
-    mut each: impl FnMut(&netlayers_core::Frame) -> anyhow::Result<()>,
+    source: netlayers_capture::FrameSource,
+    prepare: crate::ahead::Prepare,
+    mut each: impl FnMut(&netlayers_core::Frame, Option<&mut netlayers_fastpath::Prepared>) -> anyhow::Result<()>,
 ) -> anyhow::Result<Option<netlayers_capture::CaptureError>> {
-    let mut frame = netlayers_core::Frame::empty();
     // The commands that use this loop print when it is done.
     let mut progress = crate::progress::Progress::for_file(std::path::Path::new(source.name()), false);
+    let mut frames = crate::ahead::Ahead::new(source, prepare);
+    let name = frames.name().to_string();
     loop {
-        match source.next_into(&mut frame) {
-            Ok(true) => {}
-            Ok(false) => return Ok(None),
+        progress.frame(|| frames.bytes_read());
+        let (frame, prepared) = match frames.next() {
+            Ok(Some(next)) => next,
+            Ok(None) => return Ok(None),
             Err(e) => return Ok(Some(e)),
-        }
-        progress.frame(|| source.bytes_read());
+        };
         if !frame.link.is_supported() {
-            return Ok(Some(netlayers_capture::CaptureError::unsupported_link(source.name(), &frame)));
+            return Ok(Some(netlayers_capture::CaptureError::unsupported_link(&name, frame)));
         }
-        each(&frame)?;
+        each(frame, prepared)?;
     }
 }

@@ -11,6 +11,7 @@ use netlayers_analyze::{CrossFrame, Filter};
 use netlayers_capture::{FileFormat, FrameSource};
 use netlayers_stack::Dissector;
 
+use crate::ahead::Prepare;
 use crate::args::Format;
 use crate::output::{Outcome, Ui};
 
@@ -38,7 +39,7 @@ pub struct StatsArgs {
 }
 
 pub fn run(a: &StatsArgs, ui: &Ui) -> Result<Outcome> {
-    let mut source = FrameSource::open(&a.file)?;
+    let source = FrameSource::open(&a.file)?;
     let filter = match a.filter.as_deref() {
         Some(e) if !e.trim().is_empty() => Some(Filter::compile(e, &crate::fields::known_field)?),
         _ => None,
@@ -48,9 +49,18 @@ pub fn run(a: &StatsArgs, ui: &Ui) -> Result<Outcome> {
     let mut stats = Stats::new();
     // Without a filter, common frames are counted straight from their bytes.
     let mut fast = (filter.is_none() && !a.no_fast_path).then(netlayers_fastpath::FastList::new);
-    let failure = crate::frames::each_frame(&mut source, |frame| {
-        if fast.as_mut().is_some_and(|f| f.stats(frame, &mut dissector, &mut cross, &mut stats)) {
-            return Ok(());
+    let format = match source.format() {
+        FileFormat::Pcap { nanos: true, .. } => "pcap (nanosecond)",
+        FileFormat::Pcap { .. } => "pcap",
+        FileFormat::PcapNg => "pcapng",
+    };
+    // The fast path's stateless half is done ahead, on the second core, with the reading.
+    let prepare = if fast.is_some() { Prepare::Row } else { Prepare::Nothing };
+    let failure = crate::frames::each_frame(source, prepare, |frame, prepared| {
+        if let (Some(fast), Some(p)) = (fast.as_mut(), prepared) {
+            if fast.stats_prepared(frame, p, &mut dissector, &mut cross, &mut stats) {
+                return Ok(());
+            }
         }
         let mut d = dissector.dissect(frame);
         cross.annotate(&mut d.layers, frame.number, frame.ts);
@@ -66,11 +76,6 @@ pub fn run(a: &StatsArgs, ui: &Ui) -> Result<Outcome> {
         // Statistics of half a file would mislead: say where it stopped instead.
         return Err(e.into());
     }
-    let format = match source.format() {
-        FileFormat::Pcap { nanos: true, .. } => "pcap (nanosecond)",
-        FileFormat::Pcap { .. } => "pcap",
-        FileFormat::PcapNg => "pcapng",
-    };
     let summary = cross.expert.summary();
     // What only counting needed goes before the report is written (megabytes of
     // per-connection tables and the conversations' index): the report's peak is the
