@@ -59,6 +59,36 @@ fn flow_draws_the_golden_diagram() {
     assert_ne!(zh.lines().next(), want.lines().next(), "the heading is translated");
 }
 
+/// A capture of thousands of endpoints would draw rows thousands of lanes wide (it took
+/// gigabytes): past 16 lanes, flow says which frame brought one too many and what to do.
+#[test]
+fn flow_refuses_more_lanes_than_it_can_draw() {
+    let frames: Vec<Vec<u8>> = (0..20u16)
+        .map(|i| {
+            let mut f = udp_frame(b"hi");
+            f[34..36].copy_from_slice(&(40000 + i).to_be_bytes());
+            f
+        })
+        .collect();
+    let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
+    let dir = tmpdir("flow-lanes");
+    let path = write(&dir, "many.pcap", &pcap(1, &refs));
+    for (lang, words) in [("en", ["frame 16", "17th endpoint", "10.0.0.1:40015", "--stream"]), ("zh", ["第 16 帧", "第 17 个端点", "10.0.0.1:40015", "泳道"])] {
+        let o = run(&["--lang", lang, "flow", &path]);
+        assert_eq!(o.status.code(), Some(2), "{lang}");
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+        for w in words {
+            assert!(e.contains(w), "{lang}: {w} in {e}");
+        }
+    }
+    // Fifteen senders and their one receiver are drawn.
+    let o = run(&["flow", &path, "--color", "never", "-Y", "udp.srcport < 40015"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).matches("10.0.0.1:400").count(), 15);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// tshark's TCP conversations for a capture, as stored by captures/stats.sh.
 type Conv = (String, u64, String, u64, [u64; 4]);
 

@@ -5,13 +5,36 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Result;
+use std::collections::HashSet;
+
+use anyhow::{bail, Result};
 use clap::Args;
 use netlayers_capture::FrameSource;
 use netlayers_render::{flow_diagram, flow_endpoints, flow_event, FlowEvent, FrameView};
 use netlayers_stack::Dissector;
 
 use crate::output::{Outcome, Ui};
+use netlayers_core::Lang;
+
+/// Lanes a diagram may have: each is at least 24 columns wide.
+const MAX_LANES: usize = 16;
+
+/// Why a capture is not drawn: too many endpoints, the first one past the limit, and what to do.
+fn too_many_lanes(lang: Lang, end: &str, frame: u64, one_stream: bool) -> String {
+    let end = netlayers_core::escape::text(end);
+    let (en, zh) = if one_stream {
+        ("narrow it with -Y".to_string(), "请用 -Y 缩小范围".to_string())
+    } else {
+        (
+            "choose one conversation with --stream N (--udp for UDP) or frames with -Y, e.g. -Y 'ip.addr == 10.0.0.1'".to_string(),
+            "请用 --stream N(UDP 加 --udp)选一个会话,或用 -Y 选帧,例如 -Y 'ip.addr == 10.0.0.1'".to_string(),
+        )
+    };
+    match lang {
+        Lang::En => format!("frame {frame} brings a {}th endpoint ({end}): a flow diagram draws at most {MAX_LANES} lanes; {en}", MAX_LANES + 1),
+        Lang::Zh => format!("第 {frame} 帧带来第 {} 个端点({end}):流程图最多画 {MAX_LANES} 条泳道;{zh}", MAX_LANES + 1),
+    }
+}
 
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:\n  netlayers flow captures/http.pcap --stream 0      handshake, request, response, teardown\n  \
@@ -36,12 +59,15 @@ pub struct FlowArgs {
 }
 
 pub fn run(a: &FlowArgs, ui: &Ui) -> Result<Outcome> {
-    let mut source = FrameSource::open(&a.file)?;
+    let source = FrameSource::open(&a.file)?;
     let mut dissector = Dissector::new();
     let mut selection = crate::filter_args::Selection::new(a.filter.as_deref())?;
     let key = if a.udp { "udp.stream" } else { "tcp.stream" };
     let mut events: Vec<FlowEvent> = Vec::new();
-    let failure = crate::frames::each_frame(&mut source, |frame| {
+    // The lanes met so far: a diagram is for a few endpoints, and a capture of thousands would
+    // draw rows thousands of lanes wide (gigabytes); such a capture is refused once it shows.
+    let mut lanes: HashSet<String> = HashSet::new();
+    let failure = crate::frames::each_frame(source, crate::ahead::Prepare::Nothing, |frame, _| {
         let mut d = dissector.dissect(frame);
         if !selection.admit(&mut d, &frame.data) {
             return Ok(());
@@ -61,6 +87,12 @@ pub fn run(a: &FlowArgs, ui: &Ui) -> Result<Outcome> {
             layers: &d.layers,
         };
         if let Some(e) = flow_event(&view) {
+            for end in [&e.from, &e.to] {
+                if lanes.len() == MAX_LANES && !lanes.contains(end) {
+                    bail!(too_many_lanes(ui.lang, end, frame.number, a.stream.is_some()));
+                }
+                lanes.insert(end.clone());
+            }
             events.push(e);
         }
         Ok(())
