@@ -138,6 +138,32 @@ fn stats_table_has_every_section_in_both_languages() {
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
+/// A capture cut short in its last frame gets the report of the frames before the cut, as
+/// tshark gives it, then the error on stderr and exit code 2.
+#[test]
+fn stats_of_a_cut_capture_reports_the_frames_read_then_the_cut() {
+    let whole = std::fs::read(capture("http.pcap")).expect("http.pcap");
+    let dir = tmpdir("stats-cut");
+    let cut = write(&dir, "cut.pcap", &whole[..whole.len() - 5]);
+    let frames = ok(&["read", &capture("http.pcap")]).lines().count() - 1;
+    for format in ["table", "json"] {
+        let o = run(&["stats", &cut, "--format", format]);
+        assert_eq!(o.status.code(), Some(2), "{format}");
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+        assert!(e.contains("cut.pcap") && e.contains(&format!("frame {frames}")), "{e}");
+        let out = String::from_utf8_lossy(&o.stdout);
+        let counted = if format == "json" {
+            let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+            v["frames"].as_u64()
+        } else {
+            out.lines().find_map(|l| l.strip_prefix("Frames")).and_then(|n| n.trim().parse().ok())
+        };
+        assert_eq!(counted, Some(frames as u64 - 1), "{format}: the frames before the cut\n{out}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn read_filters_on_expert_flags_as_tshark_does() {
     let cap = "crafted/tcp-loss.pcap";

@@ -72,10 +72,6 @@ pub fn run(a: &StatsArgs, ui: &Ui) -> Result<Outcome> {
         stats.add(frame.ts, frame.orig_len, frame.link, &d.layers);
         Ok(())
     })?;
-    if let Some(e) = failure {
-        // Statistics of half a file would mislead: say where it stopped instead.
-        return Err(e.into());
-    }
     let summary = cross.expert.summary();
     // What only counting needed goes before the report is written (megabytes of
     // per-connection tables and the conversations' index): the report's peak is the
@@ -89,5 +85,10 @@ pub fn run(a: &StatsArgs, ui: &Ui) -> Result<Outcome> {
         Format::Table => stats.write_text(&mut out, format, &summary, ui.lang)?,
     }
     out.flush()?;
+    if let Some(e) = failure {
+        // As tshark: the statistics of the frames read, then where and why the reading
+        // stopped (on stderr, exit code 2), so a capture cut short still gets its report.
+        return Err(e.into());
+    }
     Ok(if stats.frames == 0 { Outcome::NothingMatched } else { Outcome::Success })
 }
