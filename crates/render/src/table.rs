@@ -143,7 +143,11 @@ fn right_aligned(buf: &mut Vec<u8>, width: usize, write: impl FnOnce(&mut Vec<u8
     write(buf);
     let n = buf.len() - start;
     if n < width {
-        buf.splice(start..start, std::iter::repeat_n(b' ', width - n));
+        // Move the text right and fill in front of it (no per-byte insertion).
+        let pad = width - n;
+        buf.resize(start + width, b' ');
+        buf.copy_within(start..start + n, start + pad);
+        buf[start..start + pad].fill(b' ');
     }
 }
 
