@@ -39,10 +39,25 @@ const BATCH: usize = 64;
 /// Batches the reading thread may be ahead by.
 const AHEAD: usize = 2;
 
+/// Writes, on the reading thread, the start of a frame's output that needs nothing from earlier
+/// frames (the head of an NDJSON line, `fastpath::json_head`), for a frame the fast path takes.
+pub type Head = Box<dyn FnMut(&Frame, &mut Vec<u8>) + Send>;
+
+/// A frame, what was prepared of it, and its head if one was written ahead.
+pub struct Next<'a> {
+    pub frame: &'a Frame,
+    pub prepared: Option<&'a mut Prepared>,
+    pub head: Option<&'a [u8]>,
+}
+
 struct Batch {
     /// Reused frame buffers; the first `len` hold this batch's frames.
     frames: Vec<Frame>,
     prepared: Vec<Option<Prepared>>,
+    /// Reused buffers for the heads (when there is a [`Head`]), one per frame.
+    heads: Vec<Vec<u8>>,
+    /// Whether `heads` holds this batch's heads.
+    headed: bool,
     len: usize,
     /// The next frame to hand out.
     next: usize,
@@ -52,13 +67,14 @@ struct Batch {
 
 impl Batch {
     fn new() -> Batch {
-        Batch { frames: Vec::new(), prepared: Vec::new(), len: 0, next: 0, bytes_read: 0 }
+        Batch { frames: Vec::new(), prepared: Vec::new(), heads: Vec::new(), headed: false, len: 0, next: 0, bytes_read: 0 }
     }
 
     /// Empties the batch (freeing what was decoded ahead) and reads up to `size` frames into
     /// it. `Some` when the input ended: `Some(None)` at its end, `Some(Some(e))` at an error.
-    fn fill(&mut self, source: &mut FrameSource, prepare: Prepare, size: usize) -> Option<Option<CaptureError>> {
+    fn fill(&mut self, source: &mut FrameSource, prepare: Prepare, mut head: Option<&mut Head>, size: usize) -> Option<Option<CaptureError>> {
         self.prepared.clear();
+        self.headed = head.is_some();
         self.len = 0;
         self.next = 0;
         let mut end = None;
@@ -78,12 +94,23 @@ impl Batch {
                     break;
                 }
             }
-            self.prepared.push(match prepare {
+            let prepared = match prepare {
                 Prepare::Nothing => None,
                 Prepare::Row => netlayers_fastpath::prepare(frame),
                 Prepare::Json => netlayers_fastpath::prepare_json(frame),
                 Prepare::JsonWithPayloads => netlayers_fastpath::prepare_json_with_hex(frame),
-            });
+            };
+            if let Some(head) = head.as_mut() {
+                if self.heads.len() == self.len {
+                    self.heads.push(Vec::new());
+                }
+                let out = &mut self.heads[self.len];
+                out.clear();
+                if prepared.is_some() {
+                    head(frame, out);
+                }
+            }
+            self.prepared.push(prepared);
             self.len += 1;
         }
         self.bytes_read = source.bytes_read();
@@ -100,7 +127,8 @@ enum Message {
 enum Reader {
     /// On the calling thread.
     Here { source: Box<FrameSource>, prepare: Prepare },
-    /// On a second thread: filled batches come in, used ones go back.
+    /// On a second thread (writing the heads, if any): filled batches come in, used ones go
+    /// back.
     Thread { filled: Receiver<Message>, used: Sender<Batch>, thread: Option<JoinHandle<()>> },
 }
 
@@ -115,12 +143,14 @@ pub struct Ahead {
 }
 
 impl Ahead {
-    pub fn new(source: FrameSource, prepare: Prepare) -> Ahead {
+    /// `head`, if given, is written ahead for each frame the fast path takes, on the reading
+    /// thread only: on one thread the caller writes the whole output itself.
+    pub fn new(source: FrameSource, prepare: Prepare, head: Option<Head>) -> Ahead {
         let name = source.name().to_string();
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
         let one = std::env::var("NETLAYERS_THREADS").is_ok_and(|v| v.trim() == "1");
         let reader = if threads > 1 && !one {
-            spawn(source, prepare)
+            spawn(source, prepare, head)
         } else {
             Reader::Here { source: Box::new(source), prepare }
         };
@@ -140,7 +170,7 @@ impl Ahead {
     /// The next frame, and what the fast path prepared of it (`None` if it declined it, or
     /// nothing was to be prepared); `Ok(None)` at the end of the input. An error ends the
     /// frames: it comes after every frame read before it.
-    pub fn next(&mut self) -> Result<Option<(&Frame, Option<&mut Prepared>)>, CaptureError> {
+    pub fn next(&mut self) -> Result<Option<Next<'_>>, CaptureError> {
         while self.batch.next >= self.batch.len {
             if self.ended {
                 return Ok(None);
@@ -155,7 +185,8 @@ impl Ahead {
         let b = &mut self.batch;
         let i = b.next;
         b.next += 1;
-        Ok(Some((&b.frames[i], b.prepared[i].as_mut())))
+        let head = if b.headed && b.prepared[i].is_some() { b.heads.get(i).map(Vec::as_slice) } else { None };
+        Ok(Some(Next { frame: &b.frames[i], prepared: b.prepared[i].as_mut(), head }))
     }
 
     /// Replaces the used batch with the next one; `Some` when the input ended.
@@ -165,7 +196,7 @@ impl Ahead {
             // payload's hex is not worth writing ahead).
             Reader::Here { source, prepare } => {
                 let prepare = if *prepare == Prepare::JsonWithPayloads { Prepare::Json } else { *prepare };
-                self.batch.fill(source, prepare, 1)
+                self.batch.fill(source, prepare, None, 1)
             }
             Reader::Thread { filled, used, thread } => match filled.recv() {
                 Ok(Message::Batch(b)) => {
@@ -188,14 +219,14 @@ impl Ahead {
     }
 }
 
-fn spawn(source: FrameSource, prepare: Prepare) -> Reader {
+fn spawn(source: FrameSource, prepare: Prepare, head: Option<Head>) -> Reader {
     let (filled_tx, filled) = mpsc::sync_channel::<Message>(AHEAD);
     let (used, used_rx) = mpsc::channel::<Batch>();
     // The source is handed over once the thread runs, so it stays here if none can be had.
     let (give, take) = mpsc::channel::<FrameSource>();
     let thread = std::thread::Builder::new().name("netlayers-read".into()).spawn(move || {
         if let Ok(mut source) = take.recv() {
-            read(&mut source, prepare, &filled_tx, &used_rx);
+            read(&mut source, prepare, head, &filled_tx, &used_rx);
         }
     });
     let source = match thread {
@@ -210,10 +241,10 @@ fn spawn(source: FrameSource, prepare: Prepare) -> Reader {
 
 /// The reading thread: fills batches (reusing the ones that came back) until the input ends,
 /// or the reader is dropped (the command stopped early: `-c`, a closed pipe).
-fn read(source: &mut FrameSource, prepare: Prepare, filled: &SyncSender<Message>, used: &Receiver<Batch>) {
+fn read(source: &mut FrameSource, prepare: Prepare, mut head: Option<Head>, filled: &SyncSender<Message>, used: &Receiver<Batch>) {
     loop {
         let mut batch = used.try_recv().unwrap_or_else(|_| Batch::new());
-        let end = batch.fill(source, prepare, BATCH);
+        let end = batch.fill(source, prepare, head.as_mut(), BATCH);
         if filled.send(Message::Batch(batch)).is_err() {
             return;
         }

@@ -86,11 +86,11 @@ pub fn each_frame(
 ) -> anyhow::Result<Option<netlayers_capture::CaptureError>> {
     // The commands that use this loop print when it is done.
     let mut progress = crate::progress::Progress::for_file(std::path::Path::new(source.name()), false);
-    let mut frames = crate::ahead::Ahead::new(source, prepare);
+    let mut frames = crate::ahead::Ahead::new(source, prepare, None);
     let name = frames.name().to_string();
     loop {
         progress.frame(|| frames.bytes_read());
-        let (frame, prepared) = match frames.next() {
+        let crate::ahead::Next { frame, prepared, .. } = match frames.next() {
             Ok(Some(next)) => next,
             Ok(None) => return Ok(None),
             Err(e) => return Ok(Some(e)),

@@ -8,7 +8,7 @@ use netlayers_capture::{CaptureError, FrameSource};
 use netlayers_core::Frame;
 use netlayers_stack::Dissector;
 
-use crate::ahead::{Ahead, Prepare};
+use crate::ahead::{Ahead, Head, Next, Prepare};
 use crate::args::{Format, ReadArgs};
 use crate::frames::FrameOutput;
 use crate::output::{Outcome, Ui};
@@ -46,14 +46,24 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
         (Some(_), true, false) => Prepare::Row,
         _ => Prepare::Nothing,
     };
-    let mut frames = Ahead::new(source, prepare);
+    // On the reading thread, the head of each NDJSON line (frame, Ethernet and IP keys) too:
+    // whole, or the asked pairs of it, picked by a copy of the selection.
+    let head: Option<Head> = match (json && prepare != Prepare::Nothing, &pick) {
+        (false, _) => None,
+        (true, None) => Some(Box::new(|f: &Frame, out: &mut Vec<u8>| netlayers_fastpath::json_head(&mut netlayers_render::Line(out), f))),
+        (true, Some(p)) => {
+            let mine = p.clone();
+            Some(Box::new(move |f: &Frame, out: &mut Vec<u8>| netlayers_fastpath::json_head(&mut mine.recorder(out), f)))
+        }
+    };
+    let mut frames = Ahead::new(source, prepare, head);
     let name = frames.name().to_string();
     let mut shown = 0u64;
     let mut failure: Option<CaptureError> = None;
     let mut progress = crate::progress::Progress::for_file(a.path(), true);
     loop {
         progress.frame(|| frames.bytes_read());
-        let (frame, prepared) = match frames.next() {
+        let Next { frame, prepared, head } = match frames.next() {
             Ok(Some(next)) => next,
             Ok(None) => break,
             Err(e) => {
@@ -75,8 +85,17 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
         if let (Some(fast), Some(cross), Some(prepared)) = (fast.as_mut(), selection.unfiltered(), prepared) {
             buf.clear();
             let done = match (json, pick.as_mut()) {
-                (true, Some(p)) => fast.json_prepared(&mut p.picker(&mut buf), frame, prepared, &mut dissector, cross),
-                (true, None) => fast.json_prepared(&mut netlayers_render::Line(&mut buf), frame, prepared, &mut dissector, cross),
+                (true, Some(p)) => {
+                    let mut picker = p.picker(&mut buf);
+                    if let Some(h) = head {
+                        picker.open_recorded(h);
+                    }
+                    fast.json_prepared(&mut picker, frame, prepared, head.is_some(), &mut dissector, cross)
+                }
+                (true, None) => {
+                    buf.extend_from_slice(head.unwrap_or_default());
+                    fast.json_prepared(&mut netlayers_render::Line(&mut buf), frame, prepared, head.is_some(), &mut dissector, cross)
+                }
                 (false, _) => fast.row_prepared(&mut buf, frame, prepared, &mut dissector, cross),
             };
             if done {

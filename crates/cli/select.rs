@@ -13,6 +13,7 @@ use foldhash::fast::FixedState;
 use netlayers_render::Pairs;
 
 /// The fields asked for, and where each was found in the current frame.
+#[derive(Clone)]
 pub struct FieldSelection {
     /// Field name → its place in the output order.
     index: HashMap<Box<[u8]>, usize, FixedState>,
@@ -66,6 +67,64 @@ impl FieldSelection {
     pub fn picker<'a>(&'a mut self, out: &'a mut Vec<u8>) -> Picker<'a> {
         Picker { selection: self, out }
     }
+
+    /// A sink that records the asked pairs it is given into `out`, for
+    /// [`Picker::open_recorded`]: the head of each line is picked ahead, on the reading thread
+    /// (crates/cli/ahead.rs), by a copy of the selection.
+    pub fn recorder<'a>(&'a self, out: &'a mut Vec<u8>) -> Recorder<'a> {
+        Recorder { selection: self, out }
+    }
+
+    /// The place of `key` in the output order, if it was asked for.
+    #[inline]
+    fn place(&self, key: &[u8]) -> Option<usize> {
+        if !self.maybe[usize::from(sketch(key))] {
+            return None;
+        }
+        self.index.get(key).copied()
+    }
+
+    /// Forgets the current frame's values.
+    fn reset(&mut self) {
+        self.found.iter_mut().for_each(|f| *f = None);
+        self.values.clear();
+    }
+
+    /// Keeps `value` as the field's at `place` unless the frame gave it one already (the
+    /// writers give each key once anyway).
+    fn keep(&mut self, place: usize, value: impl FnOnce(&mut Vec<u8>)) {
+        if self.found[place].is_none() {
+            let start = self.values.len();
+            value(&mut self.values);
+            self.found[place] = Some(start..self.values.len());
+        }
+    }
+}
+
+/// See [`FieldSelection::recorder`]: each asked pair as its place (4 bytes, little-endian), the
+/// value's length (4 bytes) and the value.
+pub struct Recorder<'a> {
+    selection: &'a FieldSelection,
+    out: &'a mut Vec<u8>,
+}
+
+impl Pairs for Recorder<'_> {
+    fn open(&mut self, number: u64) {
+        self.pair(b"frame.number", |b| b.extend_from_slice(netlayers_core::text::decimal(number, &mut [0; 20])));
+    }
+
+    fn pair(&mut self, key: &[u8], value: impl FnOnce(&mut Vec<u8>)) {
+        if let Some(place) = self.selection.place(key) {
+            self.out.extend_from_slice(&(place as u32).to_le_bytes());
+            let len_at = self.out.len();
+            self.out.extend_from_slice(&[0; 4]);
+            value(self.out);
+            let len = (self.out.len() - len_at - 4) as u32;
+            self.out[len_at..len_at + 4].copy_from_slice(&len.to_le_bytes());
+        }
+    }
+
+    fn close(&mut self) {}
 }
 
 /// See [`FieldSelection::picker`].
@@ -74,27 +133,33 @@ pub struct Picker<'a> {
     out: &'a mut Vec<u8>,
 }
 
+impl Picker<'_> {
+    /// Opens the object with the pairs a [`Recorder`] recorded (instead of [`Pairs::open`]).
+    pub fn open_recorded(&mut self, mut record: &[u8]) {
+        let s = &mut *self.selection;
+        s.reset();
+        let word = |b: &[u8]| b.try_into().map_or(usize::MAX, |w| u32::from_le_bytes(w) as usize);
+        while record.len() >= 8 {
+            let (place, len) = (word(&record[..4]), word(&record[4..8]));
+            let Some(value) = record.get(8..8usize.saturating_add(len)) else { break };
+            if place < s.found.len() {
+                s.keep(place, |b| b.extend_from_slice(value));
+            }
+            record = &record[8 + len..];
+        }
+    }
+}
+
 impl Pairs for Picker<'_> {
     fn open(&mut self, number: u64) {
-        let s = &mut *self.selection;
-        s.found.iter_mut().for_each(|f| *f = None);
-        s.values.clear();
+        self.selection.reset();
         self.pair(b"frame.number", |b| b.extend_from_slice(netlayers_core::text::decimal(number, &mut [0; 20])));
     }
 
     #[inline]
     fn pair(&mut self, key: &[u8], value: impl FnOnce(&mut Vec<u8>)) {
-        let s = &mut *self.selection;
-        if !s.maybe[usize::from(sketch(key))] {
-            return;
-        }
-        if let Some(&at) = s.index.get(key) {
-            // A key's first occurrence is its value (the writers give each key once anyway).
-            if s.found[at].is_none() {
-                let start = s.values.len();
-                value(&mut s.values);
-                s.found[at] = Some(start..s.values.len());
-            }
+        if let Some(place) = self.selection.place(key) {
+            self.selection.keep(place, value);
         }
     }
 
@@ -175,6 +240,46 @@ mod tests {
         p.pair(b"ip.src", |_| panic!("a key's first value is its value"));
         p.close();
         assert_eq!(out, b"{\"ip.src\":\"10.0.0.1\"}\n");
+    }
+
+    /// A head picked ahead by a copy of the selection and handed over gives the line the
+    /// picker gives when it sees every pair itself.
+    #[test]
+    fn a_recorded_head_is_the_same_as_the_pairs_themselves() {
+        let names: Vec<String> = ["tcp.len", "eth.src", "frame.number", "ip.src", "dns.id"].iter().map(|s| s.to_string()).collect();
+        let head: [(&[u8], &[u8]); 3] = [(b"eth.src", b"\"02:00:00:00:00:01\""), (b"ip.ttl", b"64"), (b"ip.src", b"\"10.0.0.1\"")];
+        let rest: [(&[u8], &[u8]); 2] = [(b"tcp.len", b"0"), (b"ip.src", b"\"10.9.9.9\"")];
+        let mut direct = FieldSelection::new(&names);
+        let mut want = Vec::new();
+        let mut p = direct.picker(&mut want);
+        p.open(7);
+        for (k, v) in head.iter().chain(&rest) {
+            p.pair(k, |b| b.extend_from_slice(v));
+        }
+        p.close();
+        let ahead = FieldSelection::new(&names).clone();
+        let mut record = Vec::new();
+        let mut r = ahead.recorder(&mut record);
+        r.open(7);
+        for (k, v) in head {
+            r.pair(k, |b| b.extend_from_slice(v));
+        }
+        let mut mine = FieldSelection::new(&names);
+        let mut got = Vec::new();
+        let mut p = mine.picker(&mut got);
+        p.open_recorded(&record);
+        for (k, v) in rest {
+            p.pair(k, |b| b.extend_from_slice(v));
+        }
+        p.close();
+        assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+        assert_eq!(want, b"{\"tcp.len\":0,\"eth.src\":\"02:00:00:00:00:01\",\"frame.number\":7,\"ip.src\":\"10.0.0.1\"}\n");
+        // A damaged record is read as far as it holds, never past its end.
+        let mut got = Vec::new();
+        let mut p = mine.picker(&mut got);
+        p.open_recorded(&record[..record.len() - 3]);
+        p.close();
+        assert!(got.starts_with(b"{\"eth.src\""), "{}", String::from_utf8_lossy(&got));
     }
 
     #[test]

@@ -57,16 +57,18 @@ impl FastList {
     /// returns `false` having changed nothing, and the caller writes the frame through the
     /// layers.
     pub fn json(&mut self, out: &mut impl Pairs, frame: &Frame, dissector: &mut Dissector, cross: &mut netlayers_analyze::CrossFrame) -> bool {
-        crate::prepare_json(frame).is_some_and(|mut p| self.json_prepared(out, frame, &mut p, dissector, cross))
+        crate::prepare_json(frame).is_some_and(|mut p| self.json_prepared(out, frame, &mut p, false, dissector, cross))
     }
 
     /// [`FastList::json`] for a frame [`crate::prepare_json`]d ahead (its layers are left in
-    /// `prepared`).
+    /// `prepared`). With `head_written`, the caller gave `out` the frame's [`json_head`]
+    /// already (written ahead, on another thread) and the pairs after it follow.
     pub fn json_prepared(
         &mut self,
         out: &mut impl Pairs,
         frame: &Frame,
         prepared: &mut Prepared,
+        head_written: bool,
         dissector: &mut Dissector,
         cross: &mut netlayers_analyze::CrossFrame,
     ) -> bool {
@@ -80,20 +82,8 @@ impl FastList {
         };
         // The layered path starts the capture's clock at its first frame, whichever path shows it.
         let _ = dissector.rel_time(frame.ts);
-        let d = &frame.data[..];
-        out.open(frame.number);
-        num(out, b",\"frame.len\":", frame.orig_len);
-        num(out, b",\"frame.cap_len\":", d.len() as u64);
-        if frame.interface != 0 {
-            // A pcapng file's second interface and on (the frame layer names it then).
-            num(out, b",\"frame.interface_id\":", frame.interface);
-        }
-        ethernet(out, d);
-        if let Some((src, dst)) = seen.ip {
-            match (src, dst) {
-                (IpAddr::V4(_), _) => ipv4(out, &d[14..34]),
-                _ => ipv6(out, &d[14..54]),
-            }
+        if !head_written {
+            json_head(out, frame);
         }
         match &seen.upper {
             Upper::None => {}
@@ -130,6 +120,28 @@ impl FastList {
         prepared.layers = seen.layers;
         prepared.payload_hex = payload_hex;
         true
+    }
+}
+
+/// The pairs of a frame's NDJSON line that need nothing from earlier frames, opening the
+/// object: the frame's, then the Ethernet and IP headers'. For a frame the fast path takes (a
+/// [`crate::prepare_json`] that is `Some`), and a caller that writes it ahead, on another
+/// thread, then hands [`FastList::json_prepared`] the rest.
+pub fn json_head(out: &mut impl Pairs, frame: &Frame) {
+    let d = &frame.data[..];
+    out.open(frame.number);
+    num(out, b",\"frame.len\":", frame.orig_len);
+    num(out, b",\"frame.cap_len\":", d.len() as u64);
+    if frame.interface != 0 {
+        // A pcapng file's second interface and on (the frame layer names it then).
+        num(out, b",\"frame.interface_id\":", frame.interface);
+    }
+    ethernet(out, d);
+    if let Some(crate::Net::Ip { src, .. }) = crate::parse(frame) {
+        match src {
+            IpAddr::V4(_) => ipv4(out, &d[14..34]),
+            IpAddr::V6(_) => ipv6(out, &d[14..54]),
+        }
     }
 }
 

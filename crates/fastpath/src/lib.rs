@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 mod json;
+pub use json::json_head;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
