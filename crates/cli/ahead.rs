@@ -10,8 +10,13 @@
 //! thread, as a first attempt did, was slower than one thread: glibc frees another thread's
 //! memory under that thread's arena lock.)
 //!
+//! For NDJSON the reading thread also writes what needs nothing from earlier frames: the
+//! payload's hex (`prepare_json_with_hex`) and, through a [`Head`], the start of each line (the
+//! frame, Ethernet and IP keys; for `-e` only the asked ones, picked by a copy of the
+//! selection). docs/performance.md has the numbers.
+//!
 //! On a machine with one core, or with `NETLAYERS_THREADS=1`, the same batches are filled on
-//! the calling thread.
+//! the calling thread, one frame at a time and without heads.
 
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
