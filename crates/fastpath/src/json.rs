@@ -72,14 +72,8 @@ impl FastList {
         dissector: &mut Dissector,
         cross: &mut netlayers_analyze::CrossFrame,
     ) -> bool {
-        // The payload's hex, if written ahead; back into `prepared` at the end, for the thread
-        // that made it to free.
-        let payload_hex = prepared.payload_hex.take();
-        let ahead = payload_hex.as_deref();
-        let Some(seen) = see(frame, prepared, dissector, cross) else {
-            prepared.payload_hex = payload_hex;
-            return false;
-        };
+        let Some(seen) = see(frame, prepared, dissector, cross) else { return false };
+        let ahead = seen.payload_hex;
         // The layered path starts the capture's clock at its first frame, whichever path shows it.
         let _ = dissector.rel_time(frame.ts);
         if !head_written {
@@ -117,8 +111,6 @@ impl FastList {
         }
         json_fields(out, seen.layers.iter().flat_map(|l| &l.fields));
         out.close();
-        prepared.layers = seen.layers;
-        prepared.payload_hex = payload_hex;
         true
     }
 }

@@ -324,9 +324,11 @@ struct Seen<'a> {
     upper: Upper<'a>,
     /// `tcp.stream` / `udp.stream`.
     stream: u64,
+    /// The payload's hex as NDJSON writes it, if it was written ahead.
+    payload_hex: Option<&'a [u8]>,
     /// Layers decoded by their own decoders: ARP, ICMP (and what it carries), or what the
     /// transport's payload holds (DNS, an HTTP message …); empty when the payload is plain.
-    layers: Vec<Layer>,
+    layers: &'a mut Vec<Layer>,
     /// A TCP payload shown as an HTTP `Continuation` (with a body after its lines, or not).
     continuation: Option<bool>,
     /// A TCP or UDP payload shown as data, written from the bytes: no decoder claims it (or, in
@@ -401,14 +403,13 @@ impl FastList {
                     own.info = Some(std::mem::take(&mut self.info));
                     own.info_prefix = prefix;
                     seen.layers.insert(0, own);
-                    self.layered(buf, frame, rel_time, addrs, &seen.layers);
+                    self.layered(buf, frame, rel_time, addrs, seen.layers);
                     // Keep the Info buffer for the next frame.
                     let own = seen.layers.remove(0);
                     self.info = own.info.unwrap_or_default();
                 } else {
-                    self.layered(buf, frame, rel_time, addrs, &seen.layers);
+                    self.layered(buf, frame, rel_time, addrs, seen.layers);
                 }
-                prepared.layers = seen.layers;
                 return true;
             }
         };
@@ -423,7 +424,6 @@ impl FastList {
             info_plain: true,
         };
         netlayers_render::plain_row(buf, &cols);
-        prepared.layers = seen.layers;
         true
     }
 
@@ -479,7 +479,6 @@ impl FastList {
         }
         stats.add_parts(frame.ts, frame.orig_len, frame.link, parts);
         count_bad_checksums(frame, &seen, cross);
-        prepared.layers = seen.layers;
         true
     }
 
@@ -618,7 +617,7 @@ fn prepare_for(frame: &Frame, json: bool, hex: bool) -> Option<Prepared> {
 }
 
 /// Updates the cross-frame state with a prepared frame as the layered path would.
-fn see<'a>(frame: &'a Frame, prepared: &mut Prepared, dissector: &mut Dissector, cross: &mut CrossFrame) -> Option<Seen<'a>> {
+fn see<'a>(frame: &'a Frame, prepared: &'a mut Prepared, dissector: &mut Dissector, cross: &mut CrossFrame) -> Option<Seen<'a>> {
     see_for(frame, prepared, dissector, cross, true)
 }
 
@@ -627,18 +626,20 @@ fn see<'a>(frame: &'a Frame, prepared: &mut Prepared, dissector: &mut Dissector,
 /// depends on them (the expert and the stream index read raw numbers), so it skips their two
 /// lookups per segment. The layered path's frames of a connection then number from their own
 /// first segment, which only the packet list and the tree would show.
-fn see_for<'a>(frame: &'a Frame, prepared: &mut Prepared, dissector: &mut Dissector, cross: &mut CrossFrame, numbers: bool) -> Option<Seen<'a>> {
+fn see_for<'a>(frame: &'a Frame, prepared: &'a mut Prepared, dissector: &mut Dissector, cross: &mut CrossFrame, numbers: bool) -> Option<Seen<'a>> {
     let data = &frame.data[..];
     // Read again (cheap, and nothing changes before it): the headers the state needs.
     let net = parse(frame)?;
     let macs = (data.get(0..6)?.try_into().ok()?, data.get(6..12)?.try_into().ok()?);
+    // The layers stay in `prepared` (for the thread that decoded them to free): borrowed.
+    let Prepared { layers, claim, continuation_as_data, payload_hex } = prepared;
     let top = match &net {
-        Net::Ip { proto, payload, .. } if prepared.claim.is_some() => Some(transport(*proto, &data[payload.clone()], payload.start)?),
+        Net::Ip { proto, payload, .. } if claim.is_some() => Some(transport(*proto, &data[payload.clone()], payload.start)?),
         _ => None,
     };
-    let continuation_as_data = prepared.continuation_as_data;
-    let mut seen =
-        Seen { macs, ip: None, upper: Upper::None, stream: 0, layers: std::mem::take(&mut prepared.layers), continuation: None, data: false };
+    let continuation_as_data = *continuation_as_data;
+    let payload_hex = payload_hex.as_deref();
+    let mut seen = Seen { macs, ip: None, upper: Upper::None, stream: 0, payload_hex, layers, continuation: None, data: false };
     match net {
         Net::Arp => cross.other_frame(),
         Net::Ip { src, dst, .. } if top.is_none() => {
@@ -649,7 +650,7 @@ fn see_for<'a>(frame: &'a Frame, prepared: &mut Prepared, dissector: &mut Dissec
             seen.ip = Some((src, dst));
         }
         Net::Ip { src, dst, .. } => {
-            let claim = prepared.claim.unwrap_or(Claim::Data);
+            let claim = claim.unwrap_or(Claim::Data);
             seen.ip = Some((src, dst));
             seen.upper = match top {
                 Some(Top::Udp(u)) => {
@@ -666,7 +667,7 @@ fn see_for<'a>(frame: &'a Frame, prepared: &mut Prepared, dissector: &mut Dissec
                     if !seen.layers.is_empty() {
                         // A request or response marks the connection; a decoded Continuation
                         // before one is taken out.
-                        dissector.http_above_tcp((src, t.sport), (dst, t.dport), &mut seen.layers);
+                        dissector.http_above_tcp((src, t.sport), (dst, t.dport), seen.layers);
                     }
                     let mut seg = Segment {
                         src: (src, t.sport),
@@ -727,7 +728,7 @@ fn count_bad_checksums(frame: &Frame, seen: &Seen<'_>, cross: &mut CrossFrame) {
             }
         }
     }
-    cross.expert.count_bad_checksums(&seen.layers);
+    cross.expert.count_bad_checksums(seen.layers);
 }
 
 fn address(a: IpAddr) -> Value {
