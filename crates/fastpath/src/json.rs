@@ -196,18 +196,7 @@ fn pseudo(seen: &Seen<'_>, protocol: u8, upper_len: usize) -> Option<PseudoHeade
 
 fn udp(out: &mut impl Pairs, u: &Udp<'_>, seen: &Seen<'_>, ahead: Option<&[u8]>) {
     let sum = be16(u.segment, 6);
-    // As the UDP decoder: no checksum (0) is "not present" over IPv4 and illegal over IPv6.
-    let status = || match pseudo(seen, 17, u.segment.len()) {
-        Some(p) if sum == 0 => {
-            if p.src.is_ipv4() {
-                3
-            } else {
-                4
-            }
-        }
-        Some(p) => u8::from(netlayers_core::checksum::verify_with_pseudo(&p, u.segment)),
-        None => 2,
-    };
+    let status = || pseudo(seen, 17, u.segment.len()).map_or(2, |p| netlayers_transport::udp_checksum_status(&p, u.segment));
     num(out, b",\"udp.srcport\":", u.sport);
     num(out, b",\"udp.dstport\":", u.dport);
     num(out, b",\"udp.length\":", u.segment.len() as u64);

@@ -713,19 +713,16 @@ fn count_bad_checksums(frame: &Frame, seen: &Seen<'_>, cross: &mut CrossFrame) {
         if src.is_ipv4() && d.get(14..34).is_some_and(|h| netlayers_core::checksum::internet(h) != 0) {
             cross.expert.count_bad_checksum("ip.checksum.bad");
         }
-        let checked = match &seen.upper {
-            Upper::Tcp(t, ..) => Some((6, "tcp.checksum.bad", t.segment)),
-            Upper::Udp(u) => Some((17, "udp.checksum.bad", u.segment)),
-            Upper::None => None,
-        };
-        if let Some((proto, key, seg)) = checked {
+        let pseudo = |protocol, seg: &[u8]| PseudoHeader { src, dst, protocol, upper_len: seg.len() };
+        let bad = match &seen.upper {
+            Upper::Tcp(t, ..) => (!netlayers_core::checksum::verify_with_pseudo(&pseudo(6, t.segment), t.segment)).then_some("tcp.checksum.bad"),
             // UDP without a checksum (zero) is not a bad one (over IPv6 it is illegal, a
             // different complaint).
-            let unchecked = proto == 17 && seg.get(6..8) == Some(&[0, 0]);
-            let pseudo = PseudoHeader { src, dst, protocol: proto, upper_len: seg.len() };
-            if !unchecked && !netlayers_core::checksum::verify_with_pseudo(&pseudo, seg) {
-                cross.expert.count_bad_checksum(key);
-            }
+            Upper::Udp(u) => (netlayers_transport::udp_checksum_status(&pseudo(17, u.segment), u.segment) == 0).then_some("udp.checksum.bad"),
+            Upper::None => None,
+        };
+        if let Some(key) = bad {
+            cross.expert.count_bad_checksum(key);
         }
     }
     cross.expert.count_bad_checksums(seen.layers);

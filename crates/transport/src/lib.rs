@@ -30,7 +30,7 @@ mod tcp;
 mod udp;
 
 pub use tcp::{flag_string, next_seq, options_field, push_flag_names, tcp, tcp_relative, tcp_relative_scaled, tcp_window_scale, WindowScale, MAX_WSCALE_SHIFT};
-pub use udp::udp;
+pub use udp::{udp, udp_checksum_status};
 
 /// What checking a transport checksum found. The numbers are Wireshark's
 /// `tcp.checksum.status` / `udp.checksum.status` codes.
@@ -47,6 +47,19 @@ pub(crate) enum Verdict {
     Illegal,
 }
 
+impl Verdict {
+    /// Wireshark's status code and its name.
+    fn status(self) -> (u8, &'static str) {
+        match self {
+            Verdict::Bad { .. } => (0, "Bad"),
+            Verdict::Good => (1, "Good"),
+            Verdict::Unverified => (2, "Unverified"),
+            Verdict::NotPresent => (3, "Not present"),
+            Verdict::Illegal => (4, "Illegal"),
+        }
+    }
+}
+
 /// A checksum field with its generated status child, as Wireshark shows it.
 pub(crate) fn checksum_field(
     spec: &'static FieldSpec,
@@ -55,13 +68,7 @@ pub(crate) fn checksum_field(
     range: Range<usize>,
     verdict: Verdict,
 ) -> Field {
-    let (code, name) = match verdict {
-        Verdict::Bad { .. } => (0, "Bad"),
-        Verdict::Good => (1, "Good"),
-        Verdict::Unverified => (2, "Unverified"),
-        Verdict::NotPresent => (3, "Not present"),
-        Verdict::Illegal => (4, "Illegal"),
-    };
+    let (code, name) = verdict.status();
     let mut f = Field::new(spec, Value::Hex { value: value.into(), digits: 4 }, range);
     f.display = Some(match verdict {
         Verdict::Good => format!("0x{value:04x} [correct]"),
@@ -92,7 +99,7 @@ pub(crate) fn checksum_field(
             format!("0x{value:04x} [illegal]")
         }
     });
-    f.children.push(Field::generated(status, Value::Enum { value: code, name: Some(name) }));
+    f.children.push(Field::generated(status, Value::Enum { value: code.into(), name: Some(name) }));
     f
 }
 

@@ -112,11 +112,7 @@ pub fn udp(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx, pseudo: &PseudoHeade
         return end(layer);
     };
     let verdict = if sum == 0 {
-        if pseudo.src.is_ipv4() {
-            Verdict::NotPresent
-        } else {
-            Verdict::Illegal
-        }
+        without_checksum(pseudo)
     } else if too_long {
         Verdict::Unverified
     } else {
@@ -145,6 +141,27 @@ pub fn udp(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx, pseudo: &PseudoHeade
         return end(layer);
     }
     Step { layers: vec![layer], next: Handoff::Ports { transport: Transport::Udp, src: sport, dst: dport }, payload }
+}
+
+/// A checksum of 0: none was computed, which IPv4 allows and IPv6 forbids.
+fn without_checksum(pseudo: &PseudoHeader) -> Verdict {
+    if pseudo.src.is_ipv4() {
+        Verdict::NotPresent
+    } else {
+        Verdict::Illegal
+    }
+}
+
+/// The `udp.checksum.status` code (Wireshark's: 0 bad, 1 good, 3 not present, 4 illegal) of a
+/// whole captured datagram `dgram` whose length agrees with the IP header's: what [`udp`]
+/// finds, for a reader of the raw header (the fast path).
+pub fn udp_checksum_status(pseudo: &PseudoHeader, dgram: &[u8]) -> u8 {
+    let verdict = match dgram.get(6..8) {
+        Some([0, 0]) => without_checksum(pseudo),
+        _ if checksum::verify_with_pseudo(pseudo, dgram) => Verdict::Good,
+        _ => Verdict::Bad { expected: 0 },
+    };
+    verdict.status().0
 }
 
 #[cfg(test)]
@@ -197,6 +214,22 @@ mod tests {
         assert_eq!(s.payload, 42..47);
         assert_eq!(s.next, Handoff::Ports { transport: Transport::Udp, src: 5000, dst: 8081 });
         assert_eq!(s.layers[0].find("udp.length").map(|f| f.range.clone()), Some(38..40));
+    }
+
+    /// The status a reader of the raw header gets is the decoder's, for every kind of checksum.
+    #[test]
+    fn the_raw_status_is_the_decoders() {
+        let p6 = PseudoHeader { src: IpAddr::V6(Ipv6Addr::LOCALHOST), dst: IpAddr::V6(Ipv6Addr::LOCALHOST), protocol: 17, upper_len: 13 };
+        for sum in [None, Some([0xbe, 0xef]), Some([0, 0]), Some([0xff, 0xff])] {
+            for p in [pseudo(13), p6] {
+                let mut d = HELLO;
+                if let Some(s) = sum {
+                    d[6..8].copy_from_slice(&s);
+                }
+                let decoded = val(&udp(&d, 0..13, DecodeCtx::default(), &p), "udp.checksum.status").and_then(|v| v.as_u64());
+                assert_eq!(Some(u64::from(udp_checksum_status(&p, &d))), decoded, "{sum:?} {:?}", p.src);
+            }
+        }
     }
 
     #[test]
