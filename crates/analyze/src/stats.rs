@@ -761,42 +761,28 @@ impl Stats {
     }
 
     /// [`Stats::render_json`] written to `out` as it goes.
-    pub fn write_json(&self, out: &mut impl Write, format: &str, expert: &[(&str, u64)]) -> io::Result<()> {
+    pub fn write_json<W: Write>(&self, out: &mut W, format: &str, expert: &[(&str, u64)]) -> io::Result<()> {
         let mut addr = String::new();
         let ts = |x: Option<Timestamp>| x.map_or("null".to_string(), |x| format!("{}.{:09}", x.secs, x.nanos));
         out.write_all(b"{\"format\":")?;
         quoted(out, format)?;
         out.write_all(b",\"link_types\":[")?;
-        for (i, l) in self.links.iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
-            }
-            quoted(out, l.name())?;
-        }
+        comma_separated(out, &self.links, |out, l| quoted(out, l.name()))?;
         write!(
             out,
             "],\"frames\":{},\"bytes\":{},\"first\":{},\"last\":{},\"duration\":{:.9},\"hierarchy\":[",
             self.frames, self.bytes, ts(self.first), ts(self.last), self.duration()
         )?;
-        for (i, r) in self.hierarchy().iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
-            }
+        comma_separated(out, self.hierarchy(), |out, r| {
             write!(out, "{{\"depth\":{},\"protocol\":", r.depth)?;
             quoted(out, r.protocol)?;
-            write!(out, ",\"frames\":{},\"bytes\":{}}}", r.frames, r.bytes)?;
-        }
+            write!(out, ",\"frames\":{},\"bytes\":{}}}", r.frames, r.bytes)
+        })?;
         out.write_all(b"],\"conversations\":{")?;
-        for (k, kind) in ConvKind::ALL.into_iter().enumerate() {
-            if k > 0 {
-                out.write_all(b",")?;
-            }
+        comma_separated(out, ConvKind::ALL, |out, kind| {
             quoted(out, kind.key())?;
             out.write_all(b":[")?;
-            for (i, c) in self.convs[kind as usize].list.iter().enumerate() {
-                if i > 0 {
-                    out.write_all(b",")?;
-                }
+            comma_separated(out, self.convs[kind as usize].list.iter(), |out, c| {
                 out.write_all(b"{\"a\":")?;
                 quoted_addr(out, &mut addr, c.family, &c.a)?;
                 out.write_all(b",\"port_a\":")?;
@@ -809,21 +795,15 @@ impl Stats {
                     out,
                     ",\"frames_ab\":{},\"bytes_ab\":{},\"frames_ba\":{},\"bytes_ba\":{},\"start\":{:.9},\"duration\":{:.9}}}",
                     c.frames_ab, c.bytes_ab, c.frames_ba, c.bytes_ba, c.start, c.end - c.start
-                )?;
-            }
-            out.write_all(b"]")?;
-        }
+                )
+            })?;
+            out.write_all(b"]")
+        })?;
         out.write_all(b"},\"endpoints\":{")?;
-        for (k, kind) in ConvKind::ALL.into_iter().enumerate() {
-            if k > 0 {
-                out.write_all(b",")?;
-            }
+        comma_separated(out, ConvKind::ALL, |out, kind| {
             quoted(out, kind.key())?;
             out.write_all(b":[")?;
-            for (i, e) in self.endpoint_sums(kind).iter().enumerate() {
-                if i > 0 {
-                    out.write_all(b",")?;
-                }
+            comma_separated(out, &self.endpoint_sums(kind), |out, e| {
                 let (family, end, ports) = self.endpoint_end(kind, e);
                 out.write_all(b"{\"addr\":")?;
                 quoted_addr(out, &mut addr, family, &end.addr)?;
@@ -833,20 +813,29 @@ impl Stats {
                     out,
                     ",\"tx_frames\":{},\"tx_bytes\":{},\"rx_frames\":{},\"rx_bytes\":{}}}",
                     e.tx_frames, e.tx_bytes, e.rx_frames, e.rx_bytes
-                )?;
-            }
-            out.write_all(b"]")?;
-        }
+                )
+            })?;
+            out.write_all(b"]")
+        })?;
         out.write_all(b"},\"expert\":{")?;
-        for (i, (k, n)) in expert.iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
-            }
+        comma_separated(out, expert, |out, (k, n)| {
             quoted(out, k)?;
-            write!(out, ":{n}")?;
-        }
+            write!(out, ":{n}")
+        })?;
         out.write_all(b"}}\n")
     }
+}
+
+/// Writes each of `items` with `each`, a comma between two (the elements of a JSON array or the
+/// members of an object).
+fn comma_separated<W: Write, T>(out: &mut W, items: impl IntoIterator<Item = T>, mut each: impl FnMut(&mut W, T) -> io::Result<()>) -> io::Result<()> {
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        each(out, item)?;
+    }
+    Ok(())
 }
 
 /// What one endpoint sent and received, summed over its conversations of one kind; its address

@@ -77,7 +77,7 @@ impl FastList {
         // The layered path starts the capture's clock at its first frame, whichever path shows it.
         let _ = dissector.rel_time(frame.ts);
         if !head_written {
-            json_head(out, frame);
+            head(out, frame, seen.ip.map(|(src, _)| src));
         }
         match &seen.upper {
             Upper::None => {}
@@ -120,6 +120,15 @@ impl FastList {
 /// [`crate::prepare_json`] that is `Some`), and a caller that writes it ahead, on another
 /// thread, then hands [`FastList::json_prepared`] the rest.
 pub fn json_head(out: &mut impl Pairs, frame: &Frame) {
+    let src = match crate::parse(frame) {
+        Some(crate::Net::Ip { src, .. }) => Some(src),
+        _ => None,
+    };
+    head(out, frame, src);
+}
+
+/// [`json_head`] of a frame already read: `src` is its IP source address (none for ARP).
+fn head(out: &mut impl Pairs, frame: &Frame, src: Option<IpAddr>) {
     let d = &frame.data[..];
     out.open(frame.number);
     num(out, b",\"frame.len\":", frame.orig_len);
@@ -129,11 +138,10 @@ pub fn json_head(out: &mut impl Pairs, frame: &Frame) {
         num(out, b",\"frame.interface_id\":", frame.interface);
     }
     ethernet(out, d);
-    if let Some(crate::Net::Ip { src, .. }) = crate::parse(frame) {
-        match src {
-            IpAddr::V4(_) => ipv4(out, &d[14..34]),
-            IpAddr::V6(_) => ipv6(out, &d[14..54]),
-        }
+    match src {
+        Some(IpAddr::V4(_)) => ipv4(out, &d[14..34]),
+        Some(IpAddr::V6(_)) => ipv6(out, &d[14..54]),
+        None => {}
     }
 }
 
