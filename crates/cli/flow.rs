@@ -5,12 +5,10 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use std::collections::HashSet;
-
 use anyhow::{bail, Result};
 use clap::Args;
 use netlayers_capture::FrameSource;
-use netlayers_render::{flow_diagram, flow_endpoints, flow_event, FlowEvent, FrameView};
+use netlayers_render::{flow_diagram, flow_event, FlowEvent, FrameView};
 use netlayers_stack::Dissector;
 
 use crate::output::{Outcome, Ui};
@@ -64,9 +62,10 @@ pub fn run(a: &FlowArgs, ui: &Ui) -> Result<Outcome> {
     let mut selection = crate::filter_args::Selection::new(a.filter.as_deref())?;
     let key = if a.udp { "udp.stream" } else { "tcp.stream" };
     let mut events: Vec<FlowEvent> = Vec::new();
-    // The lanes met so far: a diagram is for a few endpoints, and a capture of thousands would
-    // draw rows thousands of lanes wide (gigabytes); such a capture is refused once it shows.
-    let mut lanes: HashSet<String> = HashSet::new();
+    // The lanes met so far, in order (as `flow_endpoints` finds them): a diagram is for a few
+    // endpoints, and a capture of thousands would draw rows thousands of lanes wide
+    // (gigabytes); such a capture is refused once it shows.
+    let mut lanes: Vec<String> = Vec::new();
     let failure = crate::frames::each_frame(source, crate::ahead::Prepare::Nothing, |frame, _| {
         let mut d = dissector.dissect(frame);
         if !selection.admit(&mut d, &frame.data) {
@@ -88,10 +87,12 @@ pub fn run(a: &FlowArgs, ui: &Ui) -> Result<Outcome> {
         };
         if let Some(e) = flow_event(&view) {
             for end in [&e.from, &e.to] {
-                if lanes.len() == MAX_LANES && !lanes.contains(end) {
-                    bail!(too_many_lanes(ui.lang, end, frame.number, a.stream.is_some()));
+                if !lanes.contains(end) {
+                    if lanes.len() == MAX_LANES {
+                        bail!(too_many_lanes(ui.lang, end, frame.number, a.stream.is_some()));
+                    }
+                    lanes.push(end.clone());
                 }
-                lanes.insert(end.clone());
             }
             events.push(e);
         }
@@ -99,7 +100,7 @@ pub fn run(a: &FlowArgs, ui: &Ui) -> Result<Outcome> {
     })?;
     if !events.is_empty() {
         let mut buf = Vec::new();
-        flow_diagram(&mut buf, &flow_endpoints(&events), &events, ui.lang, ui.color);
+        flow_diagram(&mut buf, &lanes, &events, ui.lang, ui.color);
         let mut out = std::io::stdout().lock();
         out.write_all(&buf)?;
         out.flush()?;
