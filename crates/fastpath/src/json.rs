@@ -119,12 +119,13 @@ impl FastList {
 /// object: the frame's, then the Ethernet and IP headers'. For a frame the fast path takes (a
 /// [`crate::prepare_json`] that is `Some`), and a caller that writes it ahead, on another
 /// thread, then hands [`FastList::json_prepared`] the rest.
+/// A frame the fast path does not read (too short, not Ethernet …) gets nothing.
 pub fn json_head(out: &mut impl Pairs, frame: &Frame) {
-    let src = match crate::parse(frame) {
-        Some(crate::Net::Ip { src, .. }) => Some(src),
-        _ => None,
-    };
-    head(out, frame, src);
+    match crate::parse(frame) {
+        Some(crate::Net::Ip { src, .. }) => head(out, frame, Some(src)),
+        Some(crate::Net::Arp) => head(out, frame, None),
+        None => {}
+    }
 }
 
 /// [`json_head`] of a frame already read: `src` is its IP source address (none for ARP).
@@ -271,5 +272,31 @@ fn tcp(out: &mut impl Pairs, frame: &Frame, t: &Tcp<'_>, n: &TcpNumbers, seen: &
     }
     if len > 0 {
         hex(out, b",\"tcp.payload\":", t.payload, ahead);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netlayers_core::{LinkType, Timestamp};
+
+    fn frame(data: &[u8]) -> Frame {
+        Frame { number: 1, ts: Timestamp::default(), orig_len: data.len() as u32, data: data.to_vec(), link: LinkType::Ethernet, interface: 0 }
+    }
+
+    /// The head is for frames the fast path reads; any other frame, however short, gets nothing.
+    #[test]
+    fn a_head_is_written_only_for_a_frame_the_fast_path_reads() {
+        let mut arp = vec![0xff; 6];
+        arp.extend_from_slice(&[2, 0, 0, 0, 0, 1, 0x08, 0x06]);
+        arp.extend_from_slice(&[0; 28]);
+        for n in 0..arp.len() {
+            let mut buf = Vec::new();
+            json_head(&mut netlayers_render::Line(&mut buf), &frame(&arp[..n]));
+            assert!(buf.is_empty() || n >= 14, "{n} bytes: {}", String::from_utf8_lossy(&buf));
+        }
+        let mut buf = Vec::new();
+        json_head(&mut netlayers_render::Line(&mut buf), &frame(&arp));
+        assert!(buf.starts_with(b"{\"frame.number\":1,\"frame.len\":42,") && buf.ends_with(b"\"eth.type\":2054"), "{}", String::from_utf8_lossy(&buf));
     }
 }
