@@ -78,9 +78,18 @@ impl From<Text> for OwnedText {
 
 /// `n` in decimal ASCII digits, written into the end of `buf` (no `fmt`: the packet list
 /// writes several numbers per frame, and `fmt` is slow at them).
-pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+pub fn decimal(n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let i = decimal_before(n, buf, 20);
+    &buf[i..]
+}
+
+/// `n` in decimal ASCII digits written so that they end just before `buf[end]`; returns where
+/// they start. For text built right to left, or a number right-aligned in place. Panics if
+/// `buf[..end]` is shorter than the digits ([`decimal_len`] says how many).
+#[inline]
+pub fn decimal_before(mut n: u64, buf: &mut [u8], end: usize) -> usize {
     // Two digits at a time from a table, as itoa does.
-    let mut i = buf.len();
+    let mut i = end;
     while n >= 100 {
         i -= 2;
         buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[(n % 100) as usize]);
@@ -93,7 +102,13 @@ pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
         i -= 1;
         buf[i] = b'0' + n as u8;
     }
-    &buf[i..]
+    i
+}
+
+/// How many decimal digits `n` has.
+#[inline]
+pub fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |l| l as usize + 1)
 }
 
 /// "00", "01" … "99".
@@ -148,6 +163,7 @@ mod tests {
         });
         for n in (0..100_000).chain(powers).chain(randoms).chain([u64::MAX, u64::MAX - 1]) {
             assert_eq!(decimal(n, &mut [0; 20]), n.to_string().as_bytes(), "{n}");
+            assert_eq!(decimal_len(n), n.to_string().len(), "{n}");
         }
     }
 
