@@ -164,35 +164,49 @@ impl Conversations {
 
     fn tcp_index(&mut self, k: (Endpoint, Endpoint), dir: usize, flags: Option<u64>, seq: Option<u32>, ack: Option<u32>, quoted: bool) -> u64 {
         let syn_only = flags.is_some_and(|f| f & 0x12 == 0x02);
-        let has_ack = flags.is_some_and(|f| f & 0x10 != 0);
-        let reused = match (self.tcp.get(&k), seq) {
-            (Some(c), Some(s)) => !quoted && syn_only && c.base[dir].is_some_and(|b| b != s),
-            _ => false,
-        };
         // A SYN-ACK with a new initial number: tshark flags the reuse and starts counting from
         // it, but keeps the stream.
         let syn_ack = flags.is_some_and(|f| f & 0x12 == 0x12);
-        if let (Some(c), Some(s), false, true) = (self.tcp.get_mut(&k), seq, quoted, syn_ack) {
-            if c.base[dir].is_some_and(|b| b != s) {
-                c.base[dir] = Some(s);
-                self.reused = true;
+        // One lookup for a segment of a known connection (most segments).
+        let known = match self.tcp.get_mut(&k) {
+            Some(c) => {
+                let new_base = !quoted && seq.is_some_and(|s| c.base[dir].is_some_and(|b| b != s));
+                // A SYN alone with a new initial number starts a new stream over the old key.
+                if !(new_base && syn_only) {
+                    if new_base && syn_ack {
+                        c.base[dir] = seq;
+                        self.reused = true;
+                    }
+                    learn_bases(c, dir, flags, seq, ack, quoted);
+                    return c.index;
+                }
+                true
             }
-        }
-        self.reused |= reused;
-        if reused || !self.tcp.contains_key(&k) {
-            self.tcp.insert(k, TcpConv { index: self.next_tcp, base: [None, None] });
-            self.next_tcp += 1;
-        }
+            None => false,
+        };
+        // A new connection, or a port pair reused (`known`): a new stream.
+        self.reused |= known;
+        self.tcp.insert(k, TcpConv { index: self.next_tcp, base: [None, None] });
+        self.next_tcp += 1;
         let Some(c) = self.tcp.get_mut(&k) else { return 0 };
-        if !quoted {
-            if let (None, Some(s)) = (c.base[dir], seq) {
-                let syn = flags.is_some_and(|f| f & 0x02 != 0);
-                c.base[dir] = Some(if syn { s } else { s.wrapping_sub(1) });
-            }
-            if let (true, None, Some(a)) = (has_ack, c.base[1 - dir], ack) {
-                c.base[1 - dir] = Some(a.wrapping_sub(1));
-            }
-        }
+        learn_bases(c, dir, flags, seq, ack, quoted);
         c.index
+    }
+}
+
+/// A connection's base sequence numbers as its segments show them: a direction's first
+/// sequence number (less one unless it is a SYN's), and the other direction's from an ACK
+/// until that side speaks. A segment quoted in an ICMP error teaches nothing.
+fn learn_bases(c: &mut TcpConv, dir: usize, flags: Option<u64>, seq: Option<u32>, ack: Option<u32>, quoted: bool) {
+    if quoted {
+        return;
+    }
+    if let (None, Some(s)) = (c.base[dir], seq) {
+        let syn = flags.is_some_and(|f| f & 0x02 != 0);
+        c.base[dir] = Some(if syn { s } else { s.wrapping_sub(1) });
+    }
+    let has_ack = flags.is_some_and(|f| f & 0x10 != 0);
+    if let (true, None, Some(a)) = (has_ack, c.base[1 - dir], ack) {
+        c.base[1 - dir] = Some(a.wrapping_sub(1));
     }
 }
