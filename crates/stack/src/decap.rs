@@ -478,10 +478,11 @@ pub struct TcpNumbers {
 /// A TCP connection's two endpoints, the smaller first.
 type Connection = ((IpAddr, u16), (IpAddr, u16));
 
-/// Per-direction TCP state, keyed by (src, sport, dst, dport).
+/// Per-direction TCP state: both directions of a connection in one entry (from the smaller
+/// endpoint first), so a segment costs one lookup.
 #[derive(Debug, Default)]
 struct TcpBases {
-    dirs: Recent<(IpAddr, u16, IpAddr, u16), TcpDirection>,
+    dirs: Recent<Connection, [TcpDirection; 2]>,
 }
 
 /// Decodes a whole capture frame by frame, keeping what the packet list needs across frames:
@@ -614,9 +615,15 @@ impl Dissector {
     pub fn tcp_numbers(&mut self, src: (IpAddr, u16), dst: (IpAddr, u16), seq: u32, ack: Option<u32>, flags: u16, wscale: Option<u8>) -> TcpNumbers {
         let syn = flags & 0x02 != 0;
         let has_ack = flags & 0x10 != 0;
-        let fwd = (src.0, src.1, dst.0, dst.1);
-        let rev = (dst.0, dst.1, src.0, src.1);
-        let f = self.tcp.dirs.get_or_default(fwd);
+        // This direction's state and the other's (the same one when a host talks to itself
+        // on one port).
+        let (key, own, other) = match src.cmp(&dst) {
+            std::cmp::Ordering::Less => ((src, dst), 0, 1),
+            std::cmp::Ordering::Equal => ((src, dst), 0, 0),
+            std::cmp::Ordering::Greater => ((dst, src), 1, 0),
+        };
+        let both = self.tcp.dirs.get_or_default(key);
+        let f = &mut both[own];
         if syn {
             // Every SYN (re)starts its direction: its own number is relative 0.
             f.base = Some(seq);
@@ -626,7 +633,7 @@ impl Dissector {
         }
         let seq_base = f.base.unwrap_or(seq);
         let fwd_wscale = f.syn_wscale;
-        let r = self.tcp.dirs.get_or_default(rev);
+        let r = &mut both[other];
         if let (true, None, Some(a)) = (has_ack, r.base, ack) {
             // The ACK tells where the other side's numbers stand, even before we see one of
             // its segments.
