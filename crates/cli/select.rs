@@ -17,12 +17,18 @@ use netlayers_render::Pairs;
 pub struct FieldSelection {
     /// Field name → its place in the output order.
     index: HashMap<Box<[u8]>, usize, FixedState>,
-    /// The `"key":` prefix of each, in output order.
-    keys: Vec<Vec<u8>>,
-    /// The value of each in the current frame, in `values`.
+    /// The `,"key":` prefix of each, in output order.
+    keys: Vec<Box<[u8]>>,
+    /// Where each found field's piece (`,"key":value`) is in `pieces`.
     found: Vec<Option<Range<usize>>>,
-    /// The current frame's values of the asked fields, one after another.
-    values: Vec<u8>,
+    /// The current frame's pieces, in the order found.
+    pieces: Vec<u8>,
+    /// The place of the last piece found, if they came in output order so far (`None` with
+    /// `in_order`: none yet).
+    last: Option<usize>,
+    /// Whether the pieces came in output order: `pieces` is then the line's inside as it is
+    /// (the usual case: fields asked in the order the writers write them).
+    in_order: bool,
     /// Whether a key with this [`sketch`] may be one of them: most keys of a frame are passed
     /// over without hashing them.
     maybe: [bool; 256],
@@ -42,14 +48,16 @@ impl FieldSelection {
             index: HashMap::default(),
             keys: Vec::new(),
             found: Vec::new(),
-            values: Vec::new(),
+            pieces: Vec::new(),
+            last: None,
+            in_order: true,
             maybe: [false; 256],
         };
         for n in names {
             s.maybe[usize::from(sketch(n.as_bytes()))] = true;
             if !s.index.contains_key(n.as_bytes()) {
                 s.index.insert(n.as_bytes().into(), s.keys.len());
-                s.keys.push(format!("\"{n}\":").into_bytes());
+                s.keys.push(format!(",\"{n}\":").into_bytes().into());
                 s.found.push(None);
             }
         }
@@ -72,7 +80,7 @@ impl FieldSelection {
     /// [`Picker::open_recorded`]: the head of each line is picked ahead, on the reading thread
     /// (crates/cli/ahead.rs), by a copy of the selection.
     pub fn recorder<'a>(&'a self, out: &'a mut Vec<u8>) -> Recorder<'a> {
-        Recorder { selection: self, out }
+        Recorder { selection: self, out, opened: false }
     }
 
     /// The place of `key` in the output order, if it was asked for.
@@ -84,28 +92,48 @@ impl FieldSelection {
         self.index.get(key).copied()
     }
 
-    /// Forgets the current frame's values.
+    /// Forgets the current frame's pieces.
     fn reset(&mut self) {
         self.found.iter_mut().for_each(|f| *f = None);
-        self.values.clear();
+        self.pieces.clear();
+        self.last = None;
+        self.in_order = true;
+    }
+
+    /// The field at `place` has the piece at `piece` in `pieces`.
+    fn found_at(&mut self, place: usize, piece: Range<usize>) {
+        self.in_order &= self.last.is_none_or(|l| l < place);
+        self.last = Some(place);
+        self.found[place] = Some(piece);
     }
 
     /// Keeps `value` as the field's at `place` unless the frame gave it one already (the
     /// writers give each key once anyway).
     fn keep(&mut self, place: usize, value: impl FnOnce(&mut Vec<u8>)) {
         if self.found[place].is_none() {
-            let start = self.values.len();
-            value(&mut self.values);
-            self.found[place] = Some(start..self.values.len());
+            let start = self.pieces.len();
+            self.pieces.extend_from_slice(&self.keys[place]);
+            value(&mut self.pieces);
+            self.found_at(place, start..self.pieces.len());
         }
     }
 }
 
-/// See [`FieldSelection::recorder`]: each asked pair as its place (4 bytes, little-endian), the
-/// value's length (4 bytes) and the value.
+/// See [`FieldSelection::recorder`]. A record is an index, then text: for each asked field (in
+/// output order) 8 bytes, the start and end of its piece in the text (u32, little-endian;
+/// `u32::MAX` twice when absent), then the pieces (`,"key":value`) one after another. The text
+/// goes into a picker in one copy.
 pub struct Recorder<'a> {
     selection: &'a FieldSelection,
     out: &'a mut Vec<u8>,
+    /// Whether the index is in `out` yet.
+    opened: bool,
+}
+
+impl Recorder<'_> {
+    fn index_len(&self) -> usize {
+        8 * self.selection.keys.len()
+    }
 }
 
 impl Pairs for Recorder<'_> {
@@ -114,13 +142,22 @@ impl Pairs for Recorder<'_> {
     }
 
     fn pair(&mut self, key: &[u8], value: impl FnOnce(&mut Vec<u8>)) {
+        if !self.opened {
+            let at = self.out.len();
+            self.out.resize(at + self.index_len(), 0xff);
+            self.opened = true;
+        }
         if let Some(place) = self.selection.place(key) {
-            self.out.extend_from_slice(&(place as u32).to_le_bytes());
-            let len_at = self.out.len();
-            self.out.extend_from_slice(&[0; 4]);
+            let text_at = self.out.len() - self.index_len();
+            let entry = 8 * place..8 * place + 8;
+            if self.out[entry.clone()] != [0xff; 8] {
+                return;
+            }
+            self.out.extend_from_slice(&self.selection.keys[place]);
             value(self.out);
-            let len = (self.out.len() - len_at - 4) as u32;
-            self.out[len_at..len_at + 4].copy_from_slice(&len.to_le_bytes());
+            let text_end = self.out.len() - self.index_len();
+            self.out[entry.start..entry.start + 4].copy_from_slice(&(text_at as u32).to_le_bytes());
+            self.out[entry.start + 4..entry.end].copy_from_slice(&(text_end as u32).to_le_bytes());
         }
     }
 
@@ -135,18 +172,28 @@ pub struct Picker<'a> {
 
 impl Picker<'_> {
     /// Opens the object with the pairs a [`Recorder`] recorded (instead of [`Pairs::open`]).
-    pub fn open_recorded(&mut self, mut record: &[u8]) {
+    pub fn open_recorded(&mut self, record: &[u8]) {
         let s = &mut *self.selection;
         s.reset();
-        let word = |b: &[u8]| b.try_into().map_or(usize::MAX, |w| u32::from_le_bytes(w) as usize);
-        while record.len() >= 8 {
-            let (place, len) = (word(&record[..4]), word(&record[4..8]));
-            let Some(value) = record.get(8..8usize.saturating_add(len)) else { break };
-            if place < s.found.len() {
-                s.keep(place, |b| b.extend_from_slice(value));
+        let index_len = 8 * s.keys.len();
+        let Some(text) = record.get(index_len..) else { return };
+        s.pieces.extend_from_slice(text);
+        let word = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        // The pieces were recorded one after another: in output order if their starts rise.
+        let mut end = 0;
+        let mut ordered = true;
+        for (place, entry) in record[..index_len].chunks_exact(8).enumerate() {
+            let (from, to) = (word(&entry[..4]), word(&entry[4..]));
+            if from < to && to <= text.len() {
+                ordered &= from == end;
+                end = to;
+                s.found[place] = Some(from..to);
+                s.last = Some(place);
             }
-            record = &record[8 + len..];
         }
+        // A damaged record (pieces not end to end) is still read piece by piece, never past
+        // its end; only a whole one is taken as the line's inside.
+        s.in_order = ordered && end == text.len();
     }
 }
 
@@ -165,19 +212,19 @@ impl Pairs for Picker<'_> {
 
     fn close(&mut self) {
         let s = &*self.selection;
-        self.out.push(b'{');
-        let mut first = true;
-        for (key, value) in s.keys.iter().zip(&s.found) {
-            if let Some(v) = value {
-                if !first {
-                    self.out.push(b',');
-                }
-                self.out.extend_from_slice(key);
-                self.out.extend_from_slice(&s.values[v.clone()]);
-                first = false;
+        let out = &mut *self.out;
+        out.push(b'{');
+        if s.in_order {
+            // The pieces are the line's inside, but for the first one's comma.
+            out.extend_from_slice(s.pieces.get(1..).unwrap_or_default());
+        } else {
+            let mut comma = 1;
+            for piece in s.found.iter().flatten() {
+                out.extend_from_slice(&s.pieces[piece.start + comma..piece.end]);
+                comma = 0;
             }
         }
-        self.out.extend_from_slice(b"}\n");
+        out.extend_from_slice(b"}\n");
     }
 }
 
@@ -280,6 +327,46 @@ mod tests {
         p.open_recorded(&record[..record.len() - 3]);
         p.close();
         assert!(got.starts_with(b"{\"eth.src\""), "{}", String::from_utf8_lossy(&got));
+    }
+
+    /// Fields asked in the order the writers give them make a line that is the pieces as they
+    /// came (the shortcut); any other order, or a key given twice, is assembled piece by piece.
+    /// Both ways, and through a record, the line is the same.
+    #[test]
+    fn in_order_and_out_of_order_lines_agree() {
+        let pairs: [(&[u8], &[u8]); 4] = [(b"eth.src", b"\"m\""), (b"ip.src", b"\"a\""), (b"ip.src", b"\"b\""), (b"tcp.len", b"5")];
+        for names in [&["frame.number", "eth.src", "ip.src", "tcp.len"][..], &["tcp.len", "ip.src", "frame.number"], &["ip.src", "eth.src"], &["udp.port"]] {
+            let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+            let want: Vec<String> = names
+                .iter()
+                .filter_map(|n| match n.as_str() {
+                    "frame.number" => Some("\"frame.number\":9".to_string()),
+                    "eth.src" => Some("\"eth.src\":\"m\"".to_string()),
+                    "ip.src" => Some("\"ip.src\":\"a\"".to_string()),
+                    "tcp.len" => Some("\"tcp.len\":5".to_string()),
+                    _ => None,
+                })
+                .collect();
+            let want = format!("{{{}}}\n", want.join(","));
+            for split in 0..=pairs.len() {
+                let mut record = Vec::new();
+                let ahead = FieldSelection::new(&names);
+                let mut r = ahead.recorder(&mut record);
+                r.open(9);
+                for (k, v) in &pairs[..split] {
+                    r.pair(k, |b| b.extend_from_slice(v));
+                }
+                let mut mine = FieldSelection::new(&names);
+                let mut got = Vec::new();
+                let mut p = mine.picker(&mut got);
+                p.open_recorded(&record);
+                for (k, v) in &pairs[split..] {
+                    p.pair(k, |b| b.extend_from_slice(v));
+                }
+                p.close();
+                assert_eq!(String::from_utf8_lossy(&got), want, "{names:?}, {split} pairs recorded");
+            }
+        }
     }
 
     #[test]
