@@ -35,6 +35,8 @@ use netlayers_core::{DecodeCtx, Field, FieldSpec, Handoff, Layer, LayerKind, Not
 
 use netlayers_core::window::Window;
 
+use crate::numbers::{push_decimal, push_hex4, push_ipv4};
+
 mod field {
     use std::ops::Range;
     pub const ID: Range<usize> = 0..2;
@@ -376,8 +378,16 @@ pub(crate) fn type_name(t: u16) -> Option<&'static str> {
     })
 }
 
-fn type_text(t: u16) -> String {
-    type_name(t).map_or_else(|| format!("Unknown ({t})"), str::to_string)
+/// Appends the type's name, or `Unknown (n)`.
+fn push_type(out: &mut String, t: u16) {
+    match type_name(t) {
+        Some(name) => out.push_str(name),
+        None => {
+            out.push_str("Unknown (");
+            push_decimal(out, t);
+            out.push(')');
+        }
+    }
 }
 
 fn class_name(c: u16) -> Option<&'static str> {
@@ -391,15 +401,27 @@ fn class_name(c: u16) -> Option<&'static str> {
     })
 }
 
-fn opcode_name(op: u16) -> String {
-    match op {
-        0 => "Standard query".into(),
-        1 => "Inverse query".into(),
-        2 => "Server status request".into(),
-        4 => "Zone change notification".into(),
-        5 => "Dynamic update".into(),
-        6 => "DNS Stateful operations (DSO)".into(),
-        n => format!("Unknown operation ({n})"),
+fn opcode_name(op: u16) -> Option<&'static str> {
+    Some(match op {
+        0 => "Standard query",
+        1 => "Inverse query",
+        2 => "Server status request",
+        4 => "Zone change notification",
+        5 => "Dynamic update",
+        6 => "DNS Stateful operations (DSO)",
+        _ => return None,
+    })
+}
+
+/// Appends the opcode's name, or `Unknown operation (n)`.
+fn push_opcode(out: &mut String, op: u16) {
+    match opcode_name(op) {
+        Some(name) => out.push_str(name),
+        None => {
+            out.push_str("Unknown operation (");
+            push_decimal(out, op);
+            out.push(')');
+        }
     }
 }
 
@@ -444,7 +466,8 @@ enum NameError {
 /// Reads a (possibly compressed) name at `off`. Pointers may go anywhere inside the message;
 /// a name that keeps jumping is reported as a loop, never followed for ever.
 fn read_name(msg: &Window<'_>, off: usize) -> Result<Name, NameError> {
-    let mut raw: Vec<u8> = Vec::new();
+    // Room for a typical name, so the labels rarely make it grow.
+    let mut raw: Vec<u8> = Vec::with_capacity(64);
     let mut pos = off;
     let mut next = None;
     // Every jump must land on a label; more jumps than bytes in the message means a loop.
@@ -495,8 +518,12 @@ fn read_name(msg: &Window<'_>, off: usize) -> Result<Name, NameError> {
     if raw.len() > MAX_NAME_LEN {
         return Ok(special("<Name too long>"));
     }
-    let dots = raw.iter().filter(|&&b| b == b'.').count();
-    Ok(Name { len: raw.len(), labels: dots + 1, text: String::from_utf8_lossy(&raw).into_owned(), next })
+    let len = raw.len();
+    let labels = raw.iter().filter(|&&b| b == b'.').count() + 1;
+    // Names are almost always ASCII: take the bytes as they are, replace invalid UTF-8 only
+    // when there is some.
+    let text = String::from_utf8(raw).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Ok(Name { len, labels, text, next })
 }
 
 fn name_note(e: NameError, what: &str, at: usize) -> Note {
@@ -550,29 +577,32 @@ pub(crate) fn tcp(frame: &[u8], at: Range<usize>, ctx: DecodeCtx) -> Step {
 /// One DNS message in `w` (exactly the message's bytes, as far as captured).
 fn message(w: &Window<'_>, flavor: Flavor, tcp_len: Option<(usize, Range<usize>)>, _ctx: DecodeCtx) -> Layer {
     let mut layer = Layer::new(LayerKind::Application, flavor.protocol(), flavor.display(), w.abs(0..w.len()));
-    layer.title = flavor.title().to_string();
     // tshark reads ID and flags before it adds anything, so a message under 4 bytes shows none
     // of its fields (not even the TCP length).
     let (Some(id), Some(flags)) = (w.u16(field::ID.start), w.u16(field::FLAGS.start)) else {
+        layer.title = flavor.title().to_string();
         layer.notes.push(Note::truncated("DNS header", w.start(), field::HEADER_LEN, w.len()));
         return layer;
     };
-    let mut fs = Vec::new();
+    // Header fields (at most 7) and room for a few questions and records.
+    let mut fs = Vec::with_capacity(12);
     if let Some((len, r)) = tcp_len {
         fs.push(Field::new(&LENGTH, Value::UInt(len as u64), r));
     }
     let response = flags & QR != 0;
     let opcode = (flags & OPCODE) >> 11;
     let rcode = flags & RCODE;
-    layer.title = format!("{} ({})", flavor.title(), if response { "response" } else { "query" });
+    layer.title = [flavor.title(), if response { " (response)" } else { " (query)" }].concat();
     fs.push(Field::new(&ID, Value::Hex { value: id.into(), digits: 4 }, w.abs(field::ID)));
     fs.push(flags_field(w, flags, flavor));
 
-    let mut info = opcode_name(opcode);
+    let mut info = String::with_capacity(128);
+    push_opcode(&mut info, opcode);
     if response {
         info.push_str(" response");
     }
-    info.push_str(&format!(" 0x{id:04x}"));
+    info.push_str(" 0x");
+    push_hex4(&mut info, id);
     if response && rcode != 0 {
         info.push(' ');
         info.push_str(rcode_name(rcode));
@@ -613,10 +643,9 @@ fn message(w: &Window<'_>, flavor: Flavor, tcp_len: Option<(usize, Range<usize>)
     let mut off = field::HEADER_LEN;
     let mut stop: Option<Note> = None;
     for _ in 0..n[0] {
-        match question(w, off, flavor) {
-            Ok((f, words, next)) => {
+        match question(w, off, flavor, &mut info) {
+            Ok((f, next)) => {
                 fs.push(f);
-                info.push_str(&words);
                 off = next;
             }
             Err(note) => {
@@ -654,8 +683,22 @@ fn message(w: &Window<'_>, flavor: Flavor, tcp_len: Option<(usize, Range<usize>)
         ));
     }
     layer.fields = fs;
-    layer.info = Some(escape::text(&info).into_owned());
+    layer.info = Some(escaped(info));
     layer
+}
+
+/// `info` with packet text escaped ([`escape::text`]), without copying it when nothing needs
+/// escaping (the usual case).
+fn escaped(info: String) -> String {
+    // Printable ASCII without a backslash never needs escaping: a quick look settles most names.
+    if info.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b'\\') {
+        return info;
+    }
+    let changed = match escape::text(&info) {
+        std::borrow::Cow::Owned(e) => Some(e),
+        std::borrow::Cow::Borrowed(_) => None,
+    };
+    changed.unwrap_or(info)
 }
 
 fn flags_field(w: &Window<'_>, flags: u16, flavor: Flavor) -> Field {
@@ -664,12 +707,18 @@ fn flags_field(w: &Window<'_>, flags: u16, flavor: Flavor) -> Field {
     let bit = |spec: &'static FieldSpec, mask: u16| Field::new(spec, Value::Bool(flags & mask != 0), r.clone()).with_mask(mask.into());
     let opcode = (flags & OPCODE) >> 11;
     let rcode = flags & RCODE;
-    let mut children = vec![
+    let mut opcode_display = String::with_capacity(40);
+    push_opcode(&mut opcode_display, opcode);
+    opcode_display.push_str(" (");
+    push_decimal(&mut opcode_display, opcode);
+    opcode_display.push(')');
+    let mut children = Vec::with_capacity(10);
+    children.extend([
         bit(&FLAG_RESPONSE, QR),
         Field::new(&FLAG_OPCODE, Value::Enum { value: opcode.into(), name: None }, r.clone())
             .with_mask(OPCODE.into())
-            .with_display(format!("{} ({opcode})", opcode_name(opcode))),
-    ];
+            .with_display(opcode_display),
+    ]);
     let rcode_field = || {
         Field::new(&FLAG_RCODE, Value::Enum { value: rcode.into(), name: Some(rcode_name(rcode)) }, r.clone()).with_mask(RCODE.into())
     };
@@ -692,60 +741,80 @@ fn flags_field(w: &Window<'_>, flags: u16, flavor: Flavor) -> Field {
     } else {
         children.extend([bit(&FLAG_TRUNCATED, TC), bit(&FLAG_RECDESIRED, RD), bit(&FLAG_Z, Z), bit(&FLAG_CHECKDISABLE, CD)]);
     }
-    let mut display = format!("0x{flags:04x} {}", opcode_name(opcode));
+    let mut display = String::with_capacity(64);
+    display.push_str("0x");
+    push_hex4(&mut display, flags);
+    display.push(' ');
+    push_opcode(&mut display, opcode);
     if response {
-        display.push_str(&format!(" response, {}", rcode_name(rcode)));
+        display.push_str(" response, ");
+        display.push_str(rcode_name(rcode));
     }
     Field::new(&FLAGS, Value::Hex { value: flags.into(), digits: 4 }, r).with_display(display).with_children(children)
 }
 
-fn name_fields(spec: &'static FieldSpec, name: &Name, range: Range<usize>) -> Field {
-    Field::new(spec, Value::Text(name.text.clone()), range)
-}
-
-/// The class field, with mDNS's top bit (QU in a question, cache flush in a record) split off.
-fn class_fields(w: &Window<'_>, at: usize, raw: u16, spec: &'static FieldSpec, top: &'static FieldSpec, flavor: Flavor) -> Vec<Field> {
+/// The class field, with mDNS's top bit (QU in a question, cache flush in a record) split off,
+/// appended to `out`.
+fn class_fields(
+    w: &Window<'_>,
+    at: usize,
+    raw: u16,
+    spec: &'static FieldSpec,
+    top: &'static FieldSpec,
+    flavor: Flavor,
+    out: &mut Vec<Field>,
+) {
     let r = w.abs(at..at + 2);
+    let c = if flavor == Flavor::Mdns { raw & 0x7fff } else { raw };
+    // `IN (0x0001)`
+    let mut display = String::with_capacity(16);
+    display.push_str(class_name(c).unwrap_or("Unknown"));
+    display.push_str(" (0x");
+    push_hex4(&mut display, c);
+    display.push(')');
     if flavor == Flavor::Mdns {
-        let c = raw & 0x7fff;
-        vec![
-            Field::new(spec, Value::Hex { value: c.into(), digits: 4 }, r.clone())
-                .with_mask(0x7fff)
-                .with_display(format!("{} (0x{c:04x})", class_name(c).unwrap_or("Unknown"))),
-            Field::new(top, Value::Bool(raw & 0x8000 != 0), r).with_mask(0x8000),
-        ]
+        out.push(Field::new(spec, Value::Hex { value: c.into(), digits: 4 }, r.clone()).with_mask(0x7fff).with_display(display));
+        out.push(Field::new(top, Value::Bool(raw & 0x8000 != 0), r).with_mask(0x8000));
     } else {
-        vec![Field::new(spec, Value::Hex { value: raw.into(), digits: 4 }, r)
-            .with_display(format!("{} (0x{raw:04x})", class_name(raw).unwrap_or("Unknown")))]
+        out.push(Field::new(spec, Value::Hex { value: c.into(), digits: 4 }, r).with_display(display));
     }
 }
 
-/// One question: the group field, its Info words (` A www.example.test`) and where the next
-/// item starts. A question is all or nothing, as in tshark.
-fn question(w: &Window<'_>, off: usize, flavor: Flavor) -> Result<(Field, String, usize), Note> {
+/// One question: the group field and where the next item starts; its Info words
+/// (` A www.example.test`) are appended to `info`. A question is all or nothing, as in tshark.
+fn question(w: &Window<'_>, off: usize, flavor: Flavor, info: &mut String) -> Result<(Field, usize), Note> {
     let name = read_name(w, off).map_err(|e| name_note(e, "question name", off))?;
     let at = name.next;
     let (Some(t), Some(c)) = (w.u16(at), w.u16(at + 2)) else {
         return Err(name_note(NameError::Truncated, "question", at));
     };
-    let nr = w.abs(off..at);
-    let mut children = vec![
-        name_fields(&QRY_NAME, &name, nr),
+    let class = class_name(if flavor == Flavor::Mdns { c & 0x7fff } else { c }).unwrap_or("Unknown");
+    // `www.example.test: type A, class IN`
+    let mut display = String::with_capacity(name.text.len() + 40);
+    display.push_str(&name.text);
+    display.push_str(": type ");
+    push_type(&mut display, t);
+    display.push_str(", class ");
+    display.push_str(class);
+    info.push(' ');
+    push_type(info, t);
+    info.push(' ');
+    info.push_str(&name.text);
+    if flavor == Flavor::Mdns {
+        let q = if c & 0x8000 != 0 { ", \"QU\" question" } else { ", \"QM\" question" };
+        display.push_str(q);
+        info.push_str(q);
+    }
+    let mut children = Vec::with_capacity(6);
+    children.extend([
+        Field::new(&QRY_NAME, Value::Text(name.text), w.abs(off..at)),
         Field::generated(&QRY_NAME_LEN, Value::UInt(name.len as u64)),
         Field::generated(&COUNT_LABELS, Value::UInt(name.labels as u64)),
         Field::new(&QRY_TYPE, Value::Enum { value: t.into(), name: type_name(t) }, w.abs(at..at + 2)),
-    ];
-    children.extend(class_fields(w, at + 2, c, &QRY_CLASS, &QRY_QU, flavor));
-    let class = class_name(if flavor == Flavor::Mdns { c & 0x7fff } else { c }).unwrap_or("Unknown");
-    let mut display = format!("{}: type {}, class {class}", name.text, type_text(t));
-    let mut words = format!(" {} {}", type_text(t), name.text);
-    if flavor == Flavor::Mdns {
-        let q = if c & 0x8000 != 0 { "\"QU\" question" } else { "\"QM\" question" };
-        display.push_str(&format!(", {q}"));
-        words.push_str(&format!(", {q}"));
-    }
+    ]);
+    class_fields(w, at + 2, c, &QRY_CLASS, &QRY_QU, flavor, &mut children);
     let f = Field::new(&QUERY, Value::None, w.abs(off..at + 4)).with_display(display).with_children(children);
-    Ok((f, words, at + 4))
+    Ok((f, at + 4))
 }
 
 /// One resource record. Info gets the type as soon as the fixed part is read, and the data only
@@ -757,7 +826,7 @@ fn record(w: &Window<'_>, off: usize, spec: &'static FieldSpec, flavor: Flavor, 
         return Err(name_note(NameError::Truncated, "record", at));
     };
     info.push(' ');
-    info.push_str(&type_text(t));
+    push_type(info, t);
     if flavor == Flavor::Mdns && t != TYPE_OPT && c & 0x8000 != 0 {
         info.push_str(", cache flush");
     }
@@ -766,22 +835,27 @@ fn record(w: &Window<'_>, off: usize, spec: &'static FieldSpec, flavor: Flavor, 
     if w.bytes(rd..rd + rdlen).is_none() {
         return Err(name_note(NameError::Truncated, "record data", rd));
     }
+    let class = class_name(if flavor == Flavor::Mdns { c & 0x7fff } else { c }).unwrap_or("Unknown");
+    // `www.example.test: type A, class IN, addr 10.77.0.80`
+    let mut display = String::with_capacity(2 * name.text.len() + 48);
+    display.push_str(&name.text);
+    display.push_str(": type ");
+    push_type(&mut display, t);
+    let mut children = Vec::with_capacity(8);
     // tshark shows an SRV record's owner name as its three parts, _service._proto.name.
     let srv_parts = if t == TYPE_SRV { srv_owner(&name.text) } else { None };
-    let mut children = match srv_parts {
+    match srv_parts {
         Some((svc, proto, rest)) => {
             let r = w.abs(off..at);
-            vec![
+            children.extend([
                 Field::new(&SRV_SERVICE, Value::Text(svc), r.clone()),
                 Field::new(&SRV_PROTO, Value::Text(proto), r.clone()),
                 Field::new(&SRV_NAME, Value::Text(rest), r),
-            ]
+            ]);
         }
-        None => vec![name_fields(&RESP_NAME, &name, w.abs(off..at))],
-    };
+        None => children.push(Field::new(&RESP_NAME, Value::Text(name.text), w.abs(off..at))),
+    }
     children.push(Field::new(&RESP_TYPE, Value::Enum { value: t.into(), name: type_name(t) }, w.abs(at..at + 2)));
-    let class = class_name(if flavor == Flavor::Mdns { c & 0x7fff } else { c }).unwrap_or("Unknown");
-    let mut display = format!("{}: type {}", name.text, type_text(t));
     if t == TYPE_OPT {
         children.push(Field::new(&OPT_UDP_SIZE, Value::UInt(c.into()), w.abs(at + 2..at + 4)));
         let ttl_r = w.abs(at + 4..at + 8);
@@ -797,20 +871,14 @@ fn record(w: &Window<'_>, off: usize, spec: &'static FieldSpec, flavor: Flavor, 
             .with_mask(0x8000)]),
         );
     } else {
-        children.extend(class_fields(w, at + 2, c, &RESP_CLASS, &RESP_CACHE_FLUSH, flavor));
+        class_fields(w, at + 2, c, &RESP_CLASS, &RESP_CACHE_FLUSH, flavor, &mut children);
         children.push(Field::new(&RESP_TTL, Value::UInt(ttl.into()), w.abs(at + 4..at + 8)));
-        display.push_str(&format!(", class {class}"));
+        display.push_str(", class ");
+        display.push_str(class);
     }
     children.push(Field::new(&RESP_LEN, Value::UInt(rdlen as u64), w.abs(at + 8..at + 10)));
     let mut notes = Vec::new();
-    if let Some((data, words, summary)) = rdata(w, t, rd, rdlen, &mut notes) {
-        children.extend(data);
-        info.push_str(&words);
-        if !summary.is_empty() {
-            display.push_str(", ");
-            display.push_str(&summary);
-        }
-    }
+    rdata(w, t, rd, rdlen, &mut notes, &mut Decoded { fields: &mut children, info, display: &mut display });
     let mut f = Field::new(spec, Value::None, w.abs(off..rd + rdlen)).with_display(display).with_children(children);
     f.notes = notes;
     Ok((f, rd + rdlen))
@@ -823,9 +891,29 @@ fn srv_owner(owner: &str) -> Option<(String, String, String)> {
     (svc.starts_with('_') && proto.starts_with('_')).then(|| (svc.to_string(), proto.to_string(), rest.to_string()))
 }
 
-/// The data of one record: its fields, the Info words and the tree summary. `None` when the
-/// data does not fit its type (a note says why; decoding goes on with the next record).
-fn rdata(w: &Window<'_>, t: u16, rd: usize, rdlen: usize, notes: &mut Vec<Note>) -> Option<(Vec<Field>, String, String)> {
+/// Where a record's data goes: its fields, the Info words (` 10.77.0.80`) and the summary at
+/// the end of the record's tree line (`, addr 10.77.0.80`).
+struct Decoded<'a> {
+    fields: &'a mut Vec<Field>,
+    info: &'a mut String,
+    display: &'a mut String,
+}
+
+impl Decoded<'_> {
+    /// Appends `text` to Info as ` text` and to the tree line as `, label text`.
+    fn words(&mut self, label: &str, text: &str) {
+        self.info.push(' ');
+        self.info.push_str(text);
+        self.display.push_str(", ");
+        self.display.push_str(label);
+        self.display.push(' ');
+        self.display.push_str(text);
+    }
+}
+
+/// The data of one record, added to `out`. Nothing is added when the data does not fit its
+/// type (a note says why; decoding goes on with the next record).
+fn rdata(w: &Window<'_>, t: u16, rd: usize, rdlen: usize, notes: &mut Vec<Note>, out: &mut Decoded<'_>) -> Option<()> {
     let r = w.abs(rd..rd + rdlen);
     let bad = |notes: &mut Vec<Note>, what: &str| {
         notes.push(Note::new(
@@ -844,35 +932,46 @@ fn rdata(w: &Window<'_>, t: u16, rd: usize, rdlen: usize, notes: &mut Vec<Note>)
                 return bad(notes, "A");
             }
             let a = Ipv4Addr::from(w.array::<4>(rd)?);
-            Some((vec![Field::new(&A, Value::Ipv4(a), r)], format!(" {a}"), format!("addr {a}")))
+            let mut text = String::with_capacity(15);
+            push_ipv4(&mut text, a);
+            out.words("addr", &text);
+            out.fields.push(Field::new(&A, Value::Ipv4(a), r));
         }
         TYPE_AAAA => {
             if rdlen != 16 {
                 return bad(notes, "AAAA");
             }
             let a = Ipv6Addr::from(w.array::<16>(rd)?);
-            Some((vec![Field::new(&AAAA, Value::Ipv6(a), r)], format!(" {a}"), format!("addr {a}")))
+            out.words("addr", &a.to_string());
+            out.fields.push(Field::new(&AAAA, Value::Ipv6(a), r));
         }
         TYPE_CNAME | TYPE_NS | TYPE_PTR => {
-            let Some(n) = name_in(rd) else { return bad(notes, &type_text(t)) };
+            let Some(n) = name_in(rd) else {
+                let mut what = String::new();
+                push_type(&mut what, t);
+                return bad(notes, &what);
+            };
             let (spec, label) = match t {
                 TYPE_CNAME => (&CNAME, "cname"),
                 TYPE_NS => (&NS, "ns"),
                 _ => (&PTR, "domain name"),
             };
-            Some((vec![Field::new(spec, Value::Text(n.text.clone()), r)], format!(" {}", n.text), format!("{label} {}", n.text)))
+            out.words(label, &n.text);
+            out.fields.push(Field::new(spec, Value::Text(n.text), r));
         }
         TYPE_MX => {
             let pref = w.u16(rd).filter(|_| rdlen >= 3);
             let Some((pref, n)) = pref.zip(name_in(rd + 2)) else { return bad(notes, "MX") };
-            Some((
-                vec![
-                    Field::new(&MX_PREFERENCE, Value::UInt(pref.into()), w.abs(rd..rd + 2)),
-                    Field::new(&MX_EXCHANGE, Value::Text(n.text.clone()), w.abs(rd + 2..n.next)),
-                ],
-                format!(" {pref} {}", n.text),
-                format!("preference {pref}, mx {}", n.text),
-            ))
+            // ` 10 mail.example.test` in Info, `preference 10, mx mail.example.test` in the tree.
+            out.info.push(' ');
+            push_decimal(out.info, pref);
+            out.display.push_str(", preference ");
+            push_decimal(out.display, pref);
+            out.words("mx", &n.text);
+            out.fields.extend([
+                Field::new(&MX_PREFERENCE, Value::UInt(pref.into()), w.abs(rd..rd + 2)),
+                Field::new(&MX_EXCHANGE, Value::Text(n.text), w.abs(rd + 2..n.next)),
+            ]);
         }
         TYPE_TXT => {
             let mut fs = Vec::new();
@@ -887,7 +986,7 @@ fn rdata(w: &Window<'_>, t: u16, rd: usize, rdlen: usize, notes: &mut Vec<Note>)
                 fs.push(Field::new(&TXT, Value::Text(String::from_utf8_lossy(s).into_owned()), w.abs(at + 1..at + 1 + len)));
                 at += 1 + len;
             }
-            Some((fs, String::new(), String::new()))
+            out.fields.extend(fs);
         }
         TYPE_SOA => {
             let m = name_in(rd).filter(|m| m.next < rd + rdlen);
@@ -897,43 +996,48 @@ fn rdata(w: &Window<'_>, t: u16, rd: usize, rdlen: usize, notes: &mut Vec<Note>)
             if nums + 20 != rd + rdlen {
                 return bad(notes, "SOA");
             }
-            let mut fs = vec![
-                Field::new(&SOA_MNAME, Value::Text(m.text.clone()), w.abs(rd..m.next)),
-                Field::new(&SOA_RNAME, Value::Text(rn.text.clone()), w.abs(m.next..rn.next)),
-            ];
+            let mut fs = Vec::with_capacity(7);
             for (i, spec) in [&SOA_SERIAL, &SOA_REFRESH, &SOA_RETRY, &SOA_EXPIRE, &SOA_MINIMUM].into_iter().enumerate() {
                 let at = nums + 4 * i;
                 fs.push(Field::new(spec, Value::UInt(w.u32(at)?.into()), w.abs(at..at + 4)));
             }
-            Some((fs, format!(" {}", m.text), format!("mname {}", m.text)))
+            out.words("mname", &m.text);
+            out.fields.extend([
+                Field::new(&SOA_MNAME, Value::Text(m.text), w.abs(rd..m.next)),
+                Field::new(&SOA_RNAME, Value::Text(rn.text), w.abs(m.next..rn.next)),
+            ]);
+            out.fields.extend(fs);
         }
         TYPE_SRV => {
             let (Some(prio), Some(weight), Some(port)) = (w.u16(rd), w.u16(rd + 2), w.u16(rd + 4)) else {
                 return bad(notes, "SRV");
             };
             let Some(target) = name_in(rd + 6).filter(|_| rdlen >= 7) else { return bad(notes, "SRV") };
-            let mut fs = Vec::new();
-            fs.extend([
+            // ` 0 5 5060 sip.example.test` in Info, `priority 0, weight 5, port 5060, target
+            // sip.example.test` in the tree.
+            for (label, n) in [(", priority ", prio), (", weight ", weight), (", port ", port)] {
+                out.info.push(' ');
+                push_decimal(out.info, n);
+                out.display.push_str(label);
+                push_decimal(out.display, n);
+            }
+            out.words("target", &target.text);
+            out.fields.extend([
                 Field::new(&SRV_PRIORITY, Value::UInt(prio.into()), w.abs(rd..rd + 2)),
                 Field::new(&SRV_WEIGHT, Value::UInt(weight.into()), w.abs(rd + 2..rd + 4)),
                 Field::new(&SRV_PORT, Value::UInt(port.into()), w.abs(rd + 4..rd + 6)),
-                Field::new(&SRV_TARGET, Value::Text(target.text.clone()), w.abs(rd + 6..target.next)),
+                Field::new(&SRV_TARGET, Value::Text(target.text), w.abs(rd + 6..target.next)),
             ]);
-            Some((
-                fs,
-                format!(" {prio} {weight} {port} {}", target.text),
-                format!("priority {prio}, weight {weight}, port {port}, target {}", target.text),
-            ))
         }
-        TYPE_OPT => Some((Vec::new(), String::new(), String::new())),
+        TYPE_OPT => {}
         _ => {
-            if rdlen == 0 {
-                return Some((Vec::new(), String::new(), String::new()));
+            if rdlen > 0 {
+                let b = w.bytes(rd..rd + rdlen)?.to_vec();
+                out.fields.push(Field::new(&RDATA, Value::Bytes(b), r));
             }
-            let b = w.bytes(rd..rd + rdlen)?.to_vec();
-            Some((vec![Field::new(&RDATA, Value::Bytes(b), r)], String::new(), String::new()))
         }
     }
+    Some(())
 }
 
 #[cfg(test)]

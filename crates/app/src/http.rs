@@ -142,33 +142,34 @@ const METHODS: &[&str] = &[
 ];
 
 /// Header names with their own field, lowercase.
+static HEADERS: &[(&str, &FieldSpec)] = &[
+    ("host", &HOST),
+    ("user-agent", &USER_AGENT),
+    ("accept", &ACCEPT),
+    ("accept-encoding", &ACCEPT_ENCODING),
+    ("accept-language", &ACCEPT_LANGUAGE),
+    ("content-type", &CONTENT_TYPE),
+    ("content-length", &CONTENT_LENGTH_HEADER),
+    ("content-encoding", &CONTENT_ENCODING),
+    ("transfer-encoding", &TRANSFER_ENCODING),
+    ("server", &SERVER),
+    ("connection", &CONNECTION),
+    ("cookie", &COOKIE),
+    ("set-cookie", &SET_COOKIE),
+    ("referer", &REFERER),
+    ("authorization", &AUTHORIZATION),
+    ("www-authenticate", &WWW_AUTHENTICATE),
+    ("location", &LOCATION),
+    ("cache-control", &CACHE_CONTROL),
+    ("date", &DATE),
+    ("last-modified", &LAST_MODIFIED),
+    ("upgrade", &UPGRADE),
+    ("x-forwarded-for", &X_FORWARDED_FOR),
+];
+
+/// The field of a header name, in any case (compared in place: no lowercase copy).
 fn header_spec(name: &[u8]) -> Option<&'static FieldSpec> {
-    let n = String::from_utf8_lossy(name).to_ascii_lowercase();
-    Some(match n.as_str() {
-        "host" => &HOST,
-        "user-agent" => &USER_AGENT,
-        "accept" => &ACCEPT,
-        "accept-encoding" => &ACCEPT_ENCODING,
-        "accept-language" => &ACCEPT_LANGUAGE,
-        "content-type" => &CONTENT_TYPE,
-        "content-length" => &CONTENT_LENGTH_HEADER,
-        "content-encoding" => &CONTENT_ENCODING,
-        "transfer-encoding" => &TRANSFER_ENCODING,
-        "server" => &SERVER,
-        "connection" => &CONNECTION,
-        "cookie" => &COOKIE,
-        "set-cookie" => &SET_COOKIE,
-        "referer" => &REFERER,
-        "authorization" => &AUTHORIZATION,
-        "www-authenticate" => &WWW_AUTHENTICATE,
-        "location" => &LOCATION,
-        "cache-control" => &CACHE_CONTROL,
-        "date" => &DATE,
-        "last-modified" => &LAST_MODIFIED,
-        "upgrade" => &UPGRADE,
-        "x-forwarded-for" => &X_FORWARDED_FOR,
-        _ => return None,
-    })
+    HEADERS.iter().find(|(n, _)| name.eq_ignore_ascii_case(n.as_bytes())).map(|&(_, spec)| spec)
 }
 
 /// One line of the captured bytes: header-relative start, end of its text, and where the next
@@ -210,9 +211,27 @@ enum Kind {
 /// Whether a payload's first line is a request or status line (else, on an HTTP port, it is
 /// a `Continuation`; elsewhere not HTTP at all).
 pub(crate) fn starts_message(data: &[u8]) -> bool {
-    let first = line_at(data, 0);
-    data.get(..first.text_end).and_then(kind_of).is_some()
+    // Only the start of the first line decides: `HTTP/` or a method and the space after it.
+    // Cut where a method could no longer end, the line is never searched further (a body of
+    // kilobytes without a line break would be read to its end); a first line longer than the
+    // cut has no method as its first word either way.
+    let head = &data[..data.len().min(FIRST_WORD_MAX + 1)];
+    let first = line_at(head, 0);
+    head.get(..first.text_end).and_then(kind_of).is_some()
 }
+
+/// The longest method with the space after it: how far [`starts_message`] needs to read.
+const FIRST_WORD_MAX: usize = {
+    let mut max = "HTTP/".len();
+    let mut i = 0;
+    while i < METHODS.len() {
+        if METHODS[i].len() + 1 > max {
+            max = METHODS[i].len() + 1;
+        }
+        i += 1;
+    }
+    max
+};
 
 fn kind_of(line: &[u8]) -> Option<Kind> {
     if line.starts_with(b"HTTP/") {
@@ -220,7 +239,9 @@ fn kind_of(line: &[u8]) -> Option<Kind> {
     }
     let m = line.iter().position(|&b| b == b' ').unwrap_or(line.len());
     let method = line.get(..m)?;
-    METHODS.iter().any(|x| x.as_bytes() == method).then_some(Kind::Request { method_len: m })
+    // Every method starts with a capital letter: one look rejects most bodies before the table.
+    let known = method.first().is_some_and(u8::is_ascii_uppercase) && METHODS.iter().any(|x| x.as_bytes() == method);
+    known.then_some(Kind::Request { method_len: m })
 }
 
 /// tshark's TCP heuristic: a whole first line, not 8 bytes long, starting or ending with
@@ -245,8 +266,18 @@ pub(crate) enum Carrier {
     Ssdp,
 }
 
+/// Packet bytes as text: copied as they are when valid UTF-8 (the usual case, checked quickly),
+/// invalid sequences replaced otherwise.
 fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    match std::str::from_utf8(b) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(b).into_owned(),
+    }
+}
+
+/// Whether `b` reads the same escaped: printable ASCII without a backslash.
+fn plain(b: &[u8]) -> bool {
+    b.iter().all(|&c| (b' '..=b'~').contains(&c) && c != b'\\')
 }
 
 /// HTTP (or SSDP) at the start of `at`, or `None` when the bytes do not start a message.
@@ -267,7 +298,8 @@ pub(crate) fn http(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx, carrier: Car
     };
     let mut layer = Layer::new(LayerKind::Application, "http", display, w.abs(0..w.len()));
     layer.title = protocol_title.to_string();
-    let mut fs = Vec::new();
+    // The first line's parts and room for a dozen header lines (each a field, two when known).
+    let mut fs = Vec::with_capacity(32);
     let request = matches!(kind, Kind::Request { .. });
     let mut uri_text = None;
     match kind {
@@ -347,7 +379,7 @@ pub(crate) fn http(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx, carrier: Car
         next = l.next;
     }
     if let (Some(h), Some(u)) = (host, uri_text) {
-        let full = if u.contains("://") { u } else { format!("http://{h}{u}") };
+        let full = if u.contains("://") { u } else { ["http://", &h, &u].concat() };
         fs.push(Field::generated(&FULL_URI, Value::Text(full)));
     }
     let mut body_len = 0;
@@ -360,7 +392,13 @@ pub(crate) fn http(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx, carrier: Car
     }
 
     if first.next.is_some() {
-        let mut info = escape::bytes(line);
+        let mut info = if plain(line) {
+            let mut s = String::with_capacity(line.len() + 48);
+            s.extend(line.iter().map(|&b| char::from(b)));
+            s
+        } else {
+            escape::bytes(line)
+        };
         info.push(' ');
         if body_len > 0 {
             if let Some(ct) = &content_type {
@@ -373,7 +411,11 @@ pub(crate) fn http(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx, carrier: Car
                     }
                     "application/xml" | "text/xml" => layer.display_name = "HTTP/XML",
                     m if m.starts_with("multipart/") => {}
-                    m => info.push_str(&format!(" ({})", escape::text(m))),
+                    m => {
+                        info.push_str(" (");
+                        info.push_str(&escape::text(m));
+                        info.push(')');
+                    }
                 }
             }
         }
@@ -455,6 +497,11 @@ mod tests {
 
     fn t(s: &str) -> Option<Value> {
         Some(Value::Text(s.to_string()))
+    }
+
+    #[test]
+    fn methods_start_with_a_capital_letter() {
+        assert!(METHODS.iter().all(|m| m.as_bytes()[0].is_ascii_uppercase()));
     }
 
     #[test]
@@ -596,6 +643,19 @@ mod tests {
     }
 
     proptest! {
+        /// The cut `starts_message` makes never changes its answer: the same as reading the
+        /// whole first line, for methods, near-methods and lines of every length.
+        #[test]
+        fn starts_message_needs_only_the_first_word(
+            word in prop::sample::select(vec!["GET", "UPDATEREDIRECTREF", "UPDATEREDIRECTREFX", "HTTP/", "HTTP", "get", ""]),
+            rest in proptest::collection::vec(prop::sample::select(vec![b' ', b'\r', b'\n', b'A', b':', 0xff]), 0..40),
+        ) {
+            let mut data = word.as_bytes().to_vec();
+            data.extend(rest);
+            let whole_line = data.get(..line_at(&data, 0).text_end).and_then(kind_of).is_some();
+            prop_assert_eq!(starts_message(&data), whole_line);
+        }
+
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200), pre in 0usize..3) {
             let mut b = [&b"GET / HTTP/1.1\r\n"[..], b"HTTP/1.1 ", b""][pre].to_vec();

@@ -34,6 +34,7 @@ mod data;
 mod dns;
 mod http;
 mod lines;
+mod numbers;
 
 pub use data::data;
 

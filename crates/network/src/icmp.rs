@@ -23,6 +23,7 @@ use netlayers_core::checksum;
 use netlayers_core::{DecodeCtx, Field, Handoff, Layer, LayerKind, Note, Step, Value};
 
 use netlayers_core::window::Window;
+use crate::numbers::{push_decimal, push_hex4};
 use crate::{checksum_field, Verdict};
 
 mod field {
@@ -308,22 +309,37 @@ pub fn icmp(frame: &[u8], at: Range<usize>, ctx: DecodeCtx) -> Step {
         (kind::ROUTER_ADVERT, 0 | 16) => "Mobile IP Advertisement",
         _ => type_str,
     };
-    let code_str = code_name(t, code).map(|c| match c {
-        Ok(name) => name.to_string(),
-        Err(()) => format!("Unknown code: {code}"),
-    });
-    let mut info = format!("{type_str:<20}");
-    if let Some(c) = &code_str {
-        info.push_str(&format!(" ({c})"));
+    // `Echo (ping) request  id=0x…` and `0 (Port unreachable)`: the code's name when the type
+    // has a table, `Unknown code: n` for a code outside it.
+    let push_code_name = |out: &mut String, name: Result<&str, ()>| match name {
+        Ok(name) => out.push_str(name),
+        Err(()) => {
+            out.push_str("Unknown code: ");
+            push_decimal(out, code);
+        }
+    };
+    let mut info = String::with_capacity(96);
+    info.push_str(type_str);
+    // `{type_str:<20}`: padded to 20 characters.
+    for _ in type_str.chars().count()..20 {
+        info.push(' ');
+    }
+    let mut code_display = String::with_capacity(40);
+    push_decimal(&mut code_display, code);
+    if let Some(name) = code_name(t, code) {
+        info.push_str(" (");
+        push_code_name(&mut info, name);
+        info.push(')');
+        code_display.push_str(" (");
+        push_code_name(&mut code_display, name);
+        code_display.push(')');
     }
 
-    let mut fields = vec![
+    let mut fields = Vec::with_capacity(8);
+    fields.extend([
         Field::new(&TYPE, Value::Enum { value: t.into(), name: Some(type_str) }, w.abs(field::TYPE)),
-        Field::new(&CODE, Value::UInt(code.into()), w.abs(field::CODE)).with_display(match &code_str {
-            Some(c) => format!("{code} ({c})"),
-            None => code.to_string(),
-        }),
-    ];
+        Field::new(&CODE, Value::UInt(code.into()), w.abs(field::CODE)).with_display(code_display),
+    ]);
     let complete = body(&w, t, code, orig_words, ctx, carrier.as_ref(), &mut fields, &mut info).is_some();
     layer.fields = fields;
     layer.info = Some(info);
@@ -373,16 +389,23 @@ fn body(
         kind::ECHO_REPLY | kind::ECHO | kind::TIMESTAMP | kind::TIMESTAMP_REPLY | kind::INFO_REQUEST | kind::INFO_REPLY
         | kind::MASK_REQUEST | kind::MASK_REPLY => {
             let id = w.u16(field::IDENT.start)?;
-            out.push(Field::new(&IDENT, Value::UInt(id.into()), w.abs(field::IDENT)).with_display(format!("{id} (0x{id:04x})")));
+            out.push(Field::new(&IDENT, Value::UInt(id.into()), w.abs(field::IDENT)).with_display(decimal_and_hex(id)));
             let id_le = id.swap_bytes();
-            out.push(Field::new(&IDENT_LE, Value::UInt(id_le.into()), w.abs(field::IDENT)).with_display(format!("{id_le} (0x{id_le:04x})")));
+            out.push(Field::new(&IDENT_LE, Value::UInt(id_le.into()), w.abs(field::IDENT)).with_display(decimal_and_hex(id_le)));
             let seq = w.u16(field::SEQ.start)?;
-            out.push(Field::new(&SEQ, Value::UInt(seq.into()), w.abs(field::SEQ)).with_display(format!("{seq} (0x{seq:04x})")));
+            out.push(Field::new(&SEQ, Value::UInt(seq.into()), w.abs(field::SEQ)).with_display(decimal_and_hex(seq)));
             let seq_le = seq.swap_bytes();
-            out.push(Field::new(&SEQ_LE, Value::UInt(seq_le.into()), w.abs(field::SEQ)).with_display(format!("{seq_le} (0x{seq_le:04x})")));
-            info.push_str(&format!(" id=0x{id:04x}, seq={seq}/{seq_le}"));
+            out.push(Field::new(&SEQ_LE, Value::UInt(seq_le.into()), w.abs(field::SEQ)).with_display(decimal_and_hex(seq_le)));
+            // ` id=0x0001, seq=1/256, ttl=64`
+            info.push_str(" id=0x");
+            push_hex4(info, id);
+            info.push_str(", seq=");
+            push_decimal(info, seq);
+            info.push('/');
+            push_decimal(info, seq_le);
             if let Some(c) = carrier {
-                info.push_str(&format!(", ttl={}", c.ttl));
+                info.push_str(", ttl=");
+                push_decimal(info, c.ttl);
             }
         }
         kind::UNREACH | kind::TIME_EXCEEDED => {
@@ -434,6 +457,16 @@ fn body(
         }
     }
     Some(())
+}
+
+/// `258 (0x0102)`: an identifier or sequence number in decimal and hex.
+fn decimal_and_hex(v: u16) -> String {
+    let mut s = String::with_capacity(14);
+    push_decimal(&mut s, v);
+    s.push_str(" (0x");
+    push_hex4(&mut s, v);
+    s.push(')');
+    s
 }
 
 fn length_fields_only(w: &Window<'_>, orig_words: u8) -> Option<Vec<Field>> {

@@ -35,6 +35,7 @@ mod igmp;
 mod ipproto;
 mod ipv4;
 mod ipv6;
+mod numbers;
 pub mod route;
 
 pub use icmp::icmp;
@@ -69,10 +70,19 @@ pub(crate) fn checksum_field(
         Verdict::Unverified => (2, "Unverified"),
     };
     let mut f = Field::new(spec, Value::Hex { value: value.into(), digits: 4 }, range);
+    // `0x1c46 [correct]`
+    let mut display = String::with_capacity(40);
+    display.push_str("0x");
+    numbers::push_hex4(&mut display, value);
     match verdict {
-        Verdict::Good => f.display = Some(format!("0x{value:04x} [correct]")),
+        Verdict::Good => {
+            display.push_str(" [correct]");
+            f.display = Some(display);
+        }
         Verdict::Bad { expected } => {
-            f.display = Some(format!("0x{value:04x} incorrect, should be 0x{expected:04x}"));
+            display.push_str(" incorrect, should be 0x");
+            numbers::push_hex4(&mut display, expected);
+            f.display = Some(display);
             f.notes.push(Note::new(
                 Severity::Error,
                 "checksum.bad",
@@ -80,7 +90,10 @@ pub(crate) fn checksum_field(
                 format!("校验和错误:0x{value:04x} 不正确,应为 0x{expected:04x}"),
             ));
         }
-        Verdict::Unverified => f.display = Some(format!("0x{value:04x} [unverified]")),
+        Verdict::Unverified => {
+            display.push_str(" [unverified]");
+            f.display = Some(display);
+        }
     }
     f.children.push(Field::generated(status, Value::Enum { value: code, name: Some(name) }));
     f
