@@ -35,7 +35,7 @@ use netlayers_core::{DecodeCtx, Field, FieldSpec, Handoff, Layer, LayerKind, Not
 
 use netlayers_core::window::Window;
 
-use crate::numbers::{push_decimal, push_hex4, push_ipv4};
+use netlayers_core::text::{push_decimal, push_hex4, push_ipv4};
 
 mod field {
     use std::ops::Range;

@@ -34,7 +34,6 @@ mod data;
 mod dns;
 mod http;
 mod lines;
-mod numbers;
 
 pub use data::data;
 

@@ -111,6 +111,31 @@ pub fn decimal_len(n: u64) -> usize {
     n.checked_ilog10().map_or(1, |l| l as usize + 1)
 }
 
+/// Appends `n` in decimal, as `{n}` writes it (Info and display text: each decoded frame
+/// writes several numbers, and `format!` costs a formatter run and an allocation for each).
+pub fn push_decimal(out: &mut String, n: impl Into<u64>) {
+    for &d in decimal(n.into(), &mut [0; 20]) {
+        out.push(char::from(d));
+    }
+}
+
+/// Appends `v` as four lowercase hex digits, as `{v:04x}` writes it (no `0x`).
+pub fn push_hex4(out: &mut String, v: u16) {
+    for b in v.to_be_bytes() {
+        out.extend(hex_pair(b).map(char::from));
+    }
+}
+
+/// Appends a dotted IPv4 address, as `{a}` writes it.
+pub fn push_ipv4(out: &mut String, a: std::net::Ipv4Addr) {
+    for (i, octet) in a.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        push_decimal(out, octet);
+    }
+}
+
 /// "00", "01" … "99".
 static DIGIT_PAIRS: [[u8; 2]; 100] = {
     let mut t = [[0u8; 2]; 100];
@@ -164,6 +189,31 @@ mod tests {
         for n in (0..100_000).chain(powers).chain(randoms).chain([u64::MAX, u64::MAX - 1]) {
             assert_eq!(decimal(n, &mut [0; 20]), n.to_string().as_bytes(), "{n}");
             assert_eq!(decimal_len(n), n.to_string().len(), "{n}");
+        }
+    }
+
+    #[test]
+    fn appended_numbers_and_addresses_are_what_format_writes() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let walk = (0..20_000).map(move |_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x >> (x % 64)
+        });
+        for n in (0..=u64::from(u16::MAX)).chain(walk).chain([u64::MAX]) {
+            let mut s = String::from("x");
+            push_decimal(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+            let a = std::net::Ipv4Addr::from(n as u32);
+            let mut s = String::new();
+            push_ipv4(&mut s, a);
+            assert_eq!(s, a.to_string());
+        }
+        for v in 0..=u16::MAX {
+            let mut s = String::from("x");
+            push_hex4(&mut s, v);
+            assert_eq!(s, format!("x{v:04x}"));
         }
     }
 

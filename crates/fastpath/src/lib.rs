@@ -31,6 +31,7 @@ use netlayers_analyze::stats::{FrameParts, Stats};
 use netlayers_analyze::expert::{Segment, Verdict};
 use netlayers_analyze::CrossFrame;
 use netlayers_app::Claim;
+use netlayers_core::text::push_decimal;
 use netlayers_core::{DecodeCtx, Frame, Handoff, Layer, LayerKind, LinkType, PseudoHeader, Transport, Value};
 use netlayers_render::{Columns, FrameView};
 use netlayers_stack::{decode_handoff, Dissector, TcpNumbers};
@@ -234,19 +235,12 @@ fn options_ok(o: &[u8]) -> Option<Option<u8>> {
     Some(wscale)
 }
 
-/// Appends `n` in decimal (the Info words are mostly numbers).
-fn push_num(s: &mut String, n: impl Into<u64>) {
-    for &d in netlayers_core::text::decimal(n.into(), &mut [0; 20]) {
-        s.push(char::from(d));
-    }
-}
-
 /// Appends ` word=n`.
 fn push_word(s: &mut String, word: &str, n: impl Into<u64>) {
     s.push(' ');
     s.push_str(word);
     s.push('=');
-    push_num(s, n);
+    push_decimal(s, n);
 }
 
 /// Appends the Info words of the options (` MSS=1460 SACK_PERM TSval=… WS=128`), in wire
@@ -502,22 +496,22 @@ impl FastList {
 
     fn udp_info(&mut self, u: &Udp<'_>) {
         let info = &mut self.info;
-        push_num(info, u.sport);
+        push_decimal(info, u.sport);
         info.push_str(" \u{2192} ");
-        push_num(info, u.dport);
+        push_decimal(info, u.dport);
         push_word(info, "Len", u.payload.len() as u64);
     }
 
     /// TCP's own Info words, as the TCP decoder writes them after relative numbering.
     fn tcp_info(&mut self, t: &Tcp<'_>, n: &TcpNumbers) {
         let info = &mut self.info;
-        push_num(info, t.sport);
+        push_decimal(info, t.sport);
         info.push_str(" \u{2192} ");
-        push_num(info, t.dport);
+        push_decimal(info, t.dport);
         info.push_str(" [");
         netlayers_transport::push_flag_names(t.flags, info);
         info.push_str("] Seq=");
-        push_num(info, t.seq.wrapping_sub(n.seq_base));
+        push_decimal(info, t.seq.wrapping_sub(n.seq_base));
         let ack_base = t.ack_base(n);
         if t.flags & F_ACK != 0 {
             push_word(info, "Ack", t.ack.wrapping_sub(ack_base.unwrap_or(0)));

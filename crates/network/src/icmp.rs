@@ -23,7 +23,7 @@ use netlayers_core::checksum;
 use netlayers_core::{DecodeCtx, Field, Handoff, Layer, LayerKind, Note, Step, Value};
 
 use netlayers_core::window::Window;
-use crate::numbers::{push_decimal, push_hex4};
+use netlayers_core::text::{push_decimal, push_hex4};
 use crate::{checksum_field, Verdict};
 
 mod field {

@@ -35,7 +35,6 @@ mod igmp;
 mod ipproto;
 mod ipv4;
 mod ipv6;
-mod numbers;
 pub mod route;
 
 pub use icmp::icmp;
@@ -73,7 +72,7 @@ pub(crate) fn checksum_field(
     // `0x1c46 [correct]`
     let mut display = String::with_capacity(40);
     display.push_str("0x");
-    numbers::push_hex4(&mut display, value);
+    netlayers_core::text::push_hex4(&mut display, value);
     match verdict {
         Verdict::Good => {
             display.push_str(" [correct]");
@@ -81,7 +80,7 @@ pub(crate) fn checksum_field(
         }
         Verdict::Bad { expected } => {
             display.push_str(" incorrect, should be 0x");
-            numbers::push_hex4(&mut display, expected);
+            netlayers_core::text::push_hex4(&mut display, expected);
             f.display = Some(display);
             f.notes.push(Note::new(
                 Severity::Error,
