@@ -47,11 +47,13 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
         _ => Prepare::Nothing,
     };
     // On the reading thread, the head of each NDJSON line (frame, Ethernet and IP keys) too:
-    // whole, or the asked pairs of it, picked by a copy of the selection.
-    let head: Option<Head> = match (json && prepare != Prepare::Nothing, &pick) {
-        (false, _) => None,
-        (true, None) => Some(Box::new(|f: &Frame, out: &mut Vec<u8>| netlayers_fastpath::json_head(&mut netlayers_render::Line(out), f))),
-        (true, Some(p)) => {
+    // whole, or the asked pairs of it, picked by a copy of the selection; or a row's Source and
+    // Destination columns.
+    let head: Option<Head> = match (json, prepare != Prepare::Nothing, &pick) {
+        (_, false, _) => None,
+        (false, true, _) => Some(Box::new(|f: &Frame, out: &mut Vec<u8>| netlayers_fastpath::row_head(out, f))),
+        (true, true, None) => Some(Box::new(|f: &Frame, out: &mut Vec<u8>| netlayers_fastpath::json_head(&mut netlayers_render::Line(out), f))),
+        (true, true, Some(p)) => {
             let mine = p.clone();
             Some(Box::new(move |f: &Frame, out: &mut Vec<u8>| netlayers_fastpath::json_head(&mut mine.recorder(out), f)))
         }
@@ -96,7 +98,7 @@ pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
                     buf.extend_from_slice(head.unwrap_or_default());
                     fast.json_prepared(&mut netlayers_render::Line(&mut buf), frame, prepared, head.is_some(), &mut dissector, cross)
                 }
-                (false, _) => fast.row_prepared(&mut buf, frame, prepared, &mut dissector, cross),
+                (false, _) => fast.row_prepared(&mut buf, frame, prepared, head.filter(|h| !h.is_empty()), &mut dissector, cross),
             };
             if done {
                 if a.frames.as_ref().is_none_or(|f| f.contains(frame.number)) {

@@ -340,16 +340,18 @@ impl FastList {
     /// would; or returns `false` having changed nothing, and the caller shows the frame
     /// through the layers.
     pub fn row(&mut self, buf: &mut Vec<u8>, frame: &Frame, dissector: &mut Dissector, cross: &mut CrossFrame) -> bool {
-        prepare(frame).is_some_and(|mut p| self.row_prepared(buf, frame, &mut p, dissector, cross))
+        prepare(frame).is_some_and(|mut p| self.row_prepared(buf, frame, &mut p, None, dissector, cross))
     }
 
     /// [`FastList::row`] for a frame [`prepare`]d ahead. The layers decoded ahead are left in
-    /// `prepared`, for the thread that made them to free.
+    /// `prepared`, for the thread that made them to free. `addresses` are the row's Source and
+    /// Destination columns if [`row_head`] wrote them ahead.
     pub fn row_prepared(
         &mut self,
         buf: &mut Vec<u8>,
         frame: &Frame,
         prepared: &mut Prepared,
+        addresses: Option<&[u8]>,
         dissector: &mut Dissector,
         cross: &mut CrossFrame,
     ) -> bool {
@@ -397,12 +399,12 @@ impl FastList {
                     own.info = Some(std::mem::take(&mut self.info));
                     own.info_prefix = prefix;
                     seen.layers.insert(0, own);
-                    self.layered(buf, frame, rel_time, addrs, seen.layers);
+                    self.layered(buf, frame, rel_time, addrs, addresses, seen.layers);
                     // Keep the Info buffer for the next frame.
                     let own = seen.layers.remove(0);
                     self.info = own.info.unwrap_or_default();
                 } else {
-                    self.layered(buf, frame, rel_time, addrs, seen.layers);
+                    self.layered(buf, frame, rel_time, addrs, addresses, seen.layers);
                 }
                 return true;
             }
@@ -416,6 +418,7 @@ impl FastList {
             orig_len: frame.orig_len,
             info: &self.info,
             info_plain: true,
+            addresses,
         };
         netlayers_render::plain_row(buf, &cols);
         true
@@ -478,7 +481,7 @@ impl FastList {
 
     /// The row of a frame whose upper layers were decoded: Protocol and Info chosen from them
     /// by the same rules the layered path uses.
-    fn layered(&self, buf: &mut Vec<u8>, frame: &Frame, rel_time: f64, (src, dst): (Value, Value), layers: &[Layer]) {
+    fn layered(&self, buf: &mut Vec<u8>, frame: &Frame, rel_time: f64, (src, dst): (Value, Value), addresses: Option<&[u8]>, layers: &[Layer]) {
         let view = FrameView { number: frame.number, rel_time, orig_len: frame.orig_len, cap_len: frame.data.len(), layers };
         let (protocol, info) = (view.protocol(), view.info());
         let cols = Columns {
@@ -490,6 +493,7 @@ impl FastList {
             orig_len: frame.orig_len,
             info: &info,
             info_plain: false,
+            addresses,
         };
         netlayers_render::plain_row(buf, &cols);
     }
@@ -540,6 +544,22 @@ pub struct Prepared {
     /// by [`prepare_json_with_hex`]: the line copies it instead of writing it (twice, when the
     /// payload is data too).
     payload_hex: Option<Vec<u8>>,
+}
+
+/// The Source and Destination columns of `frame`'s row (IP addresses, or for ARP the Ethernet
+/// ones), written ahead by a caller that reads on another thread, for
+/// [`FastList::row_prepared`]. For a frame the fast path takes (a [`prepare`] that is `Some`);
+/// any other gets nothing.
+pub fn row_head(out: &mut Vec<u8>, frame: &Frame) {
+    let (src, dst) = match parse(frame) {
+        Some(Net::Ip { src, dst, .. }) => (address(src), address(dst)),
+        Some(Net::Arp) => {
+            let mac = |at: usize| Value::Mac(frame.data[at..at + 6].try_into().unwrap_or_default());
+            (mac(6), mac(0))
+        }
+        None => return,
+    };
+    netlayers_render::address_columns(out, &src, &dst);
 }
 
 /// Whether the fast path takes `frame`: `Some` with what [`FastList::row_prepared`] and

@@ -34,7 +34,7 @@ pub use color::{color_enabled, kind_style, ColorChoice};
 pub use flow::{flow_diagram, flow_endpoints, flow_event, FlowEvent};
 pub use hexdump::hexdump;
 pub use json::{json, json_fields, json_hex, json_to, json_value, write_json_string, Line, Pairs};
-pub use table::{plain_row, table_header, table_row, Columns};
+pub use table::{address_columns, plain_row, table_header, table_row, Columns};
 pub use tree::tree;
 
 /// One frame as the renderers see it. The binary builds it from the stack's `Dissection`

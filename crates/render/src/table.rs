@@ -69,6 +69,7 @@ pub fn table_row(buf: &mut Vec<u8>, view: &FrameView<'_>, color: bool) {
         orig_len: view.orig_len,
         info: &info,
         info_plain: false,
+        addresses: None,
     };
     row(buf, &cols, (proto_style, info_style), color);
 }
@@ -88,6 +89,21 @@ pub struct Columns<'a> {
     /// Info holds only words and numbers of netlayers' own making, no text from a packet, so
     /// there is nothing to escape (the fast path's TCP and UDP rows).
     pub info_plain: bool,
+    /// Source and Destination as [`address_columns`] wrote them (ahead, on the thread that
+    /// reads the capture), used instead of `source` and `destination`.
+    pub addresses: Option<&'a [u8]>,
+}
+
+/// The Source and Destination columns of a row (`   10.0.0.1 → 10.0.0.2       `, padded as
+/// the row pads them), for a caller that writes them before the rest of the row: `false`, and
+/// nothing written, for what a row writes piece by piece (not an IP or MAC address).
+pub fn address_columns(out: &mut Vec<u8>, source: &Value, destination: &Value) -> bool {
+    let mut h = Head { b: [b' '; HEAD_CAP], n: 0 };
+    if h.addresses(Some(source), Some(destination)).is_none() {
+        return false;
+    }
+    out.extend_from_slice(h.as_bytes());
+    true
 }
 
 /// One row of the packet list without colour, from columns a caller found without building
@@ -115,18 +131,22 @@ fn row_piecewise(buf: &mut Vec<u8>, c: &Columns<'_>, (proto_style, info_style): 
     push_seconds(buf, c.rel_time);
     buf.push(b' ');
 
-    // Addresses are ASCII: their width is their length.
-    right_aligned(buf, ADDR_W, |b| {
-        if let Some(v) = c.source {
-            write_address_fast(b, v);
+    if let Some(a) = c.addresses {
+        buf.extend_from_slice(a);
+    } else {
+        // Addresses are ASCII: their width is their length.
+        right_aligned(buf, ADDR_W, |b| {
+            if let Some(v) = c.source {
+                write_address_fast(b, v);
+            }
+        });
+        push(buf, " → ");
+        let start = buf.len();
+        if let Some(v) = c.destination {
+            write_address_fast(buf, v);
         }
-    });
-    push(buf, " → ");
-    let start = buf.len();
-    if let Some(v) = c.destination {
-        write_address_fast(buf, v);
+        spaces(buf, ADDR_W.saturating_sub(buf.len() - start));
     }
-    spaces(buf, ADDR_W.saturating_sub(buf.len() - start));
     buf.push(b' ');
 
     start_style(buf, proto_style, color);
@@ -209,11 +229,10 @@ impl Head {
         h.b[point] = b'.';
         netlayers_core::text::decimal_before(us / 1_000_000, &mut h.b, point);
         h.n = end + 1;
-        // Source, right-aligned; the arrow; Destination, left-aligned.
-        h.address(c.source, ADDR_W, true)?;
-        h.b[h.n + 1..h.n + 4].copy_from_slice("→".as_bytes());
-        h.n += 5;
-        h.address(c.destination, ADDR_W, false)?;
+        match c.addresses {
+            Some(a) => h.text(a)?,
+            None => h.addresses(c.source, c.destination)?,
+        }
         h.n += 1;
         // Protocol (printable ASCII: nothing to escape, one column a byte), left-aligned.
         h.b[h.n..h.n + proto.len()].copy_from_slice(proto);
@@ -224,6 +243,21 @@ impl Head {
 
     fn as_bytes(&self) -> &[u8] {
         &self.b[..self.n]
+    }
+
+    /// Source, right-aligned; the arrow; Destination, left-aligned.
+    fn addresses(&mut self, source: Option<&Value>, destination: Option<&Value>) -> Option<()> {
+        self.address(source, ADDR_W, true)?;
+        self.b[self.n + 1..self.n + 4].copy_from_slice("→".as_bytes());
+        self.n += 5;
+        self.address(destination, ADDR_W, false)
+    }
+
+    /// Text written before (by [`address_columns`]); `None` if it could not fit.
+    fn text(&mut self, t: &[u8]) -> Option<()> {
+        self.b.get_mut(self.n..self.n + t.len())?.copy_from_slice(t);
+        self.n += t.len();
+        Some(())
     }
 
     /// `v` right-aligned in `width` columns (a wider number pushes the rest right).
@@ -414,11 +448,24 @@ mod tests {
                 orig_len: next() as u32 >> (next() % 32),
                 info: "80 \u{2192} 443 [ACK]",
                 info_plain: i % 2 == 0,
+                addresses: None,
             };
             let (mut fast, mut piecewise) = (Vec::new(), Vec::new());
             row(&mut fast, &cols, Default::default(), false);
             row_piecewise(&mut piecewise, &cols, Default::default(), false);
             assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&piecewise), "{cols:?}");
+            // With the addresses written before, by either writer.
+            let mut ahead = Vec::new();
+            if let (Some(s), Some(d)) = (cols.source, cols.destination) {
+                if address_columns(&mut ahead, s, d) {
+                    let cols = Columns { addresses: Some(&ahead), ..cols };
+                    for color in [false, true] {
+                        let mut with = Vec::new();
+                        row(&mut with, &cols, Default::default(), color);
+                        assert_eq!(String::from_utf8_lossy(&with), String::from_utf8_lossy(&piecewise), "{cols:?}");
+                    }
+                }
+            }
             taken += usize::from(Head::of(&cols).is_some());
         }
         // Most of these were written by the head (the test tests it), not all (nor the fallback).
