@@ -274,7 +274,8 @@ impl Head {
         let mut text = Short::new();
         let len = match v {
             Value::Ipv4(a) => a.octets().iter().map(|&o| usize::from(OCTETS[usize::from(o)][0])).sum::<usize>() + 3,
-            Value::Ipv6(_) | Value::Mac(_) => {
+            Value::Mac(_) => 17,
+            Value::Ipv6(_) => {
                 write_address(&mut text, v).ok()?;
                 text.as_str().len()
             }
@@ -295,6 +296,15 @@ impl Head {
                 self.b[self.n..self.n + 3].copy_from_slice(&digits);
                 self.n += usize::from(len);
             }
+        } else if let Value::Mac(m) = v {
+            // xx:xx:xx:xx:xx:xx, lowercase, as `write_address` writes it.
+            for (i, &b) in m.iter().enumerate() {
+                self.b[self.n + 3 * i..self.n + 3 * i + 2].copy_from_slice(&netlayers_core::text::hex_pair(b));
+                if i < 5 {
+                    self.b[self.n + 3 * i + 2] = b':';
+                }
+            }
+            self.n += len;
         } else {
             self.b[self.n..self.n + len].copy_from_slice(text.as_str().as_bytes());
             self.n += len;
