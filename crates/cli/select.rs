@@ -29,16 +29,29 @@ pub struct FieldSelection {
     /// Whether the pieces came in output order: `pieces` is then the line's inside as it is
     /// (the usual case: fields asked in the order the writers write them).
     in_order: bool,
-    /// Whether a key with this [`sketch`] may be one of them: most keys of a frame are passed
-    /// over without hashing them.
-    maybe: [bool; 256],
+    /// By [`sketch`]: 0 when no asked field has it (most keys of a frame are passed over with
+    /// that one look), the place + 1 of the only one that has it, or [`SHARED`].
+    slots: Box<[u16; SLOTS]>,
+    /// The asked names, by place (to check a key the slots point to).
+    names: Vec<Box<[u8]>>,
 }
 
-/// Eight bits from a key's length and last two bytes (where keys of one protocol differ).
-fn sketch(key: &[u8]) -> u8 {
+/// Slots of [`FieldSelection::slots`]: a few hundred fields asked at most, so few share one.
+const SLOTS: usize = 4096;
+/// A slot more than one asked field falls in: the name is looked up in the index.
+const SHARED: u16 = u16::MAX;
+
+/// Twelve bits from a key's length and last four bytes (where keys of one protocol differ:
+/// `ip.src`/`ip.dst`, `tcp.flags.syn`/`tcp.flags.fin`).
+#[inline]
+fn sketch(key: &[u8]) -> usize {
     let n = key.len();
-    let last = |i: usize| if n > i { key[n - 1 - i] } else { 0 };
-    (n as u8).wrapping_mul(31).wrapping_add(last(0)).wrapping_add(last(1).wrapping_mul(7))
+    let tail = match key.get(n.saturating_sub(4)..).and_then(|t| <[u8; 4]>::try_from(t).ok()) {
+        Some(t) => u32::from_le_bytes(t),
+        None => key.iter().fold(0, |x, &b| (x << 8) | u32::from(b)),
+    };
+    let x = (n as u64) << 32 | u64::from(tail);
+    (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize & (SLOTS - 1)
 }
 
 impl FieldSelection {
@@ -51,12 +64,16 @@ impl FieldSelection {
             pieces: Vec::new(),
             last: None,
             in_order: true,
-            maybe: [false; 256],
+            slots: Box::new([0; SLOTS]),
+            names: Vec::new(),
         };
         for n in names {
-            s.maybe[usize::from(sketch(n.as_bytes()))] = true;
             if !s.index.contains_key(n.as_bytes()) {
-                s.index.insert(n.as_bytes().into(), s.keys.len());
+                let place = s.keys.len();
+                let slot = &mut s.slots[sketch(n.as_bytes())];
+                *slot = if *slot == 0 { place as u16 + 1 } else { SHARED };
+                s.index.insert(n.as_bytes().into(), place);
+                s.names.push(n.as_bytes().into());
                 s.keys.push(format!(",\"{n}\":").into_bytes().into());
                 s.found.push(None);
             }
@@ -84,12 +101,16 @@ impl FieldSelection {
     }
 
     /// The place of `key` in the output order, if it was asked for.
-    #[inline]
+    #[inline(always)]
     fn place(&self, key: &[u8]) -> Option<usize> {
-        if !self.maybe[usize::from(sketch(key))] {
-            return None;
+        match self.slots[sketch(key)] {
+            0 => None,
+            SHARED => self.index.get(key).copied(),
+            p => {
+                let place = usize::from(p - 1);
+                (*self.names[place] == *key).then_some(place)
+            }
         }
-        self.index.get(key).copied()
     }
 
     /// Forgets the current frame's pieces.
