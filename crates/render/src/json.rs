@@ -206,25 +206,22 @@ fn value(buf: &mut Vec<u8>, v: &Value) {
     match v {
         Value::Bool(b) => buf.extend_from_slice(if *b { b"true" } else { b"false" }),
         Value::UInt(n) | Value::Hex { value: n, .. } | Value::Enum { value: n, .. } => push_u64(buf, *n),
+        // Addresses built on the stack and appended at once (NDJSON writes several a frame).
         Value::Mac(m) => {
-            buf.push(b'"');
+            let mut t = [b'"'; 19];
             for (i, &x) in m.iter().enumerate() {
-                if i > 0 {
-                    buf.push(b':');
+                t[1 + 3 * i..3 + 3 * i].copy_from_slice(&hex_pair(x));
+                if i < 5 {
+                    t[3 + 3 * i] = b':';
                 }
-                buf.extend_from_slice(&hex_pair(x));
             }
-            buf.push(b'"');
+            buf.extend_from_slice(&t);
         }
         Value::Ipv4(a) => {
-            buf.push(b'"');
-            for (i, &x) in a.octets().iter().enumerate() {
-                if i > 0 {
-                    buf.push(b'.');
-                }
-                push_u64(buf, u64::from(x));
-            }
-            buf.push(b'"');
+            let mut t = [b'"'; 20];
+            let end = crate::write::ipv4_into(&mut t, 1, a);
+            t[end] = b'"';
+            buf.extend_from_slice(&t[..end + 1]);
         }
         Value::Ipv6(a) => {
             let mut s = crate::write::Short::new();
@@ -361,6 +358,25 @@ mod tests {
             json_hex(&mut b, &bytes);
             let want: String = bytes.iter().map(|x| format!("{x:02x}")).collect();
             assert_eq!(String::from_utf8(b).unwrap(), format!("\"{want}\""), "{len} bytes");
+        }
+    }
+
+    #[test]
+    fn addresses_print_as_their_display_quoted() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let a = std::net::Ipv4Addr::from((x >> (x % 32)) as u32);
+            let mut b = Vec::new();
+            value(&mut b, &Value::Ipv4(a));
+            assert_eq!(String::from_utf8(b).unwrap(), format!("\"{a}\""));
+            let m: [u8; 6] = x.to_le_bytes()[..6].try_into().unwrap();
+            let mut b = Vec::new();
+            value(&mut b, &Value::Mac(m));
+            let want: Vec<String> = m.iter().map(|o| format!("{o:02x}")).collect();
+            assert_eq!(String::from_utf8(b).unwrap(), format!("\"{}\"", want.join(":")));
         }
     }
 

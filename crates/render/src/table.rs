@@ -12,7 +12,7 @@ use netlayers_core::{Lang, Severity, Value};
 
 use crate::color::{severity_style, HEADING};
 use crate::words;
-use crate::write::{pad_after, pad_left, push, push_escaped, spaces, start_style, end_style, out, write_address, Short};
+use crate::write::{ipv4_into, ipv4_len, pad_after, pad_left, push, push_escaped, spaces, start_style, end_style, out, write_address, Short};
 use crate::{layer_style, FrameView};
 
 const NO_W: usize = 5;
@@ -192,22 +192,6 @@ struct Head {
 const HEAD_CAP: usize = 160;
 const PROTO_MAX: usize = 16;
 
-/// Each octet's decimal text: its length, then its digits (padded with spaces to three).
-static OCTETS: [[u8; 4]; 256] = {
-    let mut t = [[0u8; 4]; 256];
-    let mut i = 0;
-    while i < 256 {
-        let (h, te, u) = ((i / 100) as u8, ((i / 10) % 10) as u8, (i % 10) as u8);
-        t[i] = match i {
-            0..=9 => [1, b'0' + u, b' ', b' '],
-            10..=99 => [2, b'0' + te, b'0' + u, b' '],
-            _ => [3, b'0' + h, b'0' + te, b'0' + u],
-        };
-        i += 1;
-    }
-    t
-};
-
 impl Head {
     fn of(c: &Columns<'_>) -> Option<Head> {
         let us = c.rel_time * 1e6;
@@ -273,7 +257,7 @@ impl Head {
         let v = v?;
         let mut text = Short::new();
         let len = match v {
-            Value::Ipv4(a) => a.octets().iter().map(|&o| usize::from(OCTETS[usize::from(o)][0])).sum::<usize>() + 3,
+            Value::Ipv4(a) => ipv4_len(a),
             Value::Mac(_) => 17,
             Value::Ipv6(_) => {
                 write_address(&mut text, v).ok()?;
@@ -286,16 +270,7 @@ impl Head {
             self.n += pad;
         }
         if let Value::Ipv4(a) = v {
-            for (i, &o) in a.octets().iter().enumerate() {
-                if i > 0 {
-                    self.b[self.n] = b'.';
-                    self.n += 1;
-                }
-                // Three bytes copied whatever the length (the buffer has room): one move.
-                let [len, digits @ ..] = OCTETS[usize::from(o)];
-                self.b[self.n..self.n + 3].copy_from_slice(&digits);
-                self.n += usize::from(len);
-            }
+            self.n = ipv4_into(&mut self.b, self.n, a);
         } else if let Value::Mac(m) = v {
             // xx:xx:xx:xx:xx:xx, lowercase, as `write_address` writes it.
             for (i, &b) in m.iter().enumerate() {
