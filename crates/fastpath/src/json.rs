@@ -252,7 +252,7 @@ fn tcp(out: &mut impl Pairs, frame: &Frame, t: &Tcp<'_>, n: &TcpNumbers, seen: &
     }
     out.pair_written(b",\"tcp.flags.str\":", |buf| {
         buf.push(b'"');
-        buf.extend_from_slice(netlayers_transport::flag_string(t.flags).as_bytes());
+        netlayers_transport::push_flag_string(t.flags, buf);
         buf.push(b'"');
     });
     let shift = t.window_shift(n);

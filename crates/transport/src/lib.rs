@@ -29,7 +29,7 @@ macro_rules! spec {
 mod tcp;
 mod udp;
 
-pub use tcp::{flag_string, next_seq, options_field, push_flag_names, tcp, tcp_relative, tcp_relative_scaled, tcp_window_scale, WindowScale, MAX_WSCALE_SHIFT};
+pub use tcp::{flag_string, next_seq, options_field, push_flag_names, push_flag_string, tcp, tcp_relative, tcp_relative_scaled, tcp_window_scale, WindowScale, MAX_WSCALE_SHIFT};
 pub use udp::{udp, udp_checksum_status};
 
 /// What checking a transport checksum found. The numbers are Wireshark's

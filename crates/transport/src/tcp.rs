@@ -298,6 +298,21 @@ fn flag_names(flags: u16) -> String {
 
 /// Appends the names of the set flags as Info shows them in brackets: `PSH, ACK`, or `<None>`.
 pub fn push_flag_names(flags: u16, out: &mut String) {
+    // The flags of most segments, without the loop.
+    let common = match flags {
+        0x010 => "ACK",
+        0x018 => "PSH, ACK",
+        0x002 => "SYN",
+        0x012 => "SYN, ACK",
+        0x011 => "FIN, ACK",
+        0x004 => "RST",
+        0x014 => "RST, ACK",
+        _ => "",
+    };
+    if !common.is_empty() {
+        out.push_str(common);
+        return;
+    }
     let mut first = true;
     for (_, name) in FLAG_NAMES.iter().filter(|(m, _)| flags & m != 0) {
         if !first {
@@ -313,12 +328,21 @@ pub fn push_flag_names(flags: u16, out: &mut String) {
 
 /// `·······AP···` (`tcp.flags.str`): one letter per bit, high bit first.
 pub fn flag_string(flags: u16) -> String {
+    let mut out = Vec::with_capacity(24);
+    push_flag_string(flags, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends [`flag_string`]'s text (UTF-8) to `out` without making a `String` of it.
+pub fn push_flag_string(flags: u16, out: &mut Vec<u8>) {
     const LETTERS: &[u8; 12] = b"RRRACEUAPRSF";
-    LETTERS
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| if flags & (0x800 >> i) != 0 { c as char } else { '\u{b7}' })
-        .collect()
+    for (i, &c) in LETTERS.iter().enumerate() {
+        if flags & (0x800 >> i) != 0 {
+            out.push(c);
+        } else {
+            out.extend_from_slice("\u{b7}".as_bytes());
+        }
+    }
 }
 
 /// TCP. Hands off `Ports` with the payload (limited by the length IP promises and by what was
@@ -1427,6 +1451,15 @@ mod tests {
         assert_eq!(flag_names(0xfff), "FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, AE, Reserved");
         assert_eq!(flag_names(0), "<None>");
         assert_eq!(flag_string(0xfff), "RRRACEUAPRSF");
+        // The common flags' shortcut says what the loop says.
+        for f in 0..0x1000u16 {
+            let mut s = String::new();
+            push_flag_names(f, &mut s);
+            let names: Vec<&str> = FLAG_NAMES.iter().filter(|(m, _)| f & m != 0).map(|(_, n)| *n).collect();
+            assert_eq!(s, if names.is_empty() { "<None>".to_string() } else { names.join(", ") }, "{f:#x}");
+            let letters: String = "RRRACEUAPRSF".chars().enumerate().map(|(i, c)| if f & (0x800 >> i) != 0 { c } else { '\u{b7}' }).collect();
+            assert_eq!(flag_string(f), letters);
+        }
         assert_eq!(flag_string(0x012), "·······A··S·");
         let mut seg = data_seg();
         seg[12] = 0x5f;
