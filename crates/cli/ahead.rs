@@ -30,8 +30,10 @@ use netlayers_fastpath::Prepared;
 pub enum Prepare {
     /// Nothing: the frames go through the layers (a display filter, `--no-fast-path` …).
     Nothing,
-    /// [`netlayers_fastpath::prepare`], for packet-list rows and `stats`.
+    /// [`netlayers_fastpath::prepare`], for packet-list rows.
     Row,
+    /// [`netlayers_fastpath::prepare_stats`], for `stats`: with the checksums verified.
+    Stats,
     /// [`netlayers_fastpath::prepare_json`], for NDJSON.
     Json,
     /// [`netlayers_fastpath::prepare_json_with_hex`], for NDJSON with the payloads' bytes.
@@ -102,6 +104,7 @@ impl Batch {
             let prepared = match prepare {
                 Prepare::Nothing => None,
                 Prepare::Row => netlayers_fastpath::prepare(frame),
+                Prepare::Stats => netlayers_fastpath::prepare_stats(frame),
                 Prepare::Json => netlayers_fastpath::prepare_json(frame),
                 Prepare::JsonWithPayloads => netlayers_fastpath::prepare_json_with_hex(frame),
             };

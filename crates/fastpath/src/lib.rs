@@ -28,7 +28,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
 use netlayers_analyze::stats::{FrameParts, Stats};
-use netlayers_analyze::expert::{Segment, Verdict};
+use netlayers_analyze::expert::{BadChecksums, Checksum, Segment, Verdict};
 use netlayers_analyze::CrossFrame;
 use netlayers_app::Claim;
 use netlayers_core::{DecodeCtx, Frame, Handoff, Layer, LayerKind, LinkType, PseudoHeader, Transport, Value};
@@ -431,10 +431,11 @@ impl FastList {
     /// the layered path does (and counted bad checksums in the expert's summary); or returns
     /// `false` having changed nothing.
     pub fn stats(&mut self, frame: &Frame, dissector: &mut Dissector, cross: &mut CrossFrame, stats: &mut Stats) -> bool {
-        prepare(frame).is_some_and(|mut p| self.stats_prepared(frame, &mut p, dissector, cross, stats))
+        prepare_stats(frame).is_some_and(|mut p| self.stats_prepared(frame, &mut p, dissector, cross, stats))
     }
 
-    /// [`FastList::stats`] for a frame [`prepare`]d ahead (its layers are left in `prepared`).
+    /// [`FastList::stats`] for a frame prepared ahead by [`prepare_stats`] (its layers are left
+    /// in `prepared`); for one by [`prepare`], the checksums are verified here.
     pub fn stats_prepared(
         &mut self,
         frame: &Frame,
@@ -443,6 +444,7 @@ impl FastList {
         cross: &mut CrossFrame,
         stats: &mut Stats,
     ) -> bool {
+        let (checked, decoded) = (prepared.checksums, prepared.layers.len());
         let Some(seen) = see_for(frame, prepared, dissector, cross, false) else { return false };
         let _ = dissector.rel_time(frame.ts);
         // The protocol path as the layers would have it: eth, IP, transport, then whatever
@@ -478,7 +480,25 @@ impl FastList {
             parts.protocols.push("data");
         }
         stats.add_parts(frame.ts, frame.orig_len, frame.link, parts);
-        count_bad_checksums(frame, &seen, cross);
+        // Checked ahead, or else here.
+        let checked = checked.unwrap_or_else(|| {
+            let top = match &seen.upper {
+                Upper::Tcp(t, ..) => Some((true, t.segment)),
+                Upper::Udp(u) => Some((false, u.segment)),
+                Upper::None => None,
+            };
+            let headers = seen.ip.map_or_else(BadChecksums::default, |ip| bad_headers(&frame.data, ip, top));
+            Checked { headers, layers: BadChecksums::of_layers(seen.layers) }
+        });
+        cross.expert.count_checksums(&checked.headers);
+        // The layers' verdicts stand for the layers decoded; if the state took some out (a
+        // retransmission's payload is not dissected, a Continuation before any HTTP message is
+        // not HTTP), those left are looked at again.
+        if seen.layers.len() == decoded {
+            cross.expert.count_checksums(&checked.layers);
+        } else {
+            cross.expert.count_checksums(&BadChecksums::of_layers(seen.layers));
+        }
         true
     }
 
@@ -546,31 +566,52 @@ pub struct Prepared {
     /// by [`prepare_json_with_hex`]: the line copies it instead of writing it (twice, when the
     /// payload is data too).
     payload_hex: Option<Vec<u8>>,
+    /// The frame's bad checksums, checked ahead by [`prepare_stats`]: `None` when they were not.
+    checksums: Option<Checked>,
+}
+
+/// A frame's bad checksums, found by [`prepare_stats`] where the frame is read.
+#[derive(Debug, Clone, Copy)]
+struct Checked {
+    /// Its IPv4 header's, and its TCP segment's or UDP datagram's.
+    headers: BadChecksums,
+    /// Those the decoded layers note (ICMP's).
+    layers: BadChecksums,
 }
 
 /// Whether the fast path takes `frame`: `Some` with what [`FastList::row_prepared`] and
 /// [`FastList::stats_prepared`] need, or `None` and the frame goes through the layers.
 pub fn prepare(frame: &Frame) -> Option<Prepared> {
-    prepare_for(frame, false, false)
+    prepare_for(frame, false, false, false)
+}
+
+/// [`prepare`] for [`FastList::stats_prepared`], with the frame's checksums verified too: they
+/// need nothing from earlier frames, so a caller that prepares on another thread checks them
+/// there, and the counting thread only adds up the verdicts.
+pub fn prepare_stats(frame: &Frame) -> Option<Prepared> {
+    prepare_for(frame, false, false, true)
 }
 
 /// [`prepare`] for [`FastList::json_prepared`]: an HTTP `Continuation` that starts with
 /// header-like lines is decoded into its layers too (the NDJSON holds their fields; the packet
 /// list needs only the word).
 pub fn prepare_json(frame: &Frame) -> Option<Prepared> {
-    prepare_for(frame, true, false)
+    prepare_for(frame, true, false, false)
 }
 
 /// [`prepare_json`] with the payload's hex written ahead too: for a caller that prepares on
 /// another thread and writes whole NDJSON lines (the hex is most of a full-size frame's line).
 pub fn prepare_json_with_hex(frame: &Frame) -> Option<Prepared> {
-    prepare_for(frame, true, true)
+    prepare_for(frame, true, true, false)
 }
 
-fn prepare_for(frame: &Frame, json: bool, hex: bool) -> Option<Prepared> {
+fn prepare_for(frame: &Frame, json: bool, hex: bool, checksums: bool) -> Option<Prepared> {
     let ctx = DecodeCtx::default();
     let data = &frame.data[..];
-    let mut p = Prepared { layers: Vec::new(), claim: None, continuation_as_data: false, payload_hex: None };
+    let mut p = Prepared { layers: Vec::new(), claim: None, continuation_as_data: false, payload_hex: None, checksums: None };
+    // The IP addresses and the transport's header (with whether it is TCP) whose checksums
+    // are checked.
+    let mut sums: Option<((IpAddr, IpAddr), Option<(bool, &[u8])>)> = None;
     match parse(frame)? {
         Net::Arp => {
             p.layers = decode_handoff(data, 14..data.len(), Handoff::EtherType(0x0806), ctx);
@@ -579,6 +620,7 @@ fn prepare_for(frame: &Frame, json: bool, hex: bool) -> Option<Prepared> {
             }
         }
         Net::Ip { src, dst, proto: proto @ (1 | 58), payload } => {
+            sums = Some(((src, dst), None));
             let pseudo = PseudoHeader { src, dst, protocol: proto, upper_len: payload.len() };
             let next = Handoff::IpProto { proto, pseudo, fragment_offset: 0 };
             p.layers = decode_handoff(data, payload, next, ctx);
@@ -590,12 +632,13 @@ fn prepare_for(frame: &Frame, json: bool, hex: bool) -> Option<Prepared> {
                 return None;
             }
         }
-        Net::Ip { proto, payload, .. } => {
+        Net::Ip { src, dst, proto, payload } => {
             let top = transport(proto, &data[payload.clone()], payload.start)?;
-            let (sport, dport, body, transport) = match &top {
-                Top::Tcp(t) => (t.sport, t.dport, t.payload, Transport::Tcp),
-                Top::Udp(u) => (u.sport, u.dport, u.payload, Transport::Udp),
+            let (sport, dport, body, transport, segment) = match &top {
+                Top::Tcp(t) => (t.sport, t.dport, t.payload, Transport::Tcp, t.segment),
+                Top::Udp(u) => (u.sport, u.dport, u.payload, Transport::Udp, u.segment),
             };
+            sums = Some(((src, dst), Some((transport == Transport::Tcp, segment))));
             let claim = netlayers_app::claim(transport, sport, dport, body);
             p.continuation_as_data = json && matches!(claim, Claim::HttpContinuation { lines: false, .. });
             if claim == Claim::Decoder || (json && claim != Claim::Data && !p.continuation_as_data) {
@@ -612,6 +655,10 @@ fn prepare_for(frame: &Frame, json: bool, hex: bool) -> Option<Prepared> {
                 p.payload_hex = Some(h);
             }
         }
+    }
+    if checksums {
+        let headers = sums.map_or_else(BadChecksums::default, |(ip, top)| bad_headers(data, ip, top));
+        p.checksums = Some(Checked { headers, layers: BadChecksums::of_layers(&p.layers) });
     }
     Some(p)
 }
@@ -632,7 +679,7 @@ fn see_for<'a>(frame: &'a Frame, prepared: &'a mut Prepared, dissector: &mut Dis
     let net = parse(frame)?;
     let macs = (data.get(0..6)?.try_into().ok()?, data.get(6..12)?.try_into().ok()?);
     // The layers stay in `prepared` (for the thread that decoded them to free): borrowed.
-    let Prepared { layers, claim, continuation_as_data, payload_hex } = prepared;
+    let Prepared { layers, claim, continuation_as_data, payload_hex, .. } = prepared;
     let top = match &net {
         Net::Ip { proto, payload, .. } if claim.is_some() => Some(transport(*proto, &data[payload.clone()], payload.start)?),
         _ => None,
@@ -705,27 +752,23 @@ fn see_for<'a>(frame: &'a Frame, prepared: &'a mut Prepared, dissector: &mut Dis
     Some(seen)
 }
 
-/// What [`netlayers_analyze::expert::Expert::count_bad_checksums`] counts for this frame: a bad
-/// IPv4 header, TCP or UDP checksum, and any bad checksum in the decoded layers (ICMP).
-fn count_bad_checksums(frame: &Frame, seen: &Seen<'_>, cross: &mut CrossFrame) {
-    let d = &frame.data[..];
-    if let Some((src, dst)) = seen.ip {
-        if src.is_ipv4() && d.get(14..34).is_some_and(|h| netlayers_core::checksum::internet(h) != 0) {
-            cross.expert.count_bad_checksum("ip.checksum.bad");
-        }
-        let pseudo = |protocol, seg: &[u8]| PseudoHeader { src, dst, protocol, upper_len: seg.len() };
-        let bad = match &seen.upper {
-            Upper::Tcp(t, ..) => (!netlayers_core::checksum::verify_with_pseudo(&pseudo(6, t.segment), t.segment)).then_some("tcp.checksum.bad"),
-            // UDP without a checksum (zero) is not a bad one (over IPv6 it is illegal, a
-            // different complaint).
-            Upper::Udp(u) => (netlayers_transport::udp_checksum_status(&pseudo(17, u.segment), u.segment) == 0).then_some("udp.checksum.bad"),
-            Upper::None => None,
-        };
-        if let Some(key) = bad {
-            cross.expert.count_bad_checksum(key);
-        }
+/// The bad checksums of a frame's own headers that the fast path reads: the IPv4 header's, and
+/// the TCP segment's or UDP datagram's (`top`: whether it is TCP, and its bytes). The ICMP
+/// checksum is the decoder's, in the layers.
+fn bad_headers(d: &[u8], (src, dst): (IpAddr, IpAddr), top: Option<(bool, &[u8])>) -> BadChecksums {
+    let mut bad = BadChecksums::default();
+    if src.is_ipv4() && d.get(14..34).is_some_and(|h| netlayers_core::checksum::internet(h) != 0) {
+        bad.add(Checksum::Ip);
     }
-    cross.expert.count_bad_checksums(seen.layers);
+    let pseudo = |protocol, seg: &[u8]| PseudoHeader { src, dst, protocol, upper_len: seg.len() };
+    match top {
+        Some((true, seg)) if !netlayers_core::checksum::verify_with_pseudo(&pseudo(6, seg), seg) => bad.add(Checksum::Tcp),
+        // UDP without a checksum (zero) is not a bad one (over IPv6 it is illegal, a
+        // different complaint).
+        Some((false, seg)) if netlayers_transport::udp_checksum_status(&pseudo(17, seg), seg) == 0 => bad.add(Checksum::Udp),
+        _ => {}
+    }
+    bad
 }
 
 fn address(a: IpAddr) -> Value {
