@@ -609,9 +609,8 @@ fn prepare_for(frame: &Frame, json: bool, hex: bool, checksums: bool) -> Option<
     let ctx = DecodeCtx::default();
     let data = &frame.data[..];
     let mut p = Prepared { layers: Vec::new(), claim: None, continuation_as_data: false, payload_hex: None, checksums: None };
-    // The IP addresses and the transport's header (with whether it is TCP) whose checksums
-    // are checked.
-    let mut sums: Option<((IpAddr, IpAddr), Option<(bool, &[u8])>)> = None;
+    // The IP addresses and the transport's header whose checksums are checked.
+    let mut sums: Option<((IpAddr, IpAddr), Checkable<'_>)> = None;
     match parse(frame)? {
         Net::Arp => {
             p.layers = decode_handoff(data, 14..data.len(), Handoff::EtherType(0x0806), ctx);
@@ -752,10 +751,13 @@ fn see_for<'a>(frame: &'a Frame, prepared: &'a mut Prepared, dissector: &mut Dis
     Some(seen)
 }
 
+/// A TCP segment's or UDP datagram's bytes, whose checksum is checked, and whether it is TCP.
+type Checkable<'a> = Option<(bool, &'a [u8])>;
+
 /// The bad checksums of a frame's own headers that the fast path reads: the IPv4 header's, and
 /// the TCP segment's or UDP datagram's (`top`: whether it is TCP, and its bytes). The ICMP
 /// checksum is the decoder's, in the layers.
-fn bad_headers(d: &[u8], (src, dst): (IpAddr, IpAddr), top: Option<(bool, &[u8])>) -> BadChecksums {
+fn bad_headers(d: &[u8], (src, dst): (IpAddr, IpAddr), top: Checkable<'_>) -> BadChecksums {
     let mut bad = BadChecksums::default();
     if src.is_ipv4() && d.get(14..34).is_some_and(|h| netlayers_core::checksum::internet(h) != 0) {
         bad.add(Checksum::Ip);
@@ -775,5 +777,83 @@ fn address(a: IpAddr) -> Value {
     match a {
         IpAddr::V4(a) => Value::Ipv4(a),
         IpAddr::V6(a) => Value::Ipv6(a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netlayers_core::checksum;
+    use netlayers_core::Timestamp;
+
+    /// An Ethernet II frame with an IPv4 header (checksum filled in) around `segment` of
+    /// protocol `proto`, whose checksum at `sum_at` is filled in too.
+    fn ipv4(proto: u8, mut segment: Vec<u8>, sum_at: usize) -> Vec<u8> {
+        let (src, dst) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+        let pseudo = PseudoHeader { src: IpAddr::from(src), dst: IpAddr::from(dst), protocol: proto, upper_len: segment.len() };
+        let sum = checksum::with_pseudo(&pseudo, &segment);
+        segment[sum_at..sum_at + 2].copy_from_slice(&sum.to_be_bytes());
+        let total = (20 + segment.len()) as u16;
+        let mut ip = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, proto, 0, 0];
+        ip[2..4].copy_from_slice(&total.to_be_bytes());
+        ip.extend_from_slice(&src);
+        ip.extend_from_slice(&dst);
+        let sum = checksum::internet(&ip);
+        ip[10..12].copy_from_slice(&sum.to_be_bytes());
+        let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+        f.extend_from_slice(&ip);
+        f.extend_from_slice(&segment);
+        f
+    }
+
+    fn udp() -> Vec<u8> {
+        let mut u = vec![0x9c, 0x40, 0x9c, 0x41, 0, 13, 0, 0];
+        u.extend_from_slice(b"hello");
+        ipv4(17, u, 6)
+    }
+
+    fn tcp() -> Vec<u8> {
+        let mut t = vec![0x9c, 0x42, 0x9c, 0x43, 0, 0, 0, 1, 0, 0, 0, 1, 0x50, 0x10, 0x10, 0, 0, 0, 0, 0];
+        t.extend_from_slice(b"hello");
+        ipv4(6, t, 16)
+    }
+
+    /// The `stats` report (JSON) of `frames`, each prepared by `prepare`.
+    fn report(frames: &[Vec<u8>], prepare: fn(&Frame) -> Option<Prepared>) -> String {
+        let (mut fast, mut dissector, mut cross, mut stats) = (FastList::new(), Dissector::new(), CrossFrame::new(), Stats::new());
+        for (i, data) in frames.iter().enumerate() {
+            let frame = Frame {
+                number: i as u64 + 1,
+                ts: Timestamp { secs: 1, nanos: i as u32 },
+                orig_len: data.len() as u32,
+                data: data.clone(),
+                link: LinkType::Ethernet,
+                interface: 0,
+            };
+            let mut p = prepare(&frame).expect("the fast path reads these frames");
+            assert!(fast.stats_prepared(&frame, &mut p, &mut dissector, &mut cross, &mut stats));
+        }
+        let mut out = Vec::new();
+        stats.write_json(&mut out, "pcap", &cross.expert.summary()).expect("writes to a Vec");
+        String::from_utf8(out).expect("JSON is UTF-8")
+    }
+
+    /// A frame prepared without its checksums (the reading thread had no time for them) is
+    /// counted as one prepared with them: good, bad IPv4 header, bad TCP and UDP checksums.
+    #[test]
+    fn checksums_count_the_same_whichever_thread_verifies_them() {
+        let mut frames = vec![udp(), tcp()];
+        let mut bad_ip = udp();
+        bad_ip[24] ^= 1;
+        let mut bad_udp = udp();
+        bad_udp[40] ^= 1;
+        let mut bad_tcp = tcp();
+        bad_tcp[50] ^= 1;
+        frames.extend([bad_ip, bad_udp, bad_tcp]);
+        let ahead = report(&frames, prepare_stats);
+        assert_eq!(ahead, report(&frames, prepare));
+        for key in ["ip.checksum.bad\":1", "udp.checksum.bad\":1", "tcp.checksum.bad\":1"] {
+            assert!(ahead.contains(key), "{key} in {ahead}");
+        }
     }
 }
