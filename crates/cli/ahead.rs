@@ -15,10 +15,17 @@
 //! frame, Ethernet and IP keys; for `-e` only the asked ones, picked by a copy of the
 //! selection). docs/performance.md has the numbers.
 //!
+//! For `stats` it also verifies the checksums (`prepare_stats`), but only while the calling
+//! thread has a batch waiting: when it has none, this thread is the slower one, and the counting
+//! thread verifies them itself (the decoders make the reading the busier half for common
+//! traffic; a capture of bulk transfers is the other way round).
+//!
 //! On a machine with one core, or with `NETLAYERS_THREADS=1`, the same batches are filled on
 //! the calling thread, one frame at a time and without heads.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use netlayers_capture::{CaptureError, FrameSource};
@@ -30,8 +37,11 @@ use netlayers_fastpath::Prepared;
 pub enum Prepare {
     /// Nothing: the frames go through the layers (a display filter, `--no-fast-path` …).
     Nothing,
-    /// [`netlayers_fastpath::prepare`], for packet-list rows and `stats`.
+    /// [`netlayers_fastpath::prepare`], for packet-list rows.
     Row,
+    /// [`netlayers_fastpath::prepare_stats`], for `stats`: with the checksums verified, unless
+    /// the calling thread waits for the reading one (see [`Batch::fill`]).
+    Stats,
     /// [`netlayers_fastpath::prepare_json`], for NDJSON.
     Json,
     /// [`netlayers_fastpath::prepare_json_with_hex`], for NDJSON with the payloads' bytes.
@@ -102,6 +112,7 @@ impl Batch {
             let prepared = match prepare {
                 Prepare::Nothing => None,
                 Prepare::Row => netlayers_fastpath::prepare(frame),
+                Prepare::Stats => netlayers_fastpath::prepare_stats(frame),
                 Prepare::Json => netlayers_fastpath::prepare_json(frame),
                 Prepare::JsonWithPayloads => netlayers_fastpath::prepare_json_with_hex(frame),
             };
@@ -133,8 +144,8 @@ enum Reader {
     /// On the calling thread.
     Here { source: Box<FrameSource>, prepare: Prepare },
     /// On a second thread (writing the heads, if any): filled batches come in, used ones go
-    /// back.
-    Thread { filled: Receiver<Message>, used: Sender<Batch>, thread: Option<JoinHandle<()>> },
+    /// back. `queued` counts the filled batches not taken yet.
+    Thread { filled: Receiver<Message>, used: Sender<Batch>, queued: Arc<AtomicUsize>, thread: Option<JoinHandle<()>> },
 }
 
 /// The frames of a capture, each with what was prepared of it, read ahead when there is a
@@ -203,8 +214,9 @@ impl Ahead {
                 let prepare = if *prepare == Prepare::JsonWithPayloads { Prepare::Json } else { *prepare };
                 self.batch.fill(source, prepare, None, 1)
             }
-            Reader::Thread { filled, used, thread } => match filled.recv() {
+            Reader::Thread { filled, used, queued, thread } => match filled.recv() {
                 Ok(Message::Batch(b)) => {
+                    queued.fetch_sub(1, Ordering::Relaxed);
                     let old = std::mem::replace(&mut self.batch, b);
                     // The reading thread empties it; if it is gone, so is the batch.
                     let _ = used.send(old);
@@ -229,14 +241,16 @@ fn spawn(source: FrameSource, prepare: Prepare, head: Option<Head>) -> Reader {
     let (used, used_rx) = mpsc::channel::<Batch>();
     // The source is handed over once the thread runs, so it stays here if none can be had.
     let (give, take) = mpsc::channel::<FrameSource>();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let queued_here = Arc::clone(&queued);
     let thread = std::thread::Builder::new().name("netlayers-read".into()).spawn(move || {
         if let Ok(mut source) = take.recv() {
-            read(&mut source, prepare, head, &filled_tx, &used_rx);
+            read(&mut source, prepare, head, &filled_tx, &used_rx, &queued_here);
         }
     });
     let source = match thread {
         Ok(thread) => match give.send(source) {
-            Ok(()) => return Reader::Thread { filled, used, thread: Some(thread) },
+            Ok(()) => return Reader::Thread { filled, used, queued, thread: Some(thread) },
             Err(mpsc::SendError(source)) => source,
         },
         Err(_) => source,
@@ -246,10 +260,28 @@ fn spawn(source: FrameSource, prepare: Prepare, head: Option<Head>) -> Reader {
 
 /// The reading thread: fills batches (reusing the ones that came back) until the input ends,
 /// or the reader is dropped (the command stopped early: `-c`, a closed pipe).
-fn read(source: &mut FrameSource, prepare: Prepare, mut head: Option<Head>, filled: &SyncSender<Message>, used: &Receiver<Batch>) {
+///
+/// For `stats`, the checksums are work either thread can do (the counting thread verifies
+/// those of a frame prepared without them): they are verified here while the calling thread
+/// has a batch waiting, and left to it when it has none, that is when this thread is the one
+/// it waits for. Which thread verifies them never changes the output.
+fn read(
+    source: &mut FrameSource,
+    prepare: Prepare,
+    mut head: Option<Head>,
+    filled: &SyncSender<Message>,
+    used: &Receiver<Batch>,
+    queued: &AtomicUsize,
+) {
     loop {
         let mut batch = used.try_recv().unwrap_or_else(|_| Batch::new());
-        let end = batch.fill(source, prepare, head.as_mut(), BATCH);
+        let now = match prepare {
+            Prepare::Stats if queued.load(Ordering::Relaxed) == 0 => Prepare::Row,
+            p => p,
+        };
+        let end = batch.fill(source, now, head.as_mut(), BATCH);
+        // Counted before it is sent: the calling thread counts it off when it takes it.
+        queued.fetch_add(1, Ordering::Relaxed);
         if filled.send(Message::Batch(batch)).is_err() {
             return;
         }

@@ -54,8 +54,9 @@ pub fn run(a: &StatsArgs, ui: &Ui) -> Result<Outcome> {
         FileFormat::Pcap { .. } => "pcap",
         FileFormat::PcapNg => "pcapng",
     };
-    // The fast path's stateless half is done ahead, on the second core, with the reading.
-    let prepare = if fast.is_some() { Prepare::Row } else { Prepare::Nothing };
+    // The fast path's stateless half (checksums included) is done ahead, on the second core,
+    // with the reading.
+    let prepare = if fast.is_some() { Prepare::Stats } else { Prepare::Nothing };
     let failure = crate::frames::each_frame(source, prepare, |frame, prepared| {
         if let (Some(fast), Some(p)) = (fast.as_mut(), prepared) {
             if fast.stats_prepared(frame, p, &mut dissector, &mut cross, &mut stats) {

@@ -138,6 +138,78 @@ struct Conn {
     irtt: Option<f64>,
 }
 
+/// A checksum whose failures `stats` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checksum {
+    Ip,
+    Icmp,
+    Igmp,
+    Icmpv6,
+    Tcp,
+    Udp,
+}
+
+impl Checksum {
+    const ALL: [Checksum; 6] = [Checksum::Ip, Checksum::Icmp, Checksum::Igmp, Checksum::Icmpv6, Checksum::Tcp, Checksum::Udp];
+
+    /// The expert info's key (one of [`KINDS`]).
+    pub fn key(self) -> &'static str {
+        match self {
+            Checksum::Ip => "ip.checksum.bad",
+            Checksum::Icmp => "icmp.checksum.bad",
+            Checksum::Igmp => "igmp.checksum.bad",
+            Checksum::Icmpv6 => "icmpv6.checksum.bad",
+            Checksum::Tcp => "tcp.checksum.bad",
+            Checksum::Udp => "udp.checksum.bad",
+        }
+    }
+
+    /// The checksum of a layer of this protocol, if it has one.
+    fn of_protocol(protocol: &str) -> Option<Checksum> {
+        Some(match protocol {
+            "ip" => Checksum::Ip,
+            "icmp" => Checksum::Icmp,
+            "igmp" => Checksum::Igmp,
+            "icmpv6" => Checksum::Icmpv6,
+            "tcp" => Checksum::Tcp,
+            "udp" => Checksum::Udp,
+            _ => return None,
+        })
+    }
+}
+
+/// The bad checksums of one frame, per kind: found where the frame is read and counted later by
+/// [`Expert::count_checksums`] (the checking needs nothing from earlier frames, so `stats` does
+/// it on the reading thread).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BadChecksums([u32; 6]);
+
+impl BadChecksums {
+    /// One more bad checksum of this kind.
+    pub fn add(&mut self, kind: Checksum) {
+        self.0[kind as usize] += 1;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0 == [0; 6]
+    }
+
+    /// What the decoders' `checksum.bad` notes say of the frame's own layers (depth 0), one
+    /// per layer at most.
+    pub fn of_layers(layers: &[Layer]) -> BadChecksums {
+        let mut bad = BadChecksums::default();
+        for l in layers.iter().filter(|l| l.depth == 0) {
+            let Some(kind) = Checksum::of_protocol(l.protocol) else { continue };
+            let mut found = false;
+            l.walk(&mut |f| found |= f.notes.iter().any(|n| n.id == "checksum.bad"));
+            if found {
+                bad.add(kind);
+            }
+        }
+        bad
+    }
+}
+
 /// Judges TCP segments across the frames of one capture, in order.
 #[derive(Debug, Default)]
 pub struct Expert {
@@ -164,28 +236,20 @@ impl Expert {
     /// [`Expert::summary`]. Only the frame's own headers: a packet quoted in an ICMP error is
     /// often cut, and its checksum is not checked as the sender's.
     pub fn count_bad_checksums(&mut self, layers: &[Layer]) {
-        for l in layers.iter().filter(|l| l.depth == 0) {
-            let key = match l.protocol {
-                "ip" => "ip.checksum.bad",
-                "icmp" => "icmp.checksum.bad",
-                "igmp" => "igmp.checksum.bad",
-                "icmpv6" => "icmpv6.checksum.bad",
-                "tcp" => "tcp.checksum.bad",
-                "udp" => "udp.checksum.bad",
-                _ => continue,
-            };
-            let mut bad = false;
-            l.walk(&mut |f| bad |= f.notes.iter().any(|n| n.id == "checksum.bad"));
-            if bad {
-                *self.counts.entry(key).or_default() += 1;
-            }
-        }
+        self.count_checksums(&BadChecksums::of_layers(layers));
     }
 
-    /// Counts one bad checksum of the kind `key` (`tcp.checksum.bad` …) for a frame whose layers
-    /// the caller checked itself (the fast path of `stats`).
-    pub fn count_bad_checksum(&mut self, key: &'static str) {
-        *self.counts.entry(key).or_default() += 1;
+    /// Counts bad checksums found beforehand (by the fast path of `stats`, on the thread that
+    /// reads the frames).
+    pub fn count_checksums(&mut self, bad: &BadChecksums) {
+        if bad.is_empty() {
+            return;
+        }
+        for (kind, &n) in Checksum::ALL.iter().zip(&bad.0) {
+            if n > 0 {
+                *self.counts.entry(kind.key()).or_default() += u64::from(n);
+            }
+        }
     }
 
     /// Tells the expert that the next frame reuses the ports of an earlier connection (what

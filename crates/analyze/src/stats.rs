@@ -101,10 +101,17 @@ enum Family {
 
 /// One end of a conversation as bytes: a MAC in the first 6, an IPv4 address in the first 4,
 /// an IPv6 address in all 16 (the rest zero); the port is 0 for kinds without ports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Eq)]
 struct End {
     addr: [u8; 16],
     port: u16,
+}
+
+// Compared as one 128-bit number, not byte by byte: every counted frame compares a few.
+impl PartialEq for End {
+    fn eq(&self, other: &End) -> bool {
+        u128::from_ne_bytes(self.addr) == u128::from_ne_bytes(other.addr) && self.port == other.port
+    }
 }
 
 impl End {
@@ -202,6 +209,18 @@ fn conv_hash(h: &foldhash::fast::RandomState, kind: ConvKind, family: Family, st
     x.finish()
 }
 
+/// Notes a conversation's position `i` under its stream number in `by_stream`, unless another
+/// took the number (the index finds both) or it is far past the numbers seen.
+fn remember(by_stream: &mut Vec<u32>, stream: u64, i: u32) {
+    let at = stream as usize;
+    if at >= by_stream.len() && at - by_stream.len() < 1024 {
+        by_stream.resize(at + 1, u32::MAX);
+    }
+    if let Some(slot @ &mut u32::MAX) = by_stream.get_mut(at) {
+        *slot = i;
+    }
+}
+
 /// The conversations of one kind.
 #[derive(Debug, Default)]
 struct ConvTable {
@@ -255,6 +274,11 @@ impl<T> Blocks<T> {
         &self.blocks[(i >> Self::SHIFT) as usize][(i & ((1 << Self::SHIFT) - 1)) as usize]
     }
 
+    /// The element at `i`, if there is one.
+    fn try_get(&self, i: u32) -> Option<&T> {
+        self.blocks.get((i >> Self::SHIFT) as usize)?.get((i & ((1 << Self::SHIFT) - 1)) as usize)
+    }
+
     fn get_mut(&mut self, i: u32) -> &mut T {
         &mut self.blocks[(i >> Self::SHIFT) as usize][(i & ((1 << Self::SHIFT) - 1)) as usize]
     }
@@ -297,6 +321,12 @@ pub struct Stats {
     /// lie together at the end of the list, so this is fewer cache misses than a hash lookup.
     /// Only a shortcut: every conversation is in `index` too.
     by_stream: Vec<u32>,
+    /// The same for UDP conversations by `udp.stream` ([`Stats::add_parts`] is given it).
+    by_udp_stream: Vec<u32>,
+    /// For each TCP (0) and UDP (1) conversation, by its position: the positions of the
+    /// Ethernet and IP conversations its last frame was counted in (`u32::MAX`: none), checked
+    /// first for its next frame, which is almost always in the same two. A shortcut too.
+    above: [Vec<[u32; 2]>; 2],
     hasher: foldhash::fast::RandomState,
 }
 
@@ -333,7 +363,7 @@ impl Stats {
             match l.protocol {
                 "eth" => {
                     if let (Some(s), Some(d)) = (mac(l, "eth.src"), mac(l, "eth.dst")) {
-                        self.count(ConvKind::Eth, Family::Mac, End::mac(s), End::mac(d), 0, len, rel);
+                        self.count(ConvKind::Eth, Family::Mac, End::mac(s), End::mac(d), 0, len, rel, u32::MAX);
                     }
                 }
                 "ip" | "ipv6" => {
@@ -345,7 +375,7 @@ impl Stats {
                     let later_fragment = num(l, "ipv6.fraghdr.offset").is_some_and(|o| o != 0);
                     if let (Some((s, d)), false) = (addrs, later_fragment) {
                         let kind = if v4 { ConvKind::Ip } else { ConvKind::Ipv6 };
-                        self.count(kind, family(s), End::ip(s, 0), End::ip(d, 0), 0, len, rel);
+                        self.count(kind, family(s), End::ip(s, 0), End::ip(d, 0), 0, len, rel, u32::MAX);
                     }
                 }
                 "tcp" | "udp" => {
@@ -358,7 +388,7 @@ impl Stats {
                     }
                     if let (Some((s, d)), Some(sp), Some(dp)) = (addrs, num(l, sk), num(l, dk)) {
                         let (kind, id) = if tcp { (ConvKind::Tcp, num(l, "tcp.stream").unwrap_or(0)) } else { (ConvKind::Udp, 0) };
-                        self.count(kind, family(s), End::ip(s, sp as u16), End::ip(d, dp as u16), id, len, rel);
+                        self.count(kind, family(s), End::ip(s, sp as u16), End::ip(d, dp as u16), id, len, rel, u32::MAX);
                     }
                 }
                 _ => {}
@@ -370,17 +400,44 @@ impl Stats {
     pub fn add_parts(&mut self, ts: Timestamp, orig_len: u32, link: LinkType, p: &FrameParts) {
         let (len, rel) = self.frame(ts, orig_len, link);
         self.phs(len, p.protocols.iter().copied());
-        if let Some((s, d)) = p.eth {
-            self.count(ConvKind::Eth, Family::Mac, End::mac(s), End::mac(d), 0, len, rel);
-        }
-        if let Some((s, d)) = p.ip {
-            let kind = if s.is_ipv4() { ConvKind::Ip } else { ConvKind::Ipv6 };
-            self.count(kind, family(s), End::ip(s, 0), End::ip(d, 0), 0, len, rel);
-            if let Some((tcp, sp, dp, stream)) = p.transport {
-                let (kind, id) = if tcp { (ConvKind::Tcp, stream) } else { (ConvKind::Udp, 0) };
-                self.count(kind, family(s), End::ip(s, sp), End::ip(d, dp), id, len, rel);
+        let eth = p.eth.map(|(s, d)| (End::mac(s), End::mac(d)));
+        let Some((s, d)) = p.ip else {
+            if let Some((a, b)) = eth {
+                self.count(ConvKind::Eth, Family::Mac, a, b, 0, len, rel, u32::MAX);
             }
+            return;
+        };
+        let (ip_kind, fam) = (if s.is_ipv4() { ConvKind::Ip } else { ConvKind::Ipv6 }, family(s));
+        let Some((tcp, sp, dp, stream)) = p.transport else {
+            if let Some((a, b)) = eth {
+                self.count(ConvKind::Eth, Family::Mac, a, b, 0, len, rel, u32::MAX);
+            }
+            self.count(ip_kind, fam, End::ip(s, 0), End::ip(d, 0), 0, len, rel, u32::MAX);
+            return;
+        };
+        // The transport's conversation first, by its stream number; then the Ethernet and IP
+        // ones its last frame was in, if they are this frame's (the kinds are counted apart, so
+        // the order does not matter).
+        let (kind, id, by_stream) =
+            if tcp { (ConvKind::Tcp, stream, &mut self.by_stream) } else { (ConvKind::Udp, 0, &mut self.by_udp_stream) };
+        let hint = by_stream.get(stream as usize).copied().unwrap_or(u32::MAX);
+        let at = self.count(kind, fam, End::ip(s, sp), End::ip(d, dp), id, len, rel, hint);
+        if at != hint {
+            let by_stream = if tcp { &mut self.by_stream } else { &mut self.by_udp_stream };
+            remember(by_stream, stream, at);
         }
+        let side = usize::from(!tcp);
+        let [eth_hint, ip_hint] = self.above[side].get(at as usize).copied().unwrap_or([u32::MAX; 2]);
+        let eth_at = match eth {
+            Some((a, b)) => self.count(ConvKind::Eth, Family::Mac, a, b, 0, len, rel, eth_hint),
+            None => u32::MAX,
+        };
+        let ip_at = self.count(ip_kind, fam, End::ip(s, 0), End::ip(d, 0), 0, len, rel, ip_hint);
+        let above = &mut self.above[side];
+        if above.len() <= at as usize {
+            above.resize(at as usize + 1, [u32::MAX; 2]);
+        }
+        above[at as usize] = [eth_at, ip_at];
     }
 
     /// Counts the frame itself; its length and time since the first frame.
@@ -404,7 +461,11 @@ impl Stats {
         node.frames += 1;
         node.bytes += len;
         for p in protocols {
-            let i = match node.children.iter().position(|(q, _)| *q == p) {
+            // The names are the decoders' constants: the same address and length, almost always,
+            // compared before their bytes.
+            let same = |(q, _): &(&str, PhsNode)| std::ptr::eq(*q, p);
+            let found = node.children.iter().position(same).or_else(|| node.children.iter().position(|(q, _)| *q == p));
+            let i = match found {
                 Some(i) => i,
                 None => {
                     node.children.push((p, PhsNode::default()));
@@ -417,14 +478,17 @@ impl Stats {
         }
     }
 
+    /// Counts a frame in its conversation, and returns the conversation's position. `hint`, a
+    /// position (`u32::MAX`: none), is checked first.
     #[allow(clippy::too_many_arguments)]
-    fn count(&mut self, kind: ConvKind, family: Family, s: End, d: End, stream: u64, len: u64, rel: f64) {
-        let cached = match kind {
-            ConvKind::Tcp => self.by_stream.get(stream as usize).copied().filter(|&i| i != u32::MAX),
-            _ => None,
+    fn count(&mut self, kind: ConvKind, family: Family, s: End, d: End, stream: u64, len: u64, rel: f64, hint: u32) -> u32 {
+        let hint = match kind {
+            ConvKind::Tcp if hint == u32::MAX => self.by_stream.get(stream as usize).copied().unwrap_or(u32::MAX),
+            _ => hint,
         };
-        let i = match cached.filter(|&i| self.convs[kind as usize].list.get(i).is(kind, family, stream, &s, &d)) {
-            Some(i) => i,
+        let list = &self.convs[kind as usize].list;
+        let i = match list.try_get(hint).filter(|c| c.is(kind, family, stream, &s, &d)) {
+            Some(_) => hint,
             None => self.find_or_add(kind, family, s, d, stream, rel),
         };
         let c = self.convs[kind as usize].list.get_mut(i);
@@ -436,6 +500,7 @@ impl Stats {
             c.bytes_ba += len;
         }
         c.end = c.end.max(rel);
+        i
     }
 
     /// The position of a conversation, added (without frames yet) if it is new.
@@ -476,16 +541,9 @@ impl Stats {
         }
     }
 
-    /// Notes a new TCP conversation's position under its stream, unless another took the
-    /// stream (the index finds both) or the number is far past the streams seen.
+    /// Notes a new TCP conversation's position under its stream.
     fn remember_stream(&mut self, stream: u64, i: u32) {
-        let at = stream as usize;
-        if at >= self.by_stream.len() && at - self.by_stream.len() < 1024 {
-            self.by_stream.resize(at + 1, u32::MAX);
-        }
-        if let Some(slot @ &mut u32::MAX) = self.by_stream.get_mut(at) {
-            *slot = i;
-        }
+        remember(&mut self.by_stream, stream, i);
     }
 
     /// Frees the index of conversations, which only counting needs, before the report is
@@ -495,6 +553,8 @@ impl Stats {
             t.index = HashTable::new();
         }
         self.by_stream = Vec::new();
+        self.by_udp_stream = Vec::new();
+        self.above = Default::default();
     }
 
     /// Conversations of one kind, in order of first appearance.

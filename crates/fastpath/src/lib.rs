@@ -28,7 +28,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
 use netlayers_analyze::stats::{FrameParts, Stats};
-use netlayers_analyze::expert::{Segment, Verdict};
+use netlayers_analyze::expert::{BadChecksums, Checksum, Segment, Verdict};
 use netlayers_analyze::CrossFrame;
 use netlayers_app::Claim;
 use netlayers_core::text::push_decimal;
@@ -428,10 +428,11 @@ impl FastList {
     /// the layered path does (and counted bad checksums in the expert's summary); or returns
     /// `false` having changed nothing.
     pub fn stats(&mut self, frame: &Frame, dissector: &mut Dissector, cross: &mut CrossFrame, stats: &mut Stats) -> bool {
-        prepare(frame).is_some_and(|mut p| self.stats_prepared(frame, &mut p, dissector, cross, stats))
+        prepare_stats(frame).is_some_and(|mut p| self.stats_prepared(frame, &mut p, dissector, cross, stats))
     }
 
-    /// [`FastList::stats`] for a frame [`prepare`]d ahead (its layers are left in `prepared`).
+    /// [`FastList::stats`] for a frame prepared ahead by [`prepare_stats`] (its layers are left
+    /// in `prepared`); for one by [`prepare`], the checksums are verified here.
     pub fn stats_prepared(
         &mut self,
         frame: &Frame,
@@ -440,6 +441,7 @@ impl FastList {
         cross: &mut CrossFrame,
         stats: &mut Stats,
     ) -> bool {
+        let (checked, decoded) = (prepared.checksums, prepared.layers.len());
         let Some(seen) = see_for(frame, prepared, dissector, cross, false) else { return false };
         let _ = dissector.rel_time(frame.ts);
         // The protocol path as the layers would have it: eth, IP, transport, then whatever
@@ -475,7 +477,25 @@ impl FastList {
             parts.protocols.push("data");
         }
         stats.add_parts(frame.ts, frame.orig_len, frame.link, parts);
-        count_bad_checksums(frame, &seen, cross);
+        // Checked ahead, or else here.
+        let checked = checked.unwrap_or_else(|| {
+            let top = match &seen.upper {
+                Upper::Tcp(t, ..) => Some((true, t.segment)),
+                Upper::Udp(u) => Some((false, u.segment)),
+                Upper::None => None,
+            };
+            let headers = seen.ip.map_or_else(BadChecksums::default, |ip| bad_headers(&frame.data, ip, top));
+            Checked { headers, layers: BadChecksums::of_layers(seen.layers) }
+        });
+        cross.expert.count_checksums(&checked.headers);
+        // The layers' verdicts stand for the layers decoded; if the state took some out (a
+        // retransmission's payload is not dissected, a Continuation before any HTTP message is
+        // not HTTP), those left are looked at again.
+        if seen.layers.len() == decoded {
+            cross.expert.count_checksums(&checked.layers);
+        } else {
+            cross.expert.count_checksums(&BadChecksums::of_layers(seen.layers));
+        }
         true
     }
 
@@ -544,6 +564,17 @@ pub struct Prepared {
     /// by [`prepare_json_with_hex`]: the line copies it instead of writing it (twice, when the
     /// payload is data too).
     payload_hex: Option<Vec<u8>>,
+    /// The frame's bad checksums, checked ahead by [`prepare_stats`]: `None` when they were not.
+    checksums: Option<Checked>,
+}
+
+/// A frame's bad checksums, found by [`prepare_stats`] where the frame is read.
+#[derive(Debug, Clone, Copy)]
+struct Checked {
+    /// Its IPv4 header's, and its TCP segment's or UDP datagram's.
+    headers: BadChecksums,
+    /// Those the decoded layers note (ICMP's).
+    layers: BadChecksums,
 }
 
 /// The Source and Destination columns of `frame`'s row (IP addresses, or for ARP the Ethernet
@@ -565,26 +596,35 @@ pub fn row_head(out: &mut Vec<u8>, frame: &Frame) {
 /// Whether the fast path takes `frame`: `Some` with what [`FastList::row_prepared`] and
 /// [`FastList::stats_prepared`] need, or `None` and the frame goes through the layers.
 pub fn prepare(frame: &Frame) -> Option<Prepared> {
-    prepare_for(frame, false, false)
+    prepare_for(frame, false, false, false)
+}
+
+/// [`prepare`] for [`FastList::stats_prepared`], with the frame's checksums verified too: they
+/// need nothing from earlier frames, so a caller that prepares on another thread checks them
+/// there, and the counting thread only adds up the verdicts.
+pub fn prepare_stats(frame: &Frame) -> Option<Prepared> {
+    prepare_for(frame, false, false, true)
 }
 
 /// [`prepare`] for [`FastList::json_prepared`]: an HTTP `Continuation` that starts with
 /// header-like lines is decoded into its layers too (the NDJSON holds their fields; the packet
 /// list needs only the word).
 pub fn prepare_json(frame: &Frame) -> Option<Prepared> {
-    prepare_for(frame, true, false)
+    prepare_for(frame, true, false, false)
 }
 
 /// [`prepare_json`] with the payload's hex written ahead too: for a caller that prepares on
 /// another thread and writes whole NDJSON lines (the hex is most of a full-size frame's line).
 pub fn prepare_json_with_hex(frame: &Frame) -> Option<Prepared> {
-    prepare_for(frame, true, true)
+    prepare_for(frame, true, true, false)
 }
 
-fn prepare_for(frame: &Frame, json: bool, hex: bool) -> Option<Prepared> {
+fn prepare_for(frame: &Frame, json: bool, hex: bool, checksums: bool) -> Option<Prepared> {
     let ctx = DecodeCtx::default();
     let data = &frame.data[..];
-    let mut p = Prepared { layers: Vec::new(), claim: None, continuation_as_data: false, payload_hex: None };
+    let mut p = Prepared { layers: Vec::new(), claim: None, continuation_as_data: false, payload_hex: None, checksums: None };
+    // The IP addresses and the transport's header whose checksums are checked.
+    let mut sums: Option<((IpAddr, IpAddr), Checkable<'_>)> = None;
     match parse(frame)? {
         Net::Arp => {
             p.layers = decode_handoff(data, 14..data.len(), Handoff::EtherType(0x0806), ctx);
@@ -593,6 +633,7 @@ fn prepare_for(frame: &Frame, json: bool, hex: bool) -> Option<Prepared> {
             }
         }
         Net::Ip { src, dst, proto: proto @ (1 | 58), payload } => {
+            sums = Some(((src, dst), None));
             let pseudo = PseudoHeader { src, dst, protocol: proto, upper_len: payload.len() };
             let next = Handoff::IpProto { proto, pseudo, fragment_offset: 0 };
             p.layers = decode_handoff(data, payload, next, ctx);
@@ -604,12 +645,13 @@ fn prepare_for(frame: &Frame, json: bool, hex: bool) -> Option<Prepared> {
                 return None;
             }
         }
-        Net::Ip { proto, payload, .. } => {
+        Net::Ip { src, dst, proto, payload } => {
             let top = transport(proto, &data[payload.clone()], payload.start)?;
-            let (sport, dport, body, transport) = match &top {
-                Top::Tcp(t) => (t.sport, t.dport, t.payload, Transport::Tcp),
-                Top::Udp(u) => (u.sport, u.dport, u.payload, Transport::Udp),
+            let (sport, dport, body, transport, segment) = match &top {
+                Top::Tcp(t) => (t.sport, t.dport, t.payload, Transport::Tcp, t.segment),
+                Top::Udp(u) => (u.sport, u.dport, u.payload, Transport::Udp, u.segment),
             };
+            sums = Some(((src, dst), Some((transport == Transport::Tcp, segment))));
             let claim = netlayers_app::claim(transport, sport, dport, body);
             p.continuation_as_data = json && matches!(claim, Claim::HttpContinuation { lines: false, .. });
             if claim == Claim::Decoder || (json && claim != Claim::Data && !p.continuation_as_data) {
@@ -626,6 +668,10 @@ fn prepare_for(frame: &Frame, json: bool, hex: bool) -> Option<Prepared> {
                 p.payload_hex = Some(h);
             }
         }
+    }
+    if checksums {
+        let headers = sums.map_or_else(BadChecksums::default, |(ip, top)| bad_headers(data, ip, top));
+        p.checksums = Some(Checked { headers, layers: BadChecksums::of_layers(&p.layers) });
     }
     Some(p)
 }
@@ -646,7 +692,7 @@ fn see_for<'a>(frame: &'a Frame, prepared: &'a mut Prepared, dissector: &mut Dis
     let net = parse(frame)?;
     let macs = (data.get(0..6)?.try_into().ok()?, data.get(6..12)?.try_into().ok()?);
     // The layers stay in `prepared` (for the thread that decoded them to free): borrowed.
-    let Prepared { layers, claim, continuation_as_data, payload_hex } = prepared;
+    let Prepared { layers, claim, continuation_as_data, payload_hex, .. } = prepared;
     let top = match &net {
         Net::Ip { proto, payload, .. } if claim.is_some() => Some(transport(*proto, &data[payload.clone()], payload.start)?),
         _ => None,
@@ -719,32 +765,109 @@ fn see_for<'a>(frame: &'a Frame, prepared: &'a mut Prepared, dissector: &mut Dis
     Some(seen)
 }
 
-/// What [`netlayers_analyze::expert::Expert::count_bad_checksums`] counts for this frame: a bad
-/// IPv4 header, TCP or UDP checksum, and any bad checksum in the decoded layers (ICMP).
-fn count_bad_checksums(frame: &Frame, seen: &Seen<'_>, cross: &mut CrossFrame) {
-    let d = &frame.data[..];
-    if let Some((src, dst)) = seen.ip {
-        if src.is_ipv4() && d.get(14..34).is_some_and(|h| netlayers_core::checksum::internet(h) != 0) {
-            cross.expert.count_bad_checksum("ip.checksum.bad");
-        }
-        let pseudo = |protocol, seg: &[u8]| PseudoHeader { src, dst, protocol, upper_len: seg.len() };
-        let bad = match &seen.upper {
-            Upper::Tcp(t, ..) => (!netlayers_core::checksum::verify_with_pseudo(&pseudo(6, t.segment), t.segment)).then_some("tcp.checksum.bad"),
-            // UDP without a checksum (zero) is not a bad one (over IPv6 it is illegal, a
-            // different complaint).
-            Upper::Udp(u) => (netlayers_transport::udp_checksum_status(&pseudo(17, u.segment), u.segment) == 0).then_some("udp.checksum.bad"),
-            Upper::None => None,
-        };
-        if let Some(key) = bad {
-            cross.expert.count_bad_checksum(key);
-        }
+/// A TCP segment's or UDP datagram's bytes, whose checksum is checked, and whether it is TCP.
+type Checkable<'a> = Option<(bool, &'a [u8])>;
+
+/// The bad checksums of a frame's own headers that the fast path reads: the IPv4 header's, and
+/// the TCP segment's or UDP datagram's (`top`: whether it is TCP, and its bytes). The ICMP
+/// checksum is the decoder's, in the layers.
+fn bad_headers(d: &[u8], (src, dst): (IpAddr, IpAddr), top: Checkable<'_>) -> BadChecksums {
+    let mut bad = BadChecksums::default();
+    if src.is_ipv4() && d.get(14..34).is_some_and(|h| netlayers_core::checksum::internet(h) != 0) {
+        bad.add(Checksum::Ip);
     }
-    cross.expert.count_bad_checksums(seen.layers);
+    let pseudo = |protocol, seg: &[u8]| PseudoHeader { src, dst, protocol, upper_len: seg.len() };
+    match top {
+        Some((true, seg)) if !netlayers_core::checksum::verify_with_pseudo(&pseudo(6, seg), seg) => bad.add(Checksum::Tcp),
+        // UDP without a checksum (zero) is not a bad one (over IPv6 it is illegal, a
+        // different complaint).
+        Some((false, seg)) if netlayers_transport::udp_checksum_status(&pseudo(17, seg), seg) == 0 => bad.add(Checksum::Udp),
+        _ => {}
+    }
+    bad
 }
 
 fn address(a: IpAddr) -> Value {
     match a {
         IpAddr::V4(a) => Value::Ipv4(a),
         IpAddr::V6(a) => Value::Ipv6(a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netlayers_core::checksum;
+    use netlayers_core::Timestamp;
+
+    /// An Ethernet II frame with an IPv4 header (checksum filled in) around `segment` of
+    /// protocol `proto`, whose checksum at `sum_at` is filled in too.
+    fn ipv4(proto: u8, mut segment: Vec<u8>, sum_at: usize) -> Vec<u8> {
+        let (src, dst) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+        let pseudo = PseudoHeader { src: IpAddr::from(src), dst: IpAddr::from(dst), protocol: proto, upper_len: segment.len() };
+        let sum = checksum::with_pseudo(&pseudo, &segment);
+        segment[sum_at..sum_at + 2].copy_from_slice(&sum.to_be_bytes());
+        let total = (20 + segment.len()) as u16;
+        let mut ip = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, proto, 0, 0];
+        ip[2..4].copy_from_slice(&total.to_be_bytes());
+        ip.extend_from_slice(&src);
+        ip.extend_from_slice(&dst);
+        let sum = checksum::internet(&ip);
+        ip[10..12].copy_from_slice(&sum.to_be_bytes());
+        let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+        f.extend_from_slice(&ip);
+        f.extend_from_slice(&segment);
+        f
+    }
+
+    fn udp() -> Vec<u8> {
+        let mut u = vec![0x9c, 0x40, 0x9c, 0x41, 0, 13, 0, 0];
+        u.extend_from_slice(b"hello");
+        ipv4(17, u, 6)
+    }
+
+    fn tcp() -> Vec<u8> {
+        let mut t = vec![0x9c, 0x42, 0x9c, 0x43, 0, 0, 0, 1, 0, 0, 0, 1, 0x50, 0x10, 0x10, 0, 0, 0, 0, 0];
+        t.extend_from_slice(b"hello");
+        ipv4(6, t, 16)
+    }
+
+    /// The `stats` report (JSON) of `frames`, each prepared by `prepare`.
+    fn report(frames: &[Vec<u8>], prepare: fn(&Frame) -> Option<Prepared>) -> String {
+        let (mut fast, mut dissector, mut cross, mut stats) = (FastList::new(), Dissector::new(), CrossFrame::new(), Stats::new());
+        for (i, data) in frames.iter().enumerate() {
+            let frame = Frame {
+                number: i as u64 + 1,
+                ts: Timestamp { secs: 1, nanos: i as u32 },
+                orig_len: data.len() as u32,
+                data: data.clone(),
+                link: LinkType::Ethernet,
+                interface: 0,
+            };
+            let mut p = prepare(&frame).expect("the fast path reads these frames");
+            assert!(fast.stats_prepared(&frame, &mut p, &mut dissector, &mut cross, &mut stats));
+        }
+        let mut out = Vec::new();
+        stats.write_json(&mut out, "pcap", &cross.expert.summary()).expect("writes to a Vec");
+        String::from_utf8(out).expect("JSON is UTF-8")
+    }
+
+    /// A frame prepared without its checksums (the reading thread had no time for them) is
+    /// counted as one prepared with them: good, bad IPv4 header, bad TCP and UDP checksums.
+    #[test]
+    fn checksums_count_the_same_whichever_thread_verifies_them() {
+        let mut frames = vec![udp(), tcp()];
+        let mut bad_ip = udp();
+        bad_ip[24] ^= 1;
+        let mut bad_udp = udp();
+        bad_udp[40] ^= 1;
+        let mut bad_tcp = tcp();
+        bad_tcp[50] ^= 1;
+        frames.extend([bad_ip, bad_udp, bad_tcp]);
+        let ahead = report(&frames, prepare_stats);
+        assert_eq!(ahead, report(&frames, prepare));
+        for key in ["ip.checksum.bad\":1", "udp.checksum.bad\":1", "tcp.checksum.bad\":1"] {
+            assert!(ahead.contains(key), "{key} in {ahead}");
+        }
     }
 }
