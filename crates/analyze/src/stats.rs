@@ -751,8 +751,8 @@ impl Stats {
                     c.num(x.bytes_ba);
                     c.num(x.frames_ab + x.frames_ba);
                     c.num(x.bytes_ab + x.bytes_ba);
-                    let _ = write!(c.next(), "{:.6}", x.start);
-                    let _ = write!(c.next(), "{:.6}", x.end - x.start);
+                    netlayers_core::text::push_fixed6(c.next(), x.start);
+                    netlayers_core::text::push_fixed6(c.next(), x.end - x.start);
                 },
             )?;
             writeln!(out, "\n{} {}", kind.title().get(lang), t("endpoints", "端点"))?;

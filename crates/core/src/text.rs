@@ -136,6 +136,25 @@ pub fn push_ipv4(out: &mut String, a: std::net::Ipv4Addr) {
     }
 }
 
+/// Appends `x` with six decimals, as `{x:.6}` writes it. When the value is not within a hair
+/// of a rounding tie, its millionths are the rounded product and are written directly (a
+/// report can hold a million such numbers, and `fmt`'s exact float formatting is slow);
+/// otherwise, and for negative or huge values, `format!` decides.
+pub fn push_fixed6(out: &mut String, x: f64) {
+    let us = x * 1e6;
+    if (0.0..1e15).contains(&us) && ((us - us.floor()) - 0.5).abs() > 1e-3 {
+        let us = us.round() as u64;
+        push_decimal(out, us / 1_000_000);
+        let mut f = [b'.', b'0', b'0', b'0', b'0', b'0', b'0'];
+        decimal_before(us % 1_000_000 + 1_000_000, &mut f, 7);
+        f[0] = b'.';
+        out.push_str(std::str::from_utf8(&f).unwrap_or_default());
+    } else {
+        use std::fmt::Write;
+        let _ = write!(out, "{x:.6}");
+    }
+}
+
 /// "00", "01" … "99".
 static DIGIT_PAIRS: [[u8; 2]; 100] = {
     let mut t = [[0u8; 2]; 100];
@@ -214,6 +233,27 @@ mod tests {
             let mut s = String::from("x");
             push_hex4(&mut s, v);
             assert_eq!(s, format!("x{v:04x}"));
+        }
+    }
+
+    #[test]
+    fn six_decimals_are_what_format_writes() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut values = vec![0.0, 5e-7, 1.5e-6, 2.5e-6, 1e-7, 999_999.999_999_5, 1e6, 3e9, 1e9 - 1e-7, -0.25, 0.1 + 0.2, 1e300, f64::NAN];
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let secs = (x >> 40) % 1_000_000_000;
+            let nanos = (x % 1_000_000_000) as u32;
+            let nanos = if x & 7 == 0 { nanos / 1000 * 1000 + 500 } else { nanos };
+            values.push(secs as f64 + f64::from(nanos) / 1e9);
+            values.push(f64::from(nanos) / 1e9);
+        }
+        for v in values {
+            let mut s = String::from("x");
+            push_fixed6(&mut s, v);
+            assert_eq!(s, format!("x{v:.6}"), "{v:e}");
         }
     }
 
