@@ -155,6 +155,16 @@ pub fn push_fixed6(out: &mut String, x: f64) {
     }
 }
 
+/// Appends a MAC address as [`crate::model::fmt_mac`] writes it: lowercase, colon-separated.
+pub fn push_mac(out: &mut String, m: &[u8; 6]) {
+    for (i, &b) in m.iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        out.extend(hex_pair(b).map(char::from));
+    }
+}
+
 /// "00", "01" … "99".
 static DIGIT_PAIRS: [[u8; 2]; 100] = {
     let mut t = [[0u8; 2]; 100];
@@ -224,6 +234,10 @@ mod tests {
             let mut s = String::from("x");
             push_decimal(&mut s, n);
             assert_eq!(s, format!("x{n}"));
+            let m: [u8; 6] = n.to_be_bytes()[2..].try_into().unwrap_or_default();
+            let mut s = String::new();
+            push_mac(&mut s, &m);
+            assert_eq!(s, crate::model::fmt_mac(&m));
             let a = std::net::Ipv4Addr::from(n as u32);
             let mut s = String::new();
             push_ipv4(&mut s, a);

@@ -20,7 +20,7 @@
 
 use std::ops::Range;
 
-use netlayers_core::model::fmt_mac;
+use netlayers_core::text::{push_hex4, push_mac};
 use netlayers_core::{DecodeCtx, Field, Handoff, Layer, LayerKind, Note, Severity, Step, Value};
 
 use crate::ethertype;
@@ -94,6 +94,27 @@ fn mac_field(
     ])
 }
 
+/// `Ethernet II, Src: 02:77:00:00:00:0a, Dst: ff:ff:ff:ff:ff:ff`.
+fn ethernet_ii_title(src: &[u8; 6], dst: &[u8; 6]) -> String {
+    let mut s = String::with_capacity(64);
+    s.push_str("Ethernet II, Src: ");
+    push_mac(&mut s, src);
+    s.push_str(", Dst: ");
+    push_mac(&mut s, dst);
+    s
+}
+
+/// `IPv4 (0x0800)`, or `Unknown (0x88b7)` for a type without a name.
+fn type_display(name: Option<&str>, type_len: u16) -> String {
+    let name = name.unwrap_or("Unknown");
+    let mut s = String::with_capacity(name.len() + 9);
+    s.push_str(name);
+    s.push_str(" (0x");
+    push_hex4(&mut s, type_len);
+    s.push(')');
+    s
+}
+
 /// Ethernet II or IEEE 802.3. Hands off the EtherType with everything after the 14-byte header
 /// (padding cannot be told apart here; IP limits itself by its Total Length). An 802.3 frame
 /// hands on its LLC header and data, as many bytes as the length field says.
@@ -108,10 +129,9 @@ pub fn ethernet(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx) -> Step {
         layer.notes.push(Note::truncated("Ethernet header", w.start(), field::HEADER_LEN, w.len()));
         return Step::end(layer);
     };
-    let mut fields = vec![
-        mac_field(&w, field::DST, dst, &DST, [&DST_LG, &DST_IG]),
-        mac_field(&w, field::SRC, src, &SRC, [&SRC_LG, &SRC_IG]),
-    ];
+    let mut fields = Vec::with_capacity(3);
+    fields.push(mac_field(&w, field::DST, dst, &DST, [&DST_LG, &DST_IG]));
+    fields.push(mac_field(&w, field::SRC, src, &SRC, [&SRC_LG, &SRC_IG]));
     let rest = w.abs(field::HEADER_LEN..w.len());
     let next;
     let mut payload = rest.clone();
@@ -119,9 +139,9 @@ pub fn ethernet(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx) -> Step {
         let name = ethertype::name(type_len);
         fields.push(
             Field::new(&TYPE, Value::Enum { value: type_len.into(), name }, w.abs(field::TYPE))
-                .with_display(format!("{} (0x{type_len:04x})", name.unwrap_or("Unknown"))),
+                .with_display(type_display(name, type_len)),
         );
-        layer.title = format!("Ethernet II, Src: {}, Dst: {}", fmt_mac(&src), fmt_mac(&dst));
+        layer.title = ethernet_ii_title(&src, &dst);
         // The IEEE's two EtherTypes for local experiments have a Wireshark dissector that only
         // names them; every other type is named by the layer that decodes it.
         layer.info = Some(match type_len {
@@ -156,7 +176,7 @@ pub fn ethernet(frame: &[u8], at: Range<usize>, _ctx: DecodeCtx) -> Step {
                 ),
             ),
         );
-        layer.title = format!("Ethernet II, Src: {}, Dst: {}", fmt_mac(&src), fmt_mac(&dst));
+        layer.title = ethernet_ii_title(&src, &dst);
         layer.info = Some(format!("Ethernet Unknown: Invalid length/type: 0x{type_len:04x} ({type_len})"));
         next = Handoff::Data;
     }

@@ -27,6 +27,7 @@ use std::ops::Range;
 use netlayers_core::checksum;
 use netlayers_core::{DecodeCtx, Field, FieldSpec, Handoff, Layer, LayerKind, Note, PseudoHeader, Severity, Step, Value};
 
+use netlayers_core::text::{hex_pair, push_decimal, push_hex4, push_ipv4};
 use netlayers_core::window::Window;
 use crate::{checksum_field, ipproto, ipv6, Verdict};
 
@@ -277,11 +278,15 @@ pub(crate) fn ds_children(
     let dscp = tos >> 2;
     let ecn = tos & 3;
     let names = dscp_names(dscp);
-    let summary = format!(
-        "0x{tos:02x} (DSCP: {}, ECN: {})",
-        names.map_or("Unknown", |n| n.0),
-        ecn_names(ecn).0
-    );
+    // `0x00 (DSCP: CS0, ECN: Not-ECT)`
+    let mut summary = String::with_capacity(40);
+    summary.push_str("0x");
+    summary.extend(hex_pair(tos).map(char::from));
+    summary.push_str(" (DSCP: ");
+    summary.push_str(names.map_or("Unknown", |n| n.0));
+    summary.push_str(", ECN: ");
+    summary.push_str(ecn_names(ecn).0);
+    summary.push(')');
     let children = vec![
         Field::new(specs[0], Value::Enum { value: dscp.into(), name: names.map(|n| n.1) }, range.clone())
             .with_mask(0xfc_u64 << mask_shift),
@@ -340,7 +345,7 @@ pub fn ipv4(frame: &[u8], at: Range<usize>, ctx: DecodeCtx) -> Step {
     layer.fields.push(
         Field::new(&HDR_LEN, Value::UInt(ihl as u64), w.abs(field::VER_IHL))
             .with_mask(0x0f)
-            .with_display(format!("{ihl} bytes ({})", ihl / 4)),
+            .with_display(bytes_and_words(ihl)),
     );
     if ihl < field::MIN_HEADER_LEN {
         let text = format!("Bogus IP header length ({ihl}, must be at least {})", field::MIN_HEADER_LEN);
@@ -351,11 +356,18 @@ pub fn ipv4(frame: &[u8], at: Range<usize>, ctx: DecodeCtx) -> Step {
     let mut p = Parsed { ihl, ..Parsed::default() };
     let complete = header(&w, ctx, &mut p, &mut layer).is_some();
     if let Some(src) = p.src {
-        layer.title = format!("Internet Protocol Version 4, Src: {src}");
+        // Replaces the bare heading set before the addresses were read.
+        let title = &mut layer.title;
+        title.clear();
+        title.reserve(64);
+        title.push_str("Internet Protocol Version 4, Src: ");
+        push_ipv4(title, src);
         if let Some(dst) = p.final_dst.or(p.dst) {
-            layer.title.push_str(&format!(", Dst: {dst}"));
+            title.push_str(", Dst: ");
+            push_ipv4(title, dst);
             if let (Some(_), Some(via)) = (p.final_dst, p.dst) {
-                layer.title.push_str(&format!(", Via: {via}"));
+                title.push_str(", Via: ");
+                push_ipv4(title, via);
             }
         }
     }
@@ -374,7 +386,12 @@ pub fn ipv4(frame: &[u8], at: Range<usize>, ctx: DecodeCtx) -> Step {
     } else if upper_len > 0 {
         // What tshark says when no dissector takes the payload; the layer that decodes it
         // replaces this text with its own.
-        layer.info = Some(format!("{name} ({})", p.proto));
+        let mut info = String::with_capacity(name.len() + 6);
+        info.push_str(name);
+        info.push_str(" (");
+        push_decimal(&mut info, p.proto);
+        info.push(')');
+        layer.info = Some(info);
     }
     let pseudo = PseudoHeader { src: src.into(), dst: dst.into(), protocol: p.proto, upper_len };
     Step { layers: vec![layer], next: Handoff::IpProto { proto: p.proto, pseudo, fragment_offset: p.frag_offset }, payload }
@@ -437,7 +454,7 @@ fn header(w: &Window<'_>, ctx: DecodeCtx, p: &mut Parsed, layer: &mut Layer) -> 
     }
 
     p.id = w.u16(field::ID.start)?;
-    out.push(Field::new(&ID, Value::Hex { value: p.id.into(), digits: 4 }, w.abs(field::ID)).with_display(format!("0x{:04x} ({})", p.id, p.id)));
+    out.push(Field::new(&ID, Value::Hex { value: p.id.into(), digits: 4 }, w.abs(field::ID)).with_display(hex_and_decimal(p.id)));
 
     // tshark reads flags and fragment offset together before it shows either.
     let frag = w.u16(field::FRAG.start)?;
@@ -495,8 +512,32 @@ fn header(w: &Window<'_>, ctx: DecodeCtx, p: &mut Parsed, layer: &mut Layer) -> 
     Some(())
 }
 
+/// `20 bytes (5)`: a header length in bytes and in 32-bit words.
+fn bytes_and_words(ihl: usize) -> String {
+    let mut s = String::with_capacity(16);
+    push_decimal(&mut s, ihl as u64);
+    s.push_str(" bytes (");
+    push_decimal(&mut s, (ihl / 4) as u64);
+    s.push(')');
+    s
+}
+
+/// `0x1c46 (7238)`: an identification in hex and decimal.
+fn hex_and_decimal(v: u16) -> String {
+    let mut s = String::with_capacity(16);
+    s.push_str("0x");
+    push_hex4(&mut s, v);
+    s.push_str(" (");
+    push_decimal(&mut s, v);
+    s.push(')');
+    s
+}
+
 fn flags_summary(fb: u8) -> String {
-    let mut s = format!("0x{:x}", fb >> 5);
+    let mut s = String::with_capacity(48);
+    // `0x{:x}` of three bits: one digit, the same in hex and decimal.
+    s.push_str("0x");
+    push_decimal(&mut s, fb >> 5);
     if fb & FLAG_RB_MASK != 0 {
         s.push_str(", Reserved bit");
     }
@@ -753,6 +794,25 @@ fn timestamps(body: &Window<'_>, len: usize, out: &mut Vec<Field>) {
 mod tests {
     use super::*;
     use netlayers_core::checksum::internet;
+
+    #[test]
+    fn display_texts_are_what_format_writes() {
+        for v in 0..=u16::MAX {
+            assert_eq!(hex_and_decimal(v), format!("0x{v:04x} ({v})"));
+        }
+        for ihl in 0..=60 {
+            assert_eq!(bytes_and_words(ihl), format!("{ihl} bytes ({})", ihl / 4));
+        }
+        for fb in 0..=u8::MAX {
+            assert!(flags_summary(fb).starts_with(&format!("0x{:x}", fb >> 5)));
+        }
+        for tos in 0..=u8::MAX {
+            let (summary, _) = ds_children(tos, 0..1, 0, [&DSCP, &ECN]);
+            let names = dscp_names(tos >> 2);
+            let want = format!("0x{tos:02x} (DSCP: {}, ECN: {})", names.map_or("Unknown", |n| n.0), ecn_names(tos & 3).0);
+            assert_eq!(summary, want);
+        }
+    }
 
     /// An ICMP echo request from 10.77.0.1 to 10.77.0.2 (20-byte header, 8 bytes of ICMP).
     const PING: [u8; 28] = [

@@ -8,6 +8,7 @@ use netlayers_core::{
     DecodeCtx, Field, FieldSpec, Frame, Handoff, Layer, LayerKind, LinkType, Note, PseudoHeader, Recent, Severity, Step, Text,
     Timestamp, Value,
 };
+use netlayers_core::text::push_decimal;
 use netlayers_network::fragments::{self, FragmentHeader};
 
 use crate::defrag::{Added, DatagramKey, Reassembler};
@@ -152,19 +153,26 @@ fn fragment_seen(layers: &[Layer], pseudo: &PseudoHeader, at: &Range<usize>) -> 
 fn frame_layer(frame: &Frame) -> Layer {
     let cap = frame.data.len();
     let mut l = Layer::new(LayerKind::Physical, "frame", "Frame", 0..cap);
-    l.title = format!(
-        "Frame {}: {} bytes on wire ({} bits), {} bytes captured ({} bits)",
-        frame.number,
-        frame.orig_len,
-        u64::from(frame.orig_len) * 8,
-        cap,
-        cap * 8
-    );
-    let mut fs = vec![
+    // `Frame 1: 54 bytes on wire (432 bits), 54 bytes captured (432 bits)`
+    let title = &mut l.title;
+    title.reserve(80);
+    title.push_str("Frame ");
+    push_decimal(title, frame.number);
+    title.push_str(": ");
+    push_decimal(title, frame.orig_len);
+    title.push_str(" bytes on wire (");
+    push_decimal(title, u64::from(frame.orig_len) * 8);
+    title.push_str(" bits), ");
+    push_decimal(title, cap as u64);
+    title.push_str(" bytes captured (");
+    push_decimal(title, cap as u64 * 8);
+    title.push_str(" bits)");
+    let mut fs = Vec::with_capacity(4);
+    fs.extend([
         Field::generated(&FRAME_NUMBER, Value::UInt(frame.number)),
         Field::generated(&FRAME_LEN, Value::UInt(u64::from(frame.orig_len))),
         Field::generated(&FRAME_CAP_LEN, Value::UInt(cap as u64)),
-    ];
+    ]);
     if frame.interface != 0 {
         fs.push(Field::generated(&FRAME_INTERFACE, Value::UInt(u64::from(frame.interface))));
     }

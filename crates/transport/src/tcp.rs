@@ -38,6 +38,7 @@ use netlayers_core::{
     DecodeCtx, Field, FieldSpec, Handoff, Layer, LayerKind, Note, PseudoHeader, Severity, Step, Transport, Value,
 };
 
+use netlayers_core::text::push_decimal;
 use netlayers_core::window::Window;
 use crate::{checksum_field, expected_checksum, Verdict};
 
@@ -474,7 +475,39 @@ fn verify(w: &Window<'_>, pseudo: &PseudoHeader) -> Verdict {
 fn hdr_len_field(w: &Window<'_>, hdr_len: usize) -> Field {
     Field::new(&HDR_LEN, Value::UInt(hdr_len as u64), w.abs(field::OFFSET))
         .with_mask(0xf0)
-        .with_display(format!("{hdr_len} bytes ({})", hdr_len / 4))
+        .with_display(bytes_and_words(hdr_len))
+}
+
+/// `20 bytes (5)`: a header length in bytes and in 32-bit words.
+fn bytes_and_words(hdr_len: usize) -> String {
+    let mut s = String::with_capacity(16);
+    push_decimal(&mut s, hdr_len as u64);
+    s.push_str(" bytes (");
+    push_decimal(&mut s, (hdr_len / 4) as u64);
+    s.push(')');
+    s
+}
+
+/// `0x018 (PSH, ACK)`: the flag bits in three hex digits and their names.
+fn flags_display(flags: u16) -> String {
+    let mut s = String::with_capacity(24);
+    s.push_str("0x");
+    // `{flags:03x}`: the flags are 12 bits, three hex digits.
+    for shift in [8, 4, 0] {
+        s.push(char::from_digit(u32::from(flags >> shift & 0xf), 16).unwrap_or('0'));
+    }
+    s.push_str(" (");
+    push_flag_names(flags, &mut s);
+    s.push(')');
+    s
+}
+
+/// `n` followed by a fixed text: `1 (relative sequence number)`.
+fn number_and(n: u32, text: &str) -> String {
+    let mut s = String::with_capacity(12 + text.len());
+    push_decimal(&mut s, n);
+    s.push_str(text);
+    s
 }
 
 fn flags_field(w: &Window<'_>, flags: u16) -> Field {
@@ -487,7 +520,7 @@ fn flags_field(w: &Window<'_>, flags: u16) -> Field {
     };
     Field::new(&FLAGS, Value::Hex { value: flags.into(), digits: 3 }, w.abs(field::FLAGS))
         .with_mask(0x0fff)
-        .with_display(format!("0x{flags:03x} ({})", flag_names(flags)))
+        .with_display(flags_display(flags))
         .with_children(vec![
             bit(&FLAG_RES, F_RESERVED),
             bit(&FLAG_AE, F_AE),
@@ -865,48 +898,58 @@ fn num(layer: &Layer, key: &str) -> Option<u64> {
 /// `40312 → 80 [PSH, ACK] Seq=1 Ack=1 Win=502` without `Len=` until the urgent pointer was
 /// read; options are named only when complete.
 fn summarize(layer: &mut Layer) {
-    use std::fmt::Write as _;
     // The first field of each key, depth first (what `find` returns), in one walk.
-    const KEYS: [&str; 9] = [
-        "tcp.srcport", "tcp.dstport", "tcp.flags", "tcp.seq", "tcp.ack", "tcp.window_size", "tcp.window_size_value",
-        "tcp.len", "tcp.urgent_pointer",
-    ];
     let mut v: [Option<u64>; 9] = [None; 9];
     let mut seen = [false; 9];
     layer.walk(&mut |f| {
-        if let Some(i) = KEYS.iter().position(|k| *k == f.spec.key) {
-            if !seen[i] {
-                seen[i] = true;
-                v[i] = f.value.as_u64();
-            }
+        let i = match f.spec.key {
+            "tcp.srcport" => 0,
+            "tcp.dstport" => 1,
+            "tcp.flags" => 2,
+            "tcp.seq" => 3,
+            "tcp.ack" => 4,
+            "tcp.window_size" => 5,
+            "tcp.window_size_value" => 6,
+            "tcp.len" => 7,
+            "tcp.urgent_pointer" => 8,
+            _ => return,
+        };
+        if !seen[i] {
+            seen[i] = true;
+            v[i] = f.value.as_u64();
         }
     });
     let [sport, dport, flags, seq, ack, window_size, window_size_value, len, urg] = v;
     let (Some(sport), Some(dport)) = (sport, dport) else { return };
     let mut title = std::mem::take(&mut layer.title);
     title.clear();
-    let _ = write!(title, "Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}");
+    title.push_str("Transmission Control Protocol, Src Port: ");
+    push_decimal(&mut title, sport);
+    title.push_str(", Dst Port: ");
+    push_decimal(&mut title, dport);
     let mut info = layer.info.take().unwrap_or_default();
     info.clear();
-    let _ = write!(info, "{sport} \u{2192} {dport}");
+    push_decimal(&mut info, sport);
+    info.push_str(" \u{2192} ");
+    push_decimal(&mut info, dport);
     if let (Some(flags), Some(seq), Some(ack)) = (flags, seq, ack) {
         let flags = flags as u16;
         let win = window_size.or(window_size_value).unwrap_or(0);
-        let _ = write!(title, ", Seq: {seq}");
+        push_named(&mut title, ", Seq: ", seq);
         info.push_str(" [");
         push_flag_names(flags, &mut info);
-        let _ = write!(info, "] Seq={seq}");
+        push_named(&mut info, "] Seq=", seq);
         if flags & F_ACK != 0 {
-            let _ = write!(title, ", Ack: {ack}");
-            let _ = write!(info, " Ack={ack}");
+            push_named(&mut title, ", Ack: ", ack);
+            push_named(&mut info, " Ack=", ack);
         }
-        let _ = write!(info, " Win={win}");
+        push_named(&mut info, " Win=", win);
         if let Some(urg) = urg {
             if flags & F_URG != 0 {
-                let _ = write!(info, " Urg={urg}");
+                push_named(&mut info, " Urg=", urg);
             }
             if let Some(l) = len {
-                let _ = write!(info, " Len={l}");
+                push_named(&mut info, " Len=", l);
             }
             if let Some(opts) = find(&layer.fields, "tcp.options") {
                 for o in &opts.children {
@@ -915,11 +958,17 @@ fn summarize(layer: &mut Layer) {
             }
         }
         if let Some(l) = len {
-            let _ = write!(title, ", Len: {l}");
+            push_named(&mut title, ", Len: ", l);
         }
     }
     layer.title = title;
     layer.info = Some(info);
+}
+
+/// Appends a name and a number: ` Win=502`, `, Seq: 1`.
+fn push_named(out: &mut String, name: &str, n: u64) {
+    out.push_str(name);
+    push_decimal(out, n);
 }
 
 /// The Info words for one complete, valid option (`MSS=1460`, `SACK_PERM`, `WS=128` …).
@@ -931,38 +980,39 @@ fn option_info(o: &Field, info: &mut String) {
     match o.spec.key {
         "tcp.options.mss" => {
             if let Some(v) = child("tcp.options.mss_val") {
-                info.push_str(&format!(" MSS={v}"));
+                push_named(info, " MSS=", v);
             }
         }
         "tcp.options.sack_perm" => info.push_str(" SACK_PERM"),
         "tcp.options.timestamp" => {
             if let (Some(a), Some(b)) = (child("tcp.options.timestamp.tsval"), child("tcp.options.timestamp.tsecr")) {
-                info.push_str(&format!(" TSval={a} TSecr={b}"));
+                push_named(info, " TSval=", a);
+                push_named(info, " TSecr=", b);
             }
         }
         "tcp.options.wscale" => {
             if let Some(m) = child("tcp.options.wscale.multiplier") {
-                info.push_str(&format!(" WS={m}"));
+                push_named(info, " WS=", m);
             }
         }
         "tcp.options.sack" => {
             for c in &o.children {
                 match (c.spec.key, c.value.as_u64()) {
-                    ("tcp.options.sack_le", Some(v)) => info.push_str(&format!(" SLE={v}")),
-                    ("tcp.options.sack_re", Some(v)) => info.push_str(&format!(" SRE={v}")),
+                    ("tcp.options.sack_le", Some(v)) => push_named(info, " SLE=", v),
+                    ("tcp.options.sack_re", Some(v)) => push_named(info, " SRE=", v),
                     _ => {}
                 }
             }
         }
         "tcp.options.echo" => {
             if let Some(v) = child("tcp.options.echo_value") {
-                info.push_str(&format!(" ECHO={v}"));
+                push_named(info, " ECHO=", v);
             }
         }
         "tcp.options.md5" => info.push_str(" MD5"),
         "tcp.options.user_to" => {
             if let Some(v) = child("tcp.options.user_to_val") {
-                info.push_str(&format!(" USER_TO={v}"));
+                push_named(info, " USER_TO=", v);
             }
         }
         "tcp.options.tfo" | "tcp.options.experimental" => {
@@ -1018,12 +1068,12 @@ fn relative_numbers(layer: &mut Layer, seq_base: u32, ack_base: Option<u32>) -> 
     let seq = seq_raw.wrapping_sub(seq_base);
     if let Some(f) = find_mut(&mut layer.fields, "tcp.seq") {
         f.value = Value::UInt(seq.into());
-        f.display = Some(format!("{seq} (relative sequence number)"));
+        f.display = Some(number_and(seq, " (relative sequence number)"));
     }
     if let Some(f) = find_mut(&mut layer.fields, "tcp.nxtseq") {
         let next = next_seq(seq, len as usize, flags);
         f.value = Value::UInt(next.into());
-        f.display = Some(format!("{next} (relative sequence number)"));
+        f.display = Some(number_and(next, " (relative sequence number)"));
     }
     let ack_base = ack_base.or(if flags & F_ACK != 0 { Some(ack_raw.wrapping_sub(1)) } else { None });
     if let Some(base) = ack_base {
@@ -1031,7 +1081,7 @@ fn relative_numbers(layer: &mut Layer, seq_base: u32, ack_base: Option<u32>) -> 
             if let Some(f) = find_mut(&mut layer.fields, "tcp.ack") {
                 let ack = ack_raw.wrapping_sub(base);
                 f.value = Value::UInt(ack.into());
-                f.display = Some(format!("{ack} (relative ack number)"));
+                f.display = Some(number_and(ack, " (relative ack number)"));
             }
         }
         if let Some(sack) = find_mut(&mut layer.fields, "tcp.options.sack") {
@@ -1048,7 +1098,7 @@ fn relative_sack(sack: &mut Field, base: u32) {
             if let Some(raw) = raw_of(c) {
                 let rel = raw.wrapping_sub(base);
                 c.value = Value::UInt(rel.into());
-                c.display = Some(format!("{rel} (relative)"));
+                c.display = Some(number_and(rel, " (relative)"));
             }
         }
     }
@@ -1450,6 +1500,15 @@ mod tests {
     fn flags_every_bit() {
         assert_eq!(flag_names(0xfff), "FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, AE, Reserved");
         assert_eq!(flag_names(0), "<None>");
+        for flags in 0..=0xfff {
+            assert_eq!(flags_display(flags), format!("0x{flags:03x} ({})", flag_names(flags)));
+        }
+        for hdr_len in (0..=60).step_by(4) {
+            assert_eq!(bytes_and_words(hdr_len), format!("{hdr_len} bytes ({})", hdr_len / 4));
+        }
+        for n in [0, 1, 9, 10, 4_294_967_295] {
+            assert_eq!(number_and(n, " (relative)"), format!("{n} (relative)"));
+        }
         assert_eq!(flag_string(0xfff), "RRRACEUAPRSF");
         // The common flags' shortcut says what the loop says.
         for f in 0..0x1000u16 {
