@@ -173,3 +173,25 @@ fn bad_arguments_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--frames"), "{}", stderr(&o));
 }
+
+/// `-e` writes NDJSON: asked with an explicit table, or with the tree or the hexdump, it is an
+/// error naming both (not one of them silently winning); `--format json` with it is fine.
+#[test]
+fn fields_refuse_the_views_they_cannot_go_with() {
+    let dns = capture("dns.pcap");
+    for lang in ["en", "zh"] {
+        let o = run(&["--lang", lang, "read", &dns, "--format", "table", "-e", "ip.src"]);
+        assert_one_line_error(&o, "--format table");
+        assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    }
+    for view in ["-V", "--explain", "-x"] {
+        let o = run(&["read", &dns, view, "-e", "ip.src"]);
+        assert_eq!(o.status.code(), Some(2), "{view}: {}", stderr(&o));
+        assert!(stderr(&o).contains("--field"), "{view}: {}", stderr(&o));
+    }
+    let json = run(&["read", &dns, "--format", "json", "-e", "ip.src", "-c", "1"]);
+    let plain = run(&["read", &dns, "-e", "ip.src", "-c", "1"]);
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    assert_eq!(stdout(&json), stdout(&plain));
+    assert_eq!(stdout(&plain), "{\"ip.src\":\"10.77.0.1\"}\n");
+}

@@ -134,16 +134,16 @@ pub struct ReadArgs {
     /// Show a hexdump of each frame, bytes coloured by layer
     #[arg(short = 'x', long)]
     pub hex: bool,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format [default: table; json with -e]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Only frames matching this Wireshark display filter, e.g. `tcp.port == 80 && ip.addr == 10.0.0.0/24`
     #[arg(short = 'Y', long = "filter", value_name = "EXPR")]
     pub filter: Option<String>,
     /// Only this field in each NDJSON line; repeat for more (`-e ip.src -e tcp.dstport`). As
     /// `tshark -T fields -e`: in the order given, a field the frame lacks left out. Implies
-    /// `--format json`
-    #[arg(short = 'e', long = "field", value_name = "FIELD", value_parser = crate::select::parse_field)]
+    /// `--format json` (and cannot go with the table, -V, --explain or -x)
+    #[arg(short = 'e', long = "field", value_name = "FIELD", value_parser = crate::select::parse_field, conflicts_with_all = ["detail", "explain", "hex"])]
     pub fields: Vec<String>,
     /// Show every IP fragment on its own. By default (table and -V), as in Wireshark, the frame
     /// that completes a fragmented datagram shows the layers decoded from all of it, and the

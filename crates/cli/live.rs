@@ -62,16 +62,16 @@ pub struct CaptureArgs {
     /// Show a hexdump of each frame, bytes coloured by layer
     #[arg(short = 'x', long)]
     pub hex: bool,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format [default: table; json with -e]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Only show frames matching this Wireshark display filter (-w still saves every frame)
     #[arg(short = 'Y', long = "filter", value_name = "EXPR")]
     pub filter: Option<String>,
     /// Only this field in each NDJSON line; repeat for more (`-e ip.src -e tcp.dstport`). As
     /// `tshark -T fields -e`: in the order given, a field the frame lacks left out. Implies
-    /// `--format json`
-    #[arg(short = 'e', long = "field", value_name = "FIELD", value_parser = crate::select::parse_field)]
+    /// `--format json` (and cannot go with the table, -V, --explain or -x)
+    #[arg(short = 'e', long = "field", value_name = "FIELD", value_parser = crate::select::parse_field, conflicts_with_all = ["detail", "explain", "hex"])]
     pub fields: Vec<String>,
     /// Show every IP fragment on its own. By default (table and -V), the frame that completes a
     /// fragmented datagram shows the layers decoded from all of it, as Wireshark does live;
@@ -314,6 +314,7 @@ fn describe(i: &IfaceInfo) -> String {
 }
 
 pub fn run_capture(a: &CaptureArgs, ui: &Ui) -> Result<Outcome> {
+    let format = crate::select::output_format(&a.fields, a.format, ui.lang)?;
     // A bad filter is reported before the interface opens.
     let mut selection = crate::filter_args::Selection::new(a.filter.as_deref())?;
     let opts = CaptureOptions { snaplen: a.snaplen, promiscuous: !a.no_promiscuous, ..CaptureOptions::default() };
@@ -340,8 +341,6 @@ pub fn run_capture(a: &CaptureArgs, ui: &Ui) -> Result<Outcome> {
             format!("正在 {name}({})上抓包,链路类型:以太网,快照长度 {} 字节:按 Ctrl-C 停止", describe(cap.iface()), cap.snaplen()),
         )
     );
-    // `-e FIELD` keeps some of each frame's NDJSON pairs.
-    let format = if a.fields.is_empty() { a.format } else { Format::Json };
     let mut pick = (!a.fields.is_empty()).then(|| crate::select::FieldSelection::new(&a.fields));
     let show = FrameOutput::new(format, a.detail, a.explain, a.hex, ui);
     // `-w -` puts the pcap on stdout, so nothing else may go there.

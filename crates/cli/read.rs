@@ -14,9 +14,8 @@ use crate::frames::FrameOutput;
 use crate::output::{Outcome, Ui};
 
 pub fn run(a: &ReadArgs, ui: &Ui) -> Result<Outcome> {
+    let format = crate::select::output_format(&a.fields, a.format, ui.lang)?;
     let source = FrameSource::open(a.path())?;
-    // `-e FIELD` keeps some of each frame's NDJSON pairs.
-    let format = if a.fields.is_empty() { a.format } else { Format::Json };
     let mut pick = (!a.fields.is_empty()).then(|| crate::select::FieldSelection::new(&a.fields));
     let show = FrameOutput::new(format, a.detail, a.explain, a.hex, ui);
     let stdout = std::io::stdout();

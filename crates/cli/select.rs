@@ -10,7 +10,10 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use foldhash::fast::FixedState;
+use netlayers_core::Lang;
 use netlayers_render::Pairs;
+
+use crate::args::Format;
 
 /// The fields asked for, and where each was found in the current frame.
 #[derive(Clone)]
@@ -246,6 +249,20 @@ impl Pairs for Picker<'_> {
             }
         }
         out.extend_from_slice(b"}\n");
+    }
+}
+
+/// The output format of `read` and `capture`: `asked`, or the table; with `-e FIELD` NDJSON,
+/// which an explicit `--format table` contradicts (an error, rather than one of the two
+/// silently winning).
+pub fn output_format(fields: &[String], asked: Option<Format>, lang: Lang) -> anyhow::Result<Format> {
+    match (fields.is_empty(), asked) {
+        (true, f) => Ok(f.unwrap_or(Format::Table)),
+        (false, None | Some(Format::Json)) => Ok(Format::Json),
+        (false, Some(Format::Table)) => anyhow::bail!(match lang {
+            Lang::En => "-e picks fields for NDJSON lines; it cannot go with --format table (leave --format out, or choose the table's frames with -Y)",
+            Lang::Zh => "-e 挑选的是 NDJSON 行里的字段,不能与 --format table 一起用(去掉 --format,或用 -Y 为表格挑选帧)",
+        }),
     }
 }
 
