@@ -209,15 +209,43 @@ fn conv_hash(h: &foldhash::fast::RandomState, kind: ConvKind, family: Family, st
     x.finish()
 }
 
-/// Notes a conversation's position `i` under its stream number in `by_stream`, unless another
-/// took the number (the index finds both) or it is far past the numbers seen.
-fn remember(by_stream: &mut Vec<u32>, stream: u64, i: u32) {
-    let at = stream as usize;
-    if at >= by_stream.len() && at - by_stream.len() < 1024 {
-        by_stream.resize(at + 1, u32::MAX);
+/// Shortcuts from a number (a stream, a conversation's position) to what was found for it last,
+/// in a table of fixed size: a slot keeps the last number that fell in it. The numbers in use
+/// at any time are the recent ones, so they rarely push each other out, and memory stays the
+/// same whatever the capture's size (a slot lost costs a hash lookup: every hint is checked).
+#[derive(Debug)]
+struct Hints<T> {
+    /// (number, value); empty until the first is kept.
+    slots: Vec<(u64, T)>,
+}
+
+/// 16,384 slots (256 KiB with 16-byte entries).
+const HINT_SLOTS: usize = 1 << 14;
+
+impl<T> Default for Hints<T> {
+    fn default() -> Self {
+        Hints { slots: Vec::new() }
     }
-    if let Some(slot @ &mut u32::MAX) = by_stream.get_mut(at) {
-        *slot = i;
+}
+
+impl<T: Copy + Default> Hints<T> {
+    fn get(&self, n: u64) -> Option<T> {
+        self.slots.get(n as usize % HINT_SLOTS).filter(|s| s.0 == n).map(|s| s.1)
+    }
+
+    fn set(&mut self, n: u64, v: T) {
+        if self.slots.is_empty() {
+            self.slots = vec![(u64::MAX, T::default()); HINT_SLOTS];
+        }
+        self.slots[n as usize % HINT_SLOTS] = (n, v);
+    }
+
+    /// Keeps `v` for `n` unless it has one already (a stream's first conversation keeps its
+    /// number; the index finds the others).
+    fn remember(&mut self, n: u64, v: T) {
+        if self.get(n).is_none() {
+            self.set(n, v);
+        }
     }
 }
 
@@ -316,17 +344,17 @@ pub struct Stats {
     /// so that the few Ethernet and IP conversations, met by almost every frame, lie together
     /// in memory instead of among the many TCP and UDP ones.
     convs: [ConvTable; 5],
-    /// A TCP conversation's position by its `tcp.stream` (`u32::MAX`: none yet), checked before
-    /// the index: streams are numbered densely, and the conversations of the streams in use
-    /// lie together at the end of the list, so this is fewer cache misses than a hash lookup.
-    /// Only a shortcut: every conversation is in `index` too.
-    by_stream: Vec<u32>,
+    /// A TCP conversation's position by its `tcp.stream`, checked before the index: the
+    /// conversations of the streams in use lie together at the end of the list, so this is
+    /// fewer cache misses than a hash lookup. Only a shortcut: every conversation is in `index`
+    /// too.
+    by_stream: Hints<u32>,
     /// The same for UDP conversations by `udp.stream` ([`Stats::add_parts`] is given it).
-    by_udp_stream: Vec<u32>,
+    by_udp_stream: Hints<u32>,
     /// For each TCP (0) and UDP (1) conversation, by its position: the positions of the
     /// Ethernet and IP conversations its last frame was counted in (`u32::MAX`: none), checked
     /// first for its next frame, which is almost always in the same two. A shortcut too.
-    above: [Vec<[u32; 2]>; 2],
+    above: [Hints<[u32; 2]>; 2],
     hasher: foldhash::fast::RandomState,
 }
 
@@ -420,24 +448,20 @@ impl Stats {
         // the order does not matter).
         let (kind, id, by_stream) =
             if tcp { (ConvKind::Tcp, stream, &mut self.by_stream) } else { (ConvKind::Udp, 0, &mut self.by_udp_stream) };
-        let hint = by_stream.get(stream as usize).copied().unwrap_or(u32::MAX);
+        let hint = by_stream.get(stream).unwrap_or(u32::MAX);
         let at = self.count(kind, fam, End::ip(s, sp), End::ip(d, dp), id, len, rel, hint);
         if at != hint {
             let by_stream = if tcp { &mut self.by_stream } else { &mut self.by_udp_stream };
-            remember(by_stream, stream, at);
+            by_stream.remember(stream, at);
         }
         let side = usize::from(!tcp);
-        let [eth_hint, ip_hint] = self.above[side].get(at as usize).copied().unwrap_or([u32::MAX; 2]);
+        let [eth_hint, ip_hint] = self.above[side].get(u64::from(at)).unwrap_or([u32::MAX; 2]);
         let eth_at = match eth {
             Some((a, b)) => self.count(ConvKind::Eth, Family::Mac, a, b, 0, len, rel, eth_hint),
             None => u32::MAX,
         };
         let ip_at = self.count(ip_kind, fam, End::ip(s, 0), End::ip(d, 0), 0, len, rel, ip_hint);
-        let above = &mut self.above[side];
-        if above.len() <= at as usize {
-            above.resize(at as usize + 1, [u32::MAX; 2]);
-        }
-        above[at as usize] = [eth_at, ip_at];
+        self.above[side].set(u64::from(at), [eth_at, ip_at]);
     }
 
     /// Counts the frame itself; its length and time since the first frame.
@@ -483,7 +507,7 @@ impl Stats {
     #[allow(clippy::too_many_arguments)]
     fn count(&mut self, kind: ConvKind, family: Family, s: End, d: End, stream: u64, len: u64, rel: f64, hint: u32) -> u32 {
         let hint = match kind {
-            ConvKind::Tcp if hint == u32::MAX => self.by_stream.get(stream as usize).copied().unwrap_or(u32::MAX),
+            ConvKind::Tcp if hint == u32::MAX => self.by_stream.get(stream).unwrap_or(u32::MAX),
             _ => hint,
         };
         let list = &self.convs[kind as usize].list;
@@ -543,7 +567,7 @@ impl Stats {
 
     /// Notes a new TCP conversation's position under its stream.
     fn remember_stream(&mut self, stream: u64, i: u32) {
-        remember(&mut self.by_stream, stream, i);
+        self.by_stream.remember(stream, i);
     }
 
     /// Frees the index of conversations, which only counting needs, before the report is
@@ -552,8 +576,8 @@ impl Stats {
         for t in &mut self.convs {
             t.index = HashTable::new();
         }
-        self.by_stream = Vec::new();
-        self.by_udp_stream = Vec::new();
+        self.by_stream = Hints::default();
+        self.by_udp_stream = Hints::default();
         self.above = Default::default();
     }
 
