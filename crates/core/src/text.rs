@@ -165,6 +165,16 @@ pub fn push_mac(out: &mut String, m: &[u8; 6]) {
     }
 }
 
+/// `20 bytes (5)`: a header length in bytes and in 32-bit words (IPv4's and TCP's).
+pub fn bytes_and_words(len: usize) -> String {
+    let mut s = String::with_capacity(16);
+    push_decimal(&mut s, len as u64);
+    s.push_str(" bytes (");
+    push_decimal(&mut s, (len / 4) as u64);
+    s.push(')');
+    s
+}
+
 /// "00", "01" … "99".
 static DIGIT_PAIRS: [[u8; 2]; 100] = {
     let mut t = [[0u8; 2]; 100];
@@ -268,6 +278,13 @@ mod tests {
             let mut s = String::from("x");
             push_fixed6(&mut s, v);
             assert_eq!(s, format!("x{v:.6}"), "{v:e}");
+        }
+    }
+
+    #[test]
+    fn header_lengths_read_in_bytes_and_words() {
+        for len in 0..=64 {
+            assert_eq!(bytes_and_words(len), format!("{len} bytes ({})", len / 4));
         }
     }
 

@@ -345,7 +345,7 @@ pub fn ipv4(frame: &[u8], at: Range<usize>, ctx: DecodeCtx) -> Step {
     layer.fields.push(
         Field::new(&HDR_LEN, Value::UInt(ihl as u64), w.abs(field::VER_IHL))
             .with_mask(0x0f)
-            .with_display(bytes_and_words(ihl)),
+            .with_display(netlayers_core::text::bytes_and_words(ihl)),
     );
     if ihl < field::MIN_HEADER_LEN {
         let text = format!("Bogus IP header length ({ihl}, must be at least {})", field::MIN_HEADER_LEN);
@@ -510,16 +510,6 @@ fn header(w: &Window<'_>, ctx: DecodeCtx, p: &mut Parsed, layer: &mut Layer) -> 
         options(w, ihl, out, notes)?;
     }
     Some(())
-}
-
-/// `20 bytes (5)`: a header length in bytes and in 32-bit words.
-fn bytes_and_words(ihl: usize) -> String {
-    let mut s = String::with_capacity(16);
-    push_decimal(&mut s, ihl as u64);
-    s.push_str(" bytes (");
-    push_decimal(&mut s, (ihl / 4) as u64);
-    s.push(')');
-    s
 }
 
 /// `0x1c46 (7238)`: an identification in hex and decimal.
@@ -799,9 +789,6 @@ mod tests {
     fn display_texts_are_what_format_writes() {
         for v in 0..=u16::MAX {
             assert_eq!(hex_and_decimal(v), format!("0x{v:04x} ({v})"));
-        }
-        for ihl in 0..=60 {
-            assert_eq!(bytes_and_words(ihl), format!("{ihl} bytes ({})", ihl / 4));
         }
         for fb in 0..=u8::MAX {
             assert!(flags_summary(fb).starts_with(&format!("0x{:x}", fb >> 5)));

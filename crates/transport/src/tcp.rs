@@ -475,17 +475,7 @@ fn verify(w: &Window<'_>, pseudo: &PseudoHeader) -> Verdict {
 fn hdr_len_field(w: &Window<'_>, hdr_len: usize) -> Field {
     Field::new(&HDR_LEN, Value::UInt(hdr_len as u64), w.abs(field::OFFSET))
         .with_mask(0xf0)
-        .with_display(bytes_and_words(hdr_len))
-}
-
-/// `20 bytes (5)`: a header length in bytes and in 32-bit words.
-fn bytes_and_words(hdr_len: usize) -> String {
-    let mut s = String::with_capacity(16);
-    push_decimal(&mut s, hdr_len as u64);
-    s.push_str(" bytes (");
-    push_decimal(&mut s, (hdr_len / 4) as u64);
-    s.push(')');
-    s
+        .with_display(netlayers_core::text::bytes_and_words(hdr_len))
 }
 
 /// `0x018 (PSH, ACK)`: the flag bits in three hex digits and their names.
@@ -1502,9 +1492,6 @@ mod tests {
         assert_eq!(flag_names(0), "<None>");
         for flags in 0..=0xfff {
             assert_eq!(flags_display(flags), format!("0x{flags:03x} ({})", flag_names(flags)));
-        }
-        for hdr_len in (0..=60).step_by(4) {
-            assert_eq!(bytes_and_words(hdr_len), format!("{hdr_len} bytes ({})", hdr_len / 4));
         }
         for n in [0, 1, 9, 10, 4_294_967_295] {
             assert_eq!(number_and(n, " (relative)"), format!("{n} (relative)"));
