@@ -171,8 +171,10 @@ fn find_field<'a>(fields: &'a [netlayers_core::Field], is_key: &dyn Fn(&str) -> 
         if is_key(f.spec.key) && matches!(f.value, Value::Mac(_) | Value::Ipv4(_) | Value::Ipv6(_)) {
             return Some(&f.value);
         }
-        if let Some(v) = find_field(&f.children, is_key) {
-            return Some(v);
+        if !f.children.is_empty() {
+            if let Some(v) = find_field(&f.children, is_key) {
+                return Some(v);
+            }
         }
     }
     None

@@ -863,32 +863,23 @@ fn tfo_cookie(w: &Window<'_>, from: usize, to: usize, group: &mut Field) {
     }
 }
 
-fn find<'a>(fields: &'a [Field], key: &str) -> Option<&'a Field> {
-    for f in fields {
-        if f.spec.key == key {
-            return Some(f);
-        }
-        if let Some(x) = find(&f.children, key) {
-            return Some(x);
-        }
-    }
-    None
-}
-
+/// [`Layer::find`] for changing the field: the first with this key, depth first.
 fn find_mut<'a>(fields: &'a mut [Field], key: &str) -> Option<&'a mut Field> {
     for f in fields.iter_mut() {
         if f.spec.key == key {
             return Some(f);
         }
-        if let Some(x) = find_mut(&mut f.children, key) {
-            return Some(x);
+        if !f.children.is_empty() {
+            if let Some(found) = find_mut(&mut f.children, key) {
+                return Some(found);
+            }
         }
     }
     None
 }
 
 fn num(layer: &Layer, key: &str) -> Option<u64> {
-    find(&layer.fields, key).and_then(|f| f.value.as_u64())
+    layer.find(key).and_then(|f| f.value.as_u64())
 }
 
 /// Rebuilds the tree heading and the Info text from the layer's fields, so that the decoder and
@@ -951,7 +942,7 @@ fn summarize(layer: &mut Layer) {
             if let Some(l) = len {
                 push_named(&mut info, " Len=", l);
             }
-            if let Some(opts) = find(&layer.fields, "tcp.options") {
+            if let Some(opts) = layer.find("tcp.options") {
                 for o in &opts.children {
                     option_info(o, &mut info);
                 }
