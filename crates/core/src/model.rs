@@ -197,6 +197,10 @@ impl Field {
     pub fn label(&self, lang: Lang) -> &'static str {
         self.spec.label.get(lang)
     }
+    /// The first field below this one with this key, depth first (as [`Layer::find`]).
+    pub fn find(&self, key: &str) -> Option<&Field> {
+        find_in(&self.children, key)
+    }
     /// This field and every descendant, depth first, parents before children.
     pub fn walk(&self, visit: &mut dyn FnMut(&Field)) {
         visit(self);
@@ -255,6 +259,13 @@ impl Layer {
     pub fn find(&self, key: &str) -> Option<&Field> {
         find_in(&self.fields, key)
     }
+    /// The first top-level field with this key, not searching below: where decoders put a
+    /// header's own fields (ports, addresses, sequence numbers), with only their parts (flag
+    /// bits, options) below them. For such a key it is what [`Layer::find`] returns, for less:
+    /// `find` also searches every tree below, and all of them for a key the layer lacks.
+    pub fn top_field(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.spec.key == key)
+    }
 }
 
 /// The first field with this key among `fields` and their descendants, depth first.
@@ -300,5 +311,8 @@ mod tests {
         assert_eq!(value("t.c"), Some(2));
         assert!(l.find("t.d").is_none());
         assert!(l.find("t").is_none(), "whole keys only");
+        assert_eq!(l.top_field("t.b").and_then(|f| f.value.as_u64()), Some(3));
+        assert_eq!(l.fields[0].find("t.c").and_then(|f| f.value.as_u64()), Some(2));
+        assert!(l.fields[0].find("t.a").is_none(), "below the field only");
     }
 }

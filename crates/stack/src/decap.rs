@@ -464,7 +464,9 @@ fn cut_frame_columns(layers: &mut [Layer], frame: &Frame) {
 /// Source and destination of an `ip` or `ipv6` layer.
 fn ip_addrs(l: &Layer) -> Option<(IpAddr, IpAddr)> {
     let (s, d) = if l.protocol == "ip" { ("ip.src", "ip.dst") } else { ("ipv6.src", "ipv6.dst") };
-    let get = |k| match l.find(k).map(|f| &f.value) {
+    // As `netlayers_analyze` reads them: at the top, or (the final destination of an IPv4
+    // source route) in the options after them.
+    let get = |k| match l.top_field(k).or_else(|| l.find(k)).map(|f| &f.value) {
         Some(Value::Ipv4(a)) => Some(IpAddr::V4(*a)),
         Some(Value::Ipv6(a)) => Some(IpAddr::V6(*a)),
         _ => None,
@@ -589,7 +591,8 @@ impl Dissector {
                     ports = None;
                 }
                 "tcp" => {
-                    let num = |k| l.find(k).and_then(|f| f.value.as_u64()).map(|v| v as u16);
+                    // Header fields: at the top of the layer.
+                    let num = |k| l.top_field(k).and_then(|f| f.value.as_u64()).map(|v| v as u16);
                     ports = num("tcp.srcport").zip(num("tcp.dstport"));
                 }
                 "http" => {
@@ -699,14 +702,17 @@ impl Dissector {
                 }
                 "tcp" => {
                     let Some((src, dst)) = addrs else { return };
-                    let num = |k| l.find(k).and_then(|f| f.value.as_u64());
+                    // Header fields: at the top of the layer, the window-scale option in the
+                    // options group there.
+                    let num = |k| l.top_field(k).and_then(|f| f.value.as_u64());
                     let (Some(sp), Some(dp), Some(seq), Some(flags)) =
                         (num("tcp.srcport"), num("tcp.dstport"), num("tcp.seq_raw"), num("tcp.flags"))
                     else {
                         return;
                     };
                     let ack = num("tcp.ack_raw").map(|a| a as u32);
-                    let wscale = num("tcp.options.wscale.shift").map(|s| s as u8);
+                    let options = l.top_field("tcp.options");
+                    let wscale = options.and_then(|o| o.find("tcp.options.wscale.shift")).and_then(|f| f.value.as_u64()).map(|s| s as u8);
                     let n = self.tcp_numbers((src, sp as u16), (dst, dp as u16), seq as u32, ack, flags as u16, wscale);
                     netlayers_transport::tcp_relative_scaled(l, n.seq_base, n.ack_base, n.scale);
                     return;
