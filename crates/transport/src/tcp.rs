@@ -930,14 +930,18 @@ fn summarize(layer: &mut Layer) {
     }
     let [sport, dport, flags, seq, ack, window_size, window_size_value, len, urg] = v;
     let (Some(sport), Some(dport)) = (sport, dport) else { return };
+    // Room for a typical heading and Info at once (a rewrite reuses what the first call made),
+    // instead of growing each string five or six times.
     let mut title = std::mem::take(&mut layer.title);
     title.clear();
+    title.reserve(96);
     title.push_str("Transmission Control Protocol, Src Port: ");
     push_decimal(&mut title, sport);
     title.push_str(", Dst Port: ");
     push_decimal(&mut title, dport);
     let mut info = layer.info.take().unwrap_or_default();
     info.clear();
+    info.reserve(96);
     push_decimal(&mut info, sport);
     info.push_str(" \u{2192} ");
     push_decimal(&mut info, dport);
