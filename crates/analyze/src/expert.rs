@@ -559,7 +559,10 @@ impl Verdict {
         }
         let mut children = Vec::new();
         if let Some(r) = self.irtt {
-            children.push(Field::generated(&INITIAL_RTT, Value::Text(format!("{r:.9}"))).with_display(format!("{r:.9} seconds")));
+            // Formatted once (a float to nine places is the costly part), shown with its unit.
+            let secs = format!("{r:.9}");
+            let display = [secs.as_str(), " seconds"].concat();
+            children.push(Field::generated(&INITIAL_RTT, Value::Text(secs)).with_display(display));
         }
         if !self.got.is_empty() {
             let mut flag_fields = Vec::new();
