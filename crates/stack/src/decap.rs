@@ -752,6 +752,27 @@ mod tests {
             .collect()
     }
 
+    /// A strict source route: the header's destination field is the current hop (`ip.cur_rt`),
+    /// and the final destination (`ip.dst`) is the route's last address, in the options.
+    #[test]
+    fn addresses_of_a_source_route() {
+        let mut h = vec![
+            0x48, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0, 0, // version 4, IHL 8; UDP, checksum not checked here
+            10, 0, 0, 1, // source
+            10, 0, 0, 5, // destination field: the next hop
+            0x89, 11, 4, 10, 0, 0, 7, 10, 0, 0, 9, // SSRR, length 11, pointer 4: 10.0.0.7, then 10.0.0.9
+            0, // EOL
+        ];
+        let sum = netlayers_core::checksum::internet(&h);
+        h[10..12].copy_from_slice(&sum.to_be_bytes());
+        let step = netlayers_network::ipv4(&h, 0..h.len(), DecodeCtx::default());
+        let ip = &step.layers[0];
+        assert!(ip.top_field("ip.cur_rt").is_some() && ip.top_field("ip.dst").is_none());
+        assert_eq!(ip.find("ip.dst").map(|f| &f.value), Some(&Value::Ipv4([10, 0, 0, 9].into())));
+        let ends = ip_addrs(ip);
+        assert_eq!(ends, Some((IpAddr::from([10, 0, 0, 1]), IpAddr::from([10, 0, 0, 9]))));
+    }
+
     /// A message big enough to be cut in three, over IPv4 or IPv6.
     fn fragmented(v6: bool, len: usize) -> crate::encap::Encapsulation {
         let mut o = EncapOptions::default();
