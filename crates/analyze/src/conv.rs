@@ -61,8 +61,10 @@ pub struct Conversations {
     reused: bool,
 }
 
+/// The number in a TCP or UDP header field, or in the stream index put next to them: all
+/// top-level fields of their layer.
 fn num(l: &Layer, k: &str) -> Option<u64> {
-    l.find(k).and_then(|f| f.value.as_u64())
+    l.top_field(k).and_then(|f| f.value.as_u64())
 }
 
 /// Puts the generated field after the top-level field with key `after` (or at the end), where
@@ -100,17 +102,17 @@ impl Conversations {
                     let tcp = l.protocol == "tcp";
                     let (sk, dk) = if tcp { ("tcp.srcport", "tcp.dstport") } else { ("udp.srcport", "udp.dstport") };
                     let (Some((src, dst)), Some(sp), Some(dp)) = (addrs, num(l, sk), num(l, dk)) else { continue };
-                    if l.find(if tcp { "tcp.stream" } else { "udp.stream" }).is_some() {
+                    if l.top_field(if tcp { "tcp.stream" } else { "udp.stream" }).is_some() {
                         continue;
                     }
                     // A TCP header cut before its flags (an ICMPv4 error quotes 8 bytes): tshark
                     // stops reading it before it looks up the connection.
-                    if tcp && l.find("tcp.flags").is_none() {
+                    if tcp && l.top_field("tcp.flags").is_none() {
                         continue;
                     }
                     // Likewise a UDP header cut before its checksum, or with a length below 8:
                     // tshark stops at the length, before the conversation.
-                    if !tcp && l.find("udp.checksum").is_none() {
+                    if !tcp && l.top_field("udp.checksum").is_none() {
                         continue;
                     }
                     let (k, dir) = key((src, sp as u16), (dst, dp as u16));

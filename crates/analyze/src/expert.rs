@@ -219,8 +219,15 @@ pub struct Expert {
     counts: BTreeMap<&'static str, u64>,
 }
 
+/// The number in a TCP header field or in `tcp.stream`: top-level fields of the TCP layer.
 fn num(l: &Layer, k: &str) -> Option<u64> {
-    l.find(k).and_then(|f| f.value.as_u64())
+    l.top_field(k).and_then(|f| f.value.as_u64())
+}
+
+/// The shift of the segment's window-scale option, found in its options (a top-level group).
+fn wscale_shift(l: &Layer) -> Option<u8> {
+    let shift = l.top_field("tcp.options")?.find("tcp.options.wscale.shift")?;
+    shift.value.as_u64().map(|s| s as u8)
 }
 
 fn secs(t: Timestamp, since: Timestamp) -> f64 {
@@ -305,7 +312,7 @@ impl Expert {
             len: num(l, "tcp.len").unwrap_or(0) as u32,
             flags: flags as u16,
             win,
-            wscale: num(l, "tcp.options.wscale.shift").map(|s| s as u8),
+            wscale: wscale_shift(l),
         };
         let v = self.judge_segment(&seg, number, ts, reused);
         v.apply(l);
@@ -552,7 +559,10 @@ impl Verdict {
         }
         let mut children = Vec::new();
         if let Some(r) = self.irtt {
-            children.push(Field::generated(&INITIAL_RTT, Value::Text(format!("{r:.9}"))).with_display(format!("{r:.9} seconds")));
+            // Formatted once (a float to nine places is the costly part), shown with its unit.
+            let secs = format!("{r:.9}");
+            let display = [secs.as_str(), " seconds"].concat();
+            children.push(Field::generated(&INITIAL_RTT, Value::Text(secs)).with_display(display));
         }
         if !self.got.is_empty() {
             let mut flag_fields = Vec::new();

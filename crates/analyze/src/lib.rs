@@ -30,7 +30,10 @@ pub(crate) fn ip_endpoints(l: &Layer) -> Option<(IpAddr, IpAddr)> {
         "ipv6" => ("ipv6.src", "ipv6.dst"),
         _ => return None,
     };
-    let get = |k| match l.find(k).map(|f| &f.value) {
+    // Both are top-level fields, except the destination of an IPv4 packet with a source route
+    // (`ip.cur_rt` there): its final `ip.dst` is in the option, which comes after the addresses
+    // (fields are in wire order), so looking at the top first finds what `find` finds.
+    let get = |k| match l.top_field(k).or_else(|| l.find(k)).map(|f| &f.value) {
         Some(Value::Ipv4(a)) => Some(IpAddr::V4(*a)),
         Some(Value::Ipv6(a)) => Some(IpAddr::V6(*a)),
         _ => None,

@@ -20,6 +20,7 @@ specs! {
     TCP_SP = "tcp.srcport", TCP_DP = "tcp.dstport", TCP_FLAGS = "tcp.flags", TCP_SEQ = "tcp.seq_raw",
     TCP_ACK = "tcp.ack_raw", TCP_PAYLOAD = "tcp.payload", UDP_SP = "udp.srcport", UDP_DP = "udp.dstport",
     UDP_CK = "udp.checksum", DNS_NAME = "dns.qry.name", ICMP_TYPE = "icmp.type",
+    IP_CUR_RT = "ip.cur_rt", IP_OPTIONS = "ip.options", IP_SSRR = "ip.options.ssrr",
 }
 
 fn known(k: &str) -> bool {
@@ -262,6 +263,25 @@ fn error_rendering() {
     // A newline inside the expression does not break the caret's line.
     let x = err("tcp.port ==\n80 $");
     assert_eq!(x.render(Lang::En).lines().count(), 3);
+}
+
+/// A strict source route: the header's destination field is the current hop (`ip.cur_rt`), and
+/// `ip.dst` is the route's last address, inside the options after the addresses.
+#[test]
+fn endpoints_of_a_source_route() {
+    let route = f(&IP_SSRR, Value::None).with_children(vec![f(&IP_DST, Value::Ipv4(Ipv4Addr::new(10, 0, 0, 9)))]);
+    let l = layer(
+        "ip",
+        0,
+        vec![
+            f(&IP_SRC, Value::Ipv4(Ipv4Addr::new(10, 0, 0, 1))),
+            f(&IP_CUR_RT, Value::Ipv4(Ipv4Addr::new(10, 0, 0, 5))),
+            f(&IP_OPTIONS, Value::None).with_children(vec![route]),
+        ],
+    );
+    let ends = crate::ip_endpoints(&l);
+    assert_eq!(ends, Some((Ipv4Addr::new(10, 0, 0, 1).into(), Ipv4Addr::new(10, 0, 0, 9).into())));
+    assert_eq!(crate::ip_endpoints(&ipv4([1, 2, 3, 4], [5, 6, 7, 8], 0)), Some(([1, 2, 3, 4].into(), [5, 6, 7, 8].into())));
 }
 
 #[test]

@@ -197,6 +197,10 @@ impl Field {
     pub fn label(&self, lang: Lang) -> &'static str {
         self.spec.label.get(lang)
     }
+    /// The first field below this one with this key, depth first (as [`Layer::find`]).
+    pub fn find(&self, key: &str) -> Option<&Field> {
+        find_in(&self.children, key)
+    }
     /// This field and every descendant, depth first, parents before children.
     pub fn walk(&self, visit: &mut dyn FnMut(&Field)) {
         visit(self);
@@ -253,17 +257,62 @@ impl Layer {
     }
     /// The first field with this key, searching depth first.
     pub fn find(&self, key: &str) -> Option<&Field> {
-        fn go<'a>(fs: &'a [Field], key: &str) -> Option<&'a Field> {
-            for f in fs {
-                if f.spec.key == key {
-                    return Some(f);
-                }
-                if let Some(x) = go(&f.children, key) {
-                    return Some(x);
-                }
-            }
-            None
+        find_in(&self.fields, key)
+    }
+    /// The first top-level field with this key, not searching below: where decoders put a
+    /// header's own fields (ports, addresses, sequence numbers), with only their parts (flag
+    /// bits, options) below them. For such a key it is what [`Layer::find`] returns, for less:
+    /// `find` also searches every tree below, and all of them for a key the layer lacks.
+    pub fn top_field(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.spec.key == key)
+    }
+}
+
+/// The first field with this key among `fields` and their descendants, depth first.
+///
+/// Most fields have no children: looking before descending saves a call per field, which is
+/// most of the cost of a search (decoders and analyses search every frame's tree many times).
+fn find_in<'a>(fields: &'a [Field], key: &str) -> Option<&'a Field> {
+    for f in fields {
+        if f.spec.key == key {
+            return Some(f);
         }
-        go(&self.fields, key)
+        if !f.children.is_empty() {
+            if let Some(found) = find_in(&f.children, key) {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static A: FieldSpec = FieldSpec::new("t.a", Text::new("A", "A"), Text::new("", ""));
+    static B: FieldSpec = FieldSpec::new("t.b", Text::new("B", "B"), Text::new("", ""));
+    static C: FieldSpec = FieldSpec::new("t.c", Text::new("C", "C"), Text::new("", ""));
+
+    #[test]
+    fn find_is_depth_first() {
+        // t.a { t.b = 1 { t.c = 2 } }, t.b = 3, t.c = 4: the nested ones come first.
+        let mut l = Layer::new(LayerKind::Transport, "t", "T", 0..0);
+        let nested_c = Field::new(&C, Value::UInt(2), 0..0);
+        let nested_b = Field::new(&B, Value::UInt(1), 0..0).with_children(vec![nested_c]);
+        l.fields = vec![
+            Field::new(&A, Value::None, 0..0).with_children(vec![nested_b]),
+            Field::new(&B, Value::UInt(3), 0..0),
+            Field::new(&C, Value::UInt(4), 0..0),
+        ];
+        let value = |k| l.find(k).and_then(|f| f.value.as_u64());
+        assert_eq!(l.find("t.a").map(|f| f.children.len()), Some(1));
+        assert_eq!(value("t.b"), Some(1));
+        assert_eq!(value("t.c"), Some(2));
+        assert!(l.find("t.d").is_none());
+        assert!(l.find("t").is_none(), "whole keys only");
+        assert_eq!(l.top_field("t.b").and_then(|f| f.value.as_u64()), Some(3));
+        assert_eq!(l.fields[0].find("t.c").and_then(|f| f.value.as_u64()), Some(2));
+        assert!(l.fields[0].find("t.a").is_none(), "below the field only");
     }
 }

@@ -68,17 +68,23 @@ impl<'a> FrameView<'a> {
         // (A packet quoted in an ICMP error is expected to be cut: that is no reason.)
         let ran_out = self.layers.iter().any(|l| l.depth == 0 && l.notes.iter().any(|n| n.id == "truncated"));
         // A first fragment (more to come) ends before what its upper layers announce: tshark
-        // marks the datagram as fragmented and words the error its own way.
-        let fragment = self.layers.iter().any(|l| {
-            l.depth == 0
-                && matches!(l.find(if l.protocol == "ip" { "ip.flags.mf" } else { "ipv6.fraghdr.more" }).map(|f| &f.value),
-                    Some(Value::Bool(true)) | Some(Value::UInt(1)))
-        });
-        let suffix = match (ran_out, fragment, (self.cap_len as u64) < u64::from(self.orig_len)) {
-            (false, _, _) => "",
-            (true, true, _) => "[BoundErrorUnreassembled Packet]",
-            (true, false, true) => "[Packet size limited during capture]",
-            (true, false, false) => "[Malformed Packet]",
+        // marks the datagram as fragmented and words the error its own way. (Searched only
+        // for a frame that ran out: a search for a key a layer lacks walks its whole tree.)
+        let fragment = || {
+            self.layers.iter().any(|l| {
+                l.depth == 0
+                    && matches!(l.find(if l.protocol == "ip" { "ip.flags.mf" } else { "ipv6.fraghdr.more" }).map(|f| &f.value),
+                        Some(Value::Bool(true)) | Some(Value::UInt(1)))
+            })
+        };
+        let suffix = if !ran_out {
+            ""
+        } else if fragment() {
+            "[BoundErrorUnreassembled Packet]"
+        } else if (self.cap_len as u64) < u64::from(self.orig_len) {
+            "[Packet size limited during capture]"
+        } else {
+            "[Malformed Packet]"
         };
         let mut prefixes = self.layers.iter().filter(|l| l.depth == 0).filter_map(|l| l.info_prefix.as_deref()).peekable();
         if prefixes.peek().is_none() {
@@ -171,8 +177,10 @@ fn find_field<'a>(fields: &'a [netlayers_core::Field], is_key: &dyn Fn(&str) -> 
         if is_key(f.spec.key) && matches!(f.value, Value::Mac(_) | Value::Ipv4(_) | Value::Ipv6(_)) {
             return Some(&f.value);
         }
-        if let Some(v) = find_field(&f.children, is_key) {
-            return Some(v);
+        if !f.children.is_empty() {
+            if let Some(v) = find_field(&f.children, is_key) {
+                return Some(v);
+            }
         }
     }
     None

@@ -464,7 +464,9 @@ fn cut_frame_columns(layers: &mut [Layer], frame: &Frame) {
 /// Source and destination of an `ip` or `ipv6` layer.
 fn ip_addrs(l: &Layer) -> Option<(IpAddr, IpAddr)> {
     let (s, d) = if l.protocol == "ip" { ("ip.src", "ip.dst") } else { ("ipv6.src", "ipv6.dst") };
-    let get = |k| match l.find(k).map(|f| &f.value) {
+    // As `netlayers_analyze` reads them: at the top, or (the final destination of an IPv4
+    // source route) in the options after them.
+    let get = |k| match l.top_field(k).or_else(|| l.find(k)).map(|f| &f.value) {
         Some(Value::Ipv4(a)) => Some(IpAddr::V4(*a)),
         Some(Value::Ipv6(a)) => Some(IpAddr::V6(*a)),
         _ => None,
@@ -589,7 +591,8 @@ impl Dissector {
                     ports = None;
                 }
                 "tcp" => {
-                    let num = |k| l.find(k).and_then(|f| f.value.as_u64()).map(|v| v as u16);
+                    // Header fields: at the top of the layer.
+                    let num = |k| l.top_field(k).and_then(|f| f.value.as_u64()).map(|v| v as u16);
                     ports = num("tcp.srcport").zip(num("tcp.dstport"));
                 }
                 "http" => {
@@ -699,14 +702,17 @@ impl Dissector {
                 }
                 "tcp" => {
                     let Some((src, dst)) = addrs else { return };
-                    let num = |k| l.find(k).and_then(|f| f.value.as_u64());
+                    // Header fields: at the top of the layer, the window-scale option in the
+                    // options group there.
+                    let num = |k| l.top_field(k).and_then(|f| f.value.as_u64());
                     let (Some(sp), Some(dp), Some(seq), Some(flags)) =
                         (num("tcp.srcport"), num("tcp.dstport"), num("tcp.seq_raw"), num("tcp.flags"))
                     else {
                         return;
                     };
                     let ack = num("tcp.ack_raw").map(|a| a as u32);
-                    let wscale = num("tcp.options.wscale.shift").map(|s| s as u8);
+                    let options = l.top_field("tcp.options");
+                    let wscale = options.and_then(|o| o.find("tcp.options.wscale.shift")).and_then(|f| f.value.as_u64()).map(|s| s as u8);
                     let n = self.tcp_numbers((src, sp as u16), (dst, dp as u16), seq as u32, ack, flags as u16, wscale);
                     netlayers_transport::tcp_relative_scaled(l, n.seq_base, n.ack_base, n.scale);
                     return;
@@ -744,6 +750,27 @@ mod tests {
                 (l.protocol, l.info.clone(), fields)
             })
             .collect()
+    }
+
+    /// A strict source route: the header's destination field is the current hop (`ip.cur_rt`),
+    /// and the final destination (`ip.dst`) is the route's last address, in the options.
+    #[test]
+    fn addresses_of_a_source_route() {
+        let mut h = vec![
+            0x48, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0, 0, // version 4, IHL 8; UDP, checksum not checked here
+            10, 0, 0, 1, // source
+            10, 0, 0, 5, // destination field: the next hop
+            0x89, 11, 4, 10, 0, 0, 7, 10, 0, 0, 9, // SSRR, length 11, pointer 4: 10.0.0.7, then 10.0.0.9
+            0, // EOL
+        ];
+        let sum = netlayers_core::checksum::internet(&h);
+        h[10..12].copy_from_slice(&sum.to_be_bytes());
+        let step = netlayers_network::ipv4(&h, 0..h.len(), DecodeCtx::default());
+        let ip = &step.layers[0];
+        assert!(ip.top_field("ip.cur_rt").is_some() && ip.top_field("ip.dst").is_none());
+        assert_eq!(ip.find("ip.dst").map(|f| &f.value), Some(&Value::Ipv4([10, 0, 0, 9].into())));
+        let ends = ip_addrs(ip);
+        assert_eq!(ends, Some((IpAddr::from([10, 0, 0, 1]), IpAddr::from([10, 0, 0, 9]))));
     }
 
     /// A message big enough to be cut in three, over IPv4 or IPv6.

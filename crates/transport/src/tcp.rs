@@ -853,32 +853,36 @@ fn tfo_cookie(w: &Window<'_>, from: usize, to: usize, group: &mut Field) {
     }
 }
 
-fn find<'a>(fields: &'a [Field], key: &str) -> Option<&'a Field> {
-    for f in fields {
-        if f.spec.key == key {
-            return Some(f);
-        }
-        if let Some(x) = find(&f.children, key) {
-            return Some(x);
-        }
-    }
-    None
+/// TCP's header fields (ports, numbers, lengths, flags, window, urgent pointer, the options
+/// group) are top-level fields of its layer: [`tcp`] puts them there and nothing nests them. So
+/// reading one needs no search through the trees below the others (the flag bits, each
+/// option's parts), which `Layer::find` would do, and for a missing key all the way down.
+fn header_field<'a>(layer: &'a Layer, key: &str) -> Option<&'a Field> {
+    layer.fields.iter().find(|f| f.spec.key == key)
 }
 
+fn header_field_mut<'a>(layer: &'a mut Layer, key: &str) -> Option<&'a mut Field> {
+    layer.fields.iter_mut().find(|f| f.spec.key == key)
+}
+
+/// The first field with this key, depth first, for changing it.
 fn find_mut<'a>(fields: &'a mut [Field], key: &str) -> Option<&'a mut Field> {
     for f in fields.iter_mut() {
         if f.spec.key == key {
             return Some(f);
         }
-        if let Some(x) = find_mut(&mut f.children, key) {
-            return Some(x);
+        if !f.children.is_empty() {
+            if let Some(found) = find_mut(&mut f.children, key) {
+                return Some(found);
+            }
         }
     }
     None
 }
 
+/// The number in a header field (see [`header_field`]).
 fn num(layer: &Layer, key: &str) -> Option<u64> {
-    find(&layer.fields, key).and_then(|f| f.value.as_u64())
+    header_field(layer, key).and_then(|f| f.value.as_u64())
 }
 
 /// Rebuilds the tree heading and the Info text from the layer's fields, so that the decoder and
@@ -888,10 +892,11 @@ fn num(layer: &Layer, key: &str) -> Option<u64> {
 /// `40312 → 80 [PSH, ACK] Seq=1 Ack=1 Win=502` without `Len=` until the urgent pointer was
 /// read; options are named only when complete.
 fn summarize(layer: &mut Layer) {
-    // The first field of each key, depth first (what `find` returns), in one walk.
+    // The first of each header field, in one pass over the top level (see `header_field`).
     let mut v: [Option<u64>; 9] = [None; 9];
     let mut seen = [false; 9];
-    layer.walk(&mut |f| {
+    let mut options = None;
+    for f in &layer.fields {
         let i = match f.spec.key {
             "tcp.srcport" => 0,
             "tcp.dstport" => 1,
@@ -902,23 +907,31 @@ fn summarize(layer: &mut Layer) {
             "tcp.window_size_value" => 6,
             "tcp.len" => 7,
             "tcp.urgent_pointer" => 8,
-            _ => return,
+            "tcp.options" => {
+                options = options.or(Some(f));
+                continue;
+            }
+            _ => continue,
         };
         if !seen[i] {
             seen[i] = true;
             v[i] = f.value.as_u64();
         }
-    });
+    }
     let [sport, dport, flags, seq, ack, window_size, window_size_value, len, urg] = v;
     let (Some(sport), Some(dport)) = (sport, dport) else { return };
+    // Room for a typical heading and Info at once (a rewrite reuses what the first call made),
+    // instead of growing each string five or six times.
     let mut title = std::mem::take(&mut layer.title);
     title.clear();
+    title.reserve(96);
     title.push_str("Transmission Control Protocol, Src Port: ");
     push_decimal(&mut title, sport);
     title.push_str(", Dst Port: ");
     push_decimal(&mut title, dport);
     let mut info = layer.info.take().unwrap_or_default();
     info.clear();
+    info.reserve(96);
     push_decimal(&mut info, sport);
     info.push_str(" \u{2192} ");
     push_decimal(&mut info, dport);
@@ -941,7 +954,7 @@ fn summarize(layer: &mut Layer) {
             if let Some(l) = len {
                 push_named(&mut info, " Len=", l);
             }
-            if let Some(opts) = find(&layer.fields, "tcp.options") {
+            if let Some(opts) = options {
                 for o in &opts.children {
                     option_info(o, &mut info);
                 }
@@ -1056,11 +1069,11 @@ fn relative_numbers(layer: &mut Layer, seq_base: u32, ack_base: Option<u32>) -> 
     };
     let (seq_raw, ack_raw, flags) = (seq_raw as u32, ack_raw as u32, flags as u16);
     let seq = seq_raw.wrapping_sub(seq_base);
-    if let Some(f) = find_mut(&mut layer.fields, "tcp.seq") {
+    if let Some(f) = header_field_mut(layer, "tcp.seq") {
         f.value = Value::UInt(seq.into());
         f.display = Some(number_and(seq, " (relative sequence number)"));
     }
-    if let Some(f) = find_mut(&mut layer.fields, "tcp.nxtseq") {
+    if let Some(f) = header_field_mut(layer, "tcp.nxtseq") {
         let next = next_seq(seq, len as usize, flags);
         f.value = Value::UInt(next.into());
         f.display = Some(number_and(next, " (relative sequence number)"));
@@ -1068,13 +1081,14 @@ fn relative_numbers(layer: &mut Layer, seq_base: u32, ack_base: Option<u32>) -> 
     let ack_base = ack_base.or(if flags & F_ACK != 0 { Some(ack_raw.wrapping_sub(1)) } else { None });
     if let Some(base) = ack_base {
         if flags & F_ACK != 0 {
-            if let Some(f) = find_mut(&mut layer.fields, "tcp.ack") {
+            if let Some(f) = header_field_mut(layer, "tcp.ack") {
                 let ack = ack_raw.wrapping_sub(base);
                 f.value = Value::UInt(ack.into());
                 f.display = Some(number_and(ack, " (relative ack number)"));
             }
         }
-        if let Some(sack) = find_mut(&mut layer.fields, "tcp.options.sack") {
+        let options = header_field_mut(layer, "tcp.options");
+        if let Some(sack) = options.and_then(|o| find_mut(&mut o.children, "tcp.options.sack")) {
             relative_sack(sack, base);
         }
     }
@@ -1152,7 +1166,7 @@ fn scale_window(layer: &mut Layer, scale: WindowScale) -> bool {
         _ => None,
     };
     let size = raw << shift.unwrap_or(0);
-    if let Some(f) = find_mut(&mut layer.fields, "tcp.window_size") {
+    if let Some(f) = header_field_mut(layer, "tcp.window_size") {
         f.value = Value::UInt(size);
     }
     let pos = layer.fields.iter().position(|f| f.spec.key == "tcp.window_size");
@@ -1409,6 +1423,31 @@ mod tests {
         }
     }
 
+    /// What `header_field` relies on: the header fields' keys appear at the top level only.
+    fn header_fields_only_at_top(l: &Layer) {
+        const HEADER: [&str; 15] = [
+            "tcp.srcport", "tcp.dstport", "tcp.len", "tcp.seq", "tcp.seq_raw", "tcp.nxtseq", "tcp.ack", "tcp.ack_raw",
+            "tcp.flags", "tcp.window_size_value", "tcp.window_size", "tcp.window_size_scalefactor", "tcp.checksum",
+            "tcp.urgent_pointer", "tcp.options",
+        ];
+        for top in &l.fields {
+            for below in &top.children {
+                below.walk(&mut |x: &Field| assert!(!HEADER.contains(&x.spec.key), "{} below {}", x.spec.key, top.spec.key));
+            }
+        }
+    }
+
+    #[test]
+    fn header_fields_are_top_level() {
+        let sack = with_options(&[1, 1, 5, 10, 0, 0, 0x04, 0x4c, 0, 0, 0x04, 0xb0]);
+        for seg in [SYN_SEG.to_vec(), data_seg(), sack] {
+            let mut s = tcp(&seg, 0..seg.len(), DecodeCtx::default(), &pseudo(seg.len()));
+            header_fields_only_at_top(layer(&s));
+            tcp_relative_scaled(&mut s.layers[0], 1000, Some(5000), WindowScale::Shift(7));
+            header_fields_only_at_top(layer(&s));
+        }
+    }
+
     fn every_range_inside(l: &Layer, f: &[u8]) {
         assert!(l.range.start <= l.range.end && l.range.end <= f.len());
         l.walk(&mut |x: &Field| {
@@ -1596,8 +1635,10 @@ mod tests {
             let mut s = tcp(&f, at.clone(), DecodeCtx { depth, ..Default::default() }, &p);
             prop_assert!(s.payload.start <= s.payload.end && s.payload.end <= f.len());
             every_range_inside(&s.layers[0], &f);
+            header_fields_only_at_top(&s.layers[0]);
             tcp_relative(&mut s.layers[0], 12345, None);
             tcp_window_scale(&mut s.layers[0], WindowScale::Shift(200));
+            header_fields_only_at_top(&s.layers[0]);
             // A range past the frame is cut, not trusted.
             let _ = tcp(&f, at.start..at.end + 50, DecodeCtx { depth, ..Default::default() }, &p);
         }
