@@ -52,7 +52,7 @@ pub enum Prepare {
 /// the batches in flight stay small (a full-size frame is 1.5 KB).
 const BATCH: usize = 64;
 /// Batches the reading thread may be ahead by.
-const AHEAD: usize = 2;
+const AHEAD: usize = 4;
 
 /// Writes, on the reading thread, the start of a frame's output that needs nothing from earlier
 /// frames (the head of an NDJSON line, `fastpath::json_head`), for a frame the fast path takes.
