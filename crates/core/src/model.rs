@@ -83,10 +83,7 @@ impl Value {
 
 /// Formats a MAC the way Wireshark and JSON write it: lowercase, colon-separated.
 pub fn fmt_mac(m: &[u8; 6]) -> String {
-    format!(
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        m[0], m[1], m[2], m[3], m[4], m[5]
-    )
+    String::from_utf8_lossy(&crate::text::mac_text(m)).into_owned()
 }
 
 impl fmt::Display for Value {

@@ -128,12 +128,9 @@ pub fn push_hex4(out: &mut String, v: u16) {
 
 /// Appends a dotted IPv4 address, as `{a}` writes it.
 pub fn push_ipv4(out: &mut String, a: std::net::Ipv4Addr) {
-    for (i, octet) in a.octets().into_iter().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
-        push_decimal(out, octet);
-    }
+    let mut t = [0u8; 17];
+    let end = ipv4_into(&mut t, 0, &a);
+    out.push_str(std::str::from_utf8(&t[..end]).unwrap_or_default());
 }
 
 /// Appends `x` with six decimals, as `{x:.6}` writes it. When the value is not within a hair
@@ -155,14 +152,55 @@ pub fn push_fixed6(out: &mut String, x: f64) {
     }
 }
 
-/// Appends a MAC address as [`crate::model::fmt_mac`] writes it: lowercase, colon-separated.
-pub fn push_mac(out: &mut String, m: &[u8; 6]) {
+/// A MAC address's text, `xx:xx:xx:xx:xx:xx` in lowercase, built on the stack (every view
+/// writes them: [`crate::model::fmt_mac`], the packet list, NDJSON).
+pub fn mac_text(m: &[u8; 6]) -> [u8; 17] {
+    let mut t = [b':'; 17];
     for (i, &b) in m.iter().enumerate() {
-        if i > 0 {
-            out.push(':');
-        }
-        out.extend(hex_pair(b).map(char::from));
+        t[3 * i..3 * i + 2].copy_from_slice(&hex_pair(b));
     }
+    t
+}
+
+/// Appends a MAC address as [`mac_text`] writes it.
+pub fn push_mac(out: &mut String, m: &[u8; 6]) {
+    out.push_str(std::str::from_utf8(&mac_text(m)).unwrap_or_default());
+}
+
+/// Each octet's decimal text: its length, then its digits (padded with spaces to three).
+static OCTETS: [[u8; 4]; 256] = {
+    let mut t = [[0u8; 4]; 256];
+    let mut i = 0;
+    while i < 256 {
+        let (h, te, u) = ((i / 100) as u8, ((i / 10) % 10) as u8, (i % 10) as u8);
+        t[i] = match i {
+            0..=9 => [1, b'0' + u, b' ', b' '],
+            10..=99 => [2, b'0' + te, b'0' + u, b' '],
+            _ => [3, b'0' + h, b'0' + te, b'0' + u],
+        };
+        i += 1;
+    }
+    t
+};
+
+/// How long `a` is written dotted (7 to 15 bytes).
+pub fn ipv4_len(a: &std::net::Ipv4Addr) -> usize {
+    a.octets().iter().map(|&o| usize::from(OCTETS[usize::from(o)][0])).sum::<usize>() + 3
+}
+
+/// Writes `a` dotted, as `{a}` writes it, into `out` at `at`, which must have room for 17 bytes
+/// (each octet is copied as three whatever its length: one move), and returns where it ends.
+pub fn ipv4_into(out: &mut [u8], mut at: usize, a: &std::net::Ipv4Addr) -> usize {
+    for (i, &o) in a.octets().iter().enumerate() {
+        if i > 0 {
+            out[at] = b'.';
+            at += 1;
+        }
+        let [len, digits @ ..] = OCTETS[usize::from(o)];
+        out[at..at + 3].copy_from_slice(&digits);
+        at += usize::from(len);
+    }
+    at
 }
 
 /// `20 bytes (5)`: a header length in bytes and in 32-bit words (IPv4's and TCP's).
@@ -247,7 +285,9 @@ mod tests {
             let m: [u8; 6] = n.to_be_bytes()[2..].try_into().unwrap_or_default();
             let mut s = String::new();
             push_mac(&mut s, &m);
-            assert_eq!(s, crate::model::fmt_mac(&m));
+            let want = format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5]);
+            assert_eq!(s, want);
+            assert_eq!(crate::model::fmt_mac(&m), want);
             let a = std::net::Ipv4Addr::from(n as u32);
             let mut s = String::new();
             push_ipv4(&mut s, a);

@@ -209,17 +209,12 @@ fn value(buf: &mut Vec<u8>, v: &Value) {
         // Addresses built on the stack and appended at once (NDJSON writes several a frame).
         Value::Mac(m) => {
             let mut t = [b'"'; 19];
-            for (i, &x) in m.iter().enumerate() {
-                t[1 + 3 * i..3 + 3 * i].copy_from_slice(&hex_pair(x));
-                if i < 5 {
-                    t[3 + 3 * i] = b':';
-                }
-            }
+            t[1..18].copy_from_slice(&netlayers_core::text::mac_text(m));
             buf.extend_from_slice(&t);
         }
         Value::Ipv4(a) => {
             let mut t = [b'"'; 20];
-            let end = crate::write::ipv4_into(&mut t, 1, a);
+            let end = netlayers_core::text::ipv4_into(&mut t, 1, a);
             t[end] = b'"';
             buf.extend_from_slice(&t[..end + 1]);
         }

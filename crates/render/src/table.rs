@@ -8,11 +8,12 @@
 //! Columns have fixed widths so the list streams (no frame is seen before it is printed); a
 //! wider value (an IPv6 address, a MAC) pushes the rest of its line right, as in tshark.
 
+use netlayers_core::text::{ipv4_into, ipv4_len};
 use netlayers_core::{Lang, Severity, Value};
 
 use crate::color::{severity_style, HEADING};
 use crate::words;
-use crate::write::{ipv4_into, ipv4_len, pad_after, pad_left, push, push_escaped, spaces, start_style, end_style, out, write_address, Short};
+use crate::write::{pad_after, pad_left, push, push_escaped, spaces, start_style, end_style, out, write_address, Short};
 use crate::{layer_style, FrameView};
 
 const NO_W: usize = 5;
@@ -272,13 +273,7 @@ impl Head {
         if let Value::Ipv4(a) = v {
             self.n = ipv4_into(&mut self.b, self.n, a);
         } else if let Value::Mac(m) = v {
-            // xx:xx:xx:xx:xx:xx, lowercase, as `write_address` writes it.
-            for (i, &b) in m.iter().enumerate() {
-                self.b[self.n + 3 * i..self.n + 3 * i + 2].copy_from_slice(&netlayers_core::text::hex_pair(b));
-                if i < 5 {
-                    self.b[self.n + 3 * i + 2] = b':';
-                }
-            }
+            self.b[self.n..self.n + 17].copy_from_slice(&netlayers_core::text::mac_text(m));
             self.n += len;
         } else {
             self.b[self.n..self.n + len].copy_from_slice(text.as_str().as_bytes());

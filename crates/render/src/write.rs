@@ -183,42 +183,6 @@ pub(crate) fn write_range(buf: &mut Vec<u8>, r: &std::ops::Range<usize>, lang: L
     }
 }
 
-/// Each octet's decimal text: its length, then its digits (padded with spaces to three).
-static OCTETS: [[u8; 4]; 256] = {
-    let mut t = [[0u8; 4]; 256];
-    let mut i = 0;
-    while i < 256 {
-        let (h, te, u) = ((i / 100) as u8, ((i / 10) % 10) as u8, (i % 10) as u8);
-        t[i] = match i {
-            0..=9 => [1, b'0' + u, b' ', b' '],
-            10..=99 => [2, b'0' + te, b'0' + u, b' '],
-            _ => [3, b'0' + h, b'0' + te, b'0' + u],
-        };
-        i += 1;
-    }
-    t
-};
-
-/// How long `a` is written (7 to 15 bytes).
-pub(crate) fn ipv4_len(a: &std::net::Ipv4Addr) -> usize {
-    a.octets().iter().map(|&o| usize::from(OCTETS[usize::from(o)][0])).sum::<usize>() + 3
-}
-
-/// Writes `a` dotted into `out` at `at`, which must have room for 17 bytes (each octet is
-/// copied as three whatever its length: one move), and returns where it ends.
-pub(crate) fn ipv4_into(out: &mut [u8], mut at: usize, a: &std::net::Ipv4Addr) -> usize {
-    for (i, &o) in a.octets().iter().enumerate() {
-        if i > 0 {
-            out[at] = b'.';
-            at += 1;
-        }
-        let [len, digits @ ..] = OCTETS[usize::from(o)];
-        out[at..at + 3].copy_from_slice(&digits);
-        at += usize::from(len);
-    }
-    at
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
