@@ -133,22 +133,38 @@ pub fn push_ipv4(out: &mut String, a: std::net::Ipv4Addr) {
     out.push_str(std::str::from_utf8(&t[..end]).unwrap_or_default());
 }
 
-/// Appends `x` with six decimals, as `{x:.6}` writes it. When the value is not within a hair
-/// of a rounding tie, its millionths are the rounded product and are written directly (a
-/// report can hold a million such numbers, and `fmt`'s exact float formatting is slow);
-/// otherwise, and for negative or huge values, `format!` decides.
-pub fn push_fixed6(out: &mut String, x: f64) {
+/// `x` in millionths, rounded as `{x:.6}` rounds it, when that is sure without `fmt`: the value
+/// is not within a hair of a rounding tie (the product's error is far smaller than that), and
+/// is neither negative, huge nor NaN. `None` otherwise: `format!` decides. Six decimals of
+/// seconds are everywhere (the Time column, `stats`' start and duration), and `fmt`'s exact
+/// float formatting is slow at them.
+pub fn micros(x: f64) -> Option<u64> {
     let us = x * 1e6;
-    if (0.0..1e15).contains(&us) && ((us - us.floor()) - 0.5).abs() > 1e-3 {
-        let us = us.round() as u64;
-        push_decimal(out, us / 1_000_000);
-        let mut f = [b'.', b'0', b'0', b'0', b'0', b'0', b'0'];
-        decimal_before(us % 1_000_000 + 1_000_000, &mut f, 7);
-        f[0] = b'.';
-        out.push_str(std::str::from_utf8(&f).unwrap_or_default());
-    } else {
-        use std::fmt::Write;
-        let _ = write!(out, "{x:.6}");
+    ((0.0..1e12).contains(&us) && ((us - us.floor()) - 0.5).abs() > 1e-3).then(|| us.round() as u64)
+}
+
+/// Writes `us` millionths as `S.ffffff` so that it ends just before `buf[end]`, and returns
+/// where it starts (at most 14 bytes for what [`micros`] gives).
+pub fn fixed6_before(us: u64, buf: &mut [u8], end: usize) -> usize {
+    // The millionths as the last six digits of 1ffffff (leading zeros kept), whose 1 becomes
+    // the point.
+    let point = decimal_before(us % 1_000_000 + 1_000_000, buf, end);
+    buf[point] = b'.';
+    decimal_before(us / 1_000_000, buf, point)
+}
+
+/// Appends `x` with six decimals, as `{x:.6}` writes it (see [`micros`]).
+pub fn push_fixed6(out: &mut String, x: f64) {
+    match micros(x) {
+        Some(us) => {
+            let mut t = [0u8; 20];
+            let start = fixed6_before(us, &mut t, 20);
+            out.push_str(std::str::from_utf8(&t[start..]).unwrap_or_default());
+        }
+        None => {
+            use std::fmt::Write;
+            let _ = write!(out, "{x:.6}");
+        }
     }
 }
 

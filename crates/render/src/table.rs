@@ -195,24 +195,18 @@ const PROTO_MAX: usize = 16;
 
 impl Head {
     fn of(c: &Columns<'_>) -> Option<Head> {
-        let us = c.rel_time * 1e6;
-        let time_fast = (0.0..1e12).contains(&us) && ((us - us.floor()) - 0.5).abs() > 1e-3;
+        let us = netlayers_core::text::micros(c.rel_time)?;
         let proto = c.protocol.as_bytes();
-        if !time_fast || proto.len() > PROTO_MAX || !proto.iter().all(|b| (0x20..0x7f).contains(b)) {
+        if proto.len() > PROTO_MAX || !proto.iter().all(|b| (0x20..0x7f).contains(b)) {
             return None;
         }
         let mut h = Head { b: [b' '; HEAD_CAP], n: 0 };
         h.right(c.number, NO_W);
         h.n += 1;
         // The Time column, `{:>10.6}`: whole seconds, a point and six digits of microseconds.
-        let us = us.round() as u64;
         let width = (netlayers_core::text::decimal_len(us / 1_000_000) + 7).max(TIME_W);
         let end = h.n + width;
-        // The microseconds as the last six digits of 1xxxxxx (leading zeros kept), whose 1
-        // becomes the point.
-        let point = netlayers_core::text::decimal_before(us % 1_000_000 + 1_000_000, &mut h.b, end);
-        h.b[point] = b'.';
-        netlayers_core::text::decimal_before(us / 1_000_000, &mut h.b, point);
+        netlayers_core::text::fixed6_before(us, &mut h.b, end);
         h.n = end + 1;
         match c.addresses {
             Some(a) => h.text(a)?,
@@ -305,25 +299,16 @@ fn push_decimal(buf: &mut Vec<u8>, n: u64) {
     buf.extend_from_slice(netlayers_core::text::decimal(n, &mut [0; 20]));
 }
 
-/// The Time column: `{:>10.6}` of the seconds, as `format!` writes it. When the value is not
-/// within a hair of a rounding tie, its microseconds are the rounded product and are written
-/// directly; otherwise (and for negative or huge values) `format!` decides.
+/// The Time column: `{:>10.6}` of the seconds, as `format!` writes it (without `fmt` when
+/// [`netlayers_core::text::micros`] is sure of the rounding).
 fn push_seconds(buf: &mut Vec<u8>, t: f64) {
-    let us = t * 1e6;
-    if (0.0..1e12).contains(&us) && ((us - us.floor()) - 0.5).abs() > 1e-3 {
-        let us = us.round() as u64;
-        right_aligned(buf, TIME_W, |b| {
-            push_decimal(b, us / 1_000_000);
-            let mut f = [b'.', b'0', b'0', b'0', b'0', b'0', b'0'];
-            let mut x = us % 1_000_000;
-            for d in f[1..].iter_mut().rev() {
-                *d = b'0' + (x % 10) as u8;
-                x /= 10;
-            }
-            b.extend_from_slice(&f);
-        });
-    } else {
-        out!(buf, "{:>TIME_W$.6}", t);
+    match netlayers_core::text::micros(t) {
+        Some(us) => right_aligned(buf, TIME_W, |b| {
+            let mut text = [0u8; 20];
+            let start = netlayers_core::text::fixed6_before(us, &mut text, 20);
+            b.extend_from_slice(&text[start..]);
+        }),
+        None => out!(buf, "{:>TIME_W$.6}", t),
     }
 }
 
