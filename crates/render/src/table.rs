@@ -250,28 +250,36 @@ impl Head {
     /// `None` for what this buffer does not write (no address, or another kind of value).
     fn address(&mut self, v: Option<&Value>, width: usize, right: bool) -> Option<()> {
         let v = v?;
-        let mut text = Short::new();
-        let len = match v {
-            Value::Ipv4(a) => ipv4_len(a),
-            Value::Mac(_) => 17,
+        // Only IPv6 goes through `fmt` (its text is measured before it is placed).
+        let ipv6 = match v {
             Value::Ipv6(_) => {
+                let mut text = Short::new();
                 write_address(&mut text, v).ok()?;
-                text.as_str().len()
+                Some(text)
             }
+            _ => None,
+        };
+        let len = match (v, &ipv6) {
+            (Value::Ipv4(a), _) => ipv4_len(a),
+            (Value::Mac(_), _) => 17,
+            (_, Some(text)) => text.as_str().len(),
             _ => return None,
         };
         let pad = width.saturating_sub(len);
         if right {
             self.n += pad;
         }
-        if let Value::Ipv4(a) = v {
-            self.n = ipv4_into(&mut self.b, self.n, a);
-        } else if let Value::Mac(m) = v {
-            self.b[self.n..self.n + 17].copy_from_slice(&netlayers_core::text::mac_text(m));
-            self.n += len;
-        } else {
-            self.b[self.n..self.n + len].copy_from_slice(text.as_str().as_bytes());
-            self.n += len;
+        match (v, &ipv6) {
+            (Value::Ipv4(a), _) => self.n = ipv4_into(&mut self.b, self.n, a),
+            (Value::Mac(m), _) => {
+                self.b[self.n..self.n + 17].copy_from_slice(&netlayers_core::text::mac_text(m));
+                self.n += 17;
+            }
+            (_, Some(text)) => {
+                self.b[self.n..self.n + len].copy_from_slice(text.as_str().as_bytes());
+                self.n += len;
+            }
+            _ => return None,
         }
         if !right {
             self.n += pad;
