@@ -324,12 +324,9 @@ fn push_seconds(buf: &mut Vec<u8>, t: f64) {
 fn write_address_fast(buf: &mut Vec<u8>, v: &Value) {
     match v {
         Value::Ipv4(a) => {
-            for (i, o) in a.octets().iter().enumerate() {
-                if i > 0 {
-                    buf.push(b'.');
-                }
-                push_decimal(buf, u64::from(*o));
-            }
+            let mut text = [0u8; 17];
+            let end = ipv4_into(&mut text, 0, a);
+            buf.extend_from_slice(&text[..end]);
         }
         v => {
             let mut s = Short::new();
