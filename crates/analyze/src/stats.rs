@@ -937,27 +937,9 @@ struct EndpointSum {
 /// Writes an address as text: a MAC as six hex pairs, an IP address as `IpAddr` shows it.
 fn write_addr(s: &mut String, family: Family, a: &[u8; 16]) {
     match family {
-        Family::Mac => {
-            for (i, b) in a[..6].iter().enumerate() {
-                if i > 0 {
-                    s.push(':');
-                }
-                let [hi, lo] = netlayers_core::text::hex_pair(*b);
-                s.push(char::from(hi));
-                s.push(char::from(lo));
-            }
-        }
-        Family::V4 => {
-            // As Ipv4Addr shows it, without fmt (a report can list a million addresses).
-            for (i, b) in a[..4].iter().enumerate() {
-                if i > 0 {
-                    s.push('.');
-                }
-                for &d in netlayers_core::text::decimal(u64::from(*b), &mut [0; 20]) {
-                    s.push(char::from(d));
-                }
-            }
-        }
+        Family::Mac => netlayers_core::text::push_mac(s, &[a[0], a[1], a[2], a[3], a[4], a[5]]),
+        // As Ipv4Addr shows it, without fmt (a report can list a million addresses).
+        Family::V4 => netlayers_core::text::push_ipv4(s, std::net::Ipv4Addr::new(a[0], a[1], a[2], a[3])),
         Family::V6 => {
             let _ = write!(s, "{}", Ipv6Addr::from(*a));
         }
